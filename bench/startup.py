@@ -1,0 +1,68 @@
+"""Startup benchmark: wall time of `trtkit --help` and `trtkit doctor --json`, median of repeated runs.
+
+Target (issue 2): `trtkit --help` median at most 0.25 s on a 2-core machine.
+Usage: python bench/startup.py [--runs 20] [--json bench/out/startup.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TARGET_HELP_SECONDS = 0.25
+
+
+def _trtkit_command() -> list[str]:
+    script = Path(sys.executable).with_name("trtkit")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("trtkit")
+    return [found] if found else [sys.executable, "-m", "trtkit"]
+
+
+def time_command(command: list[str], runs: int) -> dict[str, float]:
+    env = {**os.environ, "NO_COLOR": "1"}
+    subprocess.run(command, capture_output=True, env=env, check=True)  # warm the file cache
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, capture_output=True, env=env, check=True)
+        samples.append(time.perf_counter() - start)
+    return {"median_s": statistics.median(samples), "min_s": min(samples), "max_s": max(samples), "runs": runs}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--json", type=Path, default=Path(__file__).parent / "out" / "startup.json")
+    arguments = parser.parse_args()
+    trtkit = _trtkit_command()
+    results = {
+        "python -c pass (interpreter floor)": time_command([sys.executable, "-c", "pass"], arguments.runs),
+        "trtkit --help": time_command([*trtkit, "--help"], arguments.runs),
+        "trtkit doctor --json": time_command([*trtkit, "doctor", "--json"], arguments.runs),
+    }
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(f"machine: {machine}")
+    for name, figures in results.items():
+        print(f"{name:40s} median {figures['median_s']:.3f} s  (min {figures['min_s']:.3f}, "
+              f"max {figures['max_s']:.3f}, {figures['runs']} runs)")
+    help_median = results["trtkit --help"]["median_s"]
+    verdict = "meets" if help_median <= TARGET_HELP_SECONDS else "MISSES"
+    print(f"trtkit --help {verdict} its target of {TARGET_HELP_SECONDS} s")
+    arguments.json.parent.mkdir(parents=True, exist_ok=True)
+    arguments.json.write_text(json.dumps({"machine": machine, "results": results,
+                                          "target_help_s": TARGET_HELP_SECONDS}, indent=2) + "\n")
+    return 0 if help_median <= TARGET_HELP_SECONDS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

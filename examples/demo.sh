@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The main job on the built-in example: generate the example models, show what this machine can do,
+# and start a pipeline config for each model. Later stages extend this to the whole pipeline.
+set -euo pipefail
+out="${1:-build/demo}"
+here="$(cd "$(dirname "$0")/.." && pwd)"
+py="${PYTHON:-$here/.venv/bin/python}"
+trtkit=("$py" -m trtkit)
+
+echo "== example models"
+"$py" "$here/examples/make_models.py" --out "$out/models"
+
+echo "== trtkit doctor"
+"${trtkit[@]}" doctor
+
+for model in resnet18 transformer_encoder; do
+  echo "== trtkit config init $out/models/$model.onnx"
+  "${trtkit[@]}" config init "$out/models/$model.onnx" -o "$out/$model.yaml" --force
+  "${trtkit[@]}" config validate "$out/$model.yaml"
+done
+
+echo
+echo "Written under $out:"
+echo "  models/resnet18.onnx, models/transformer_encoder.onnx   example models"
+echo "  resnet18.yaml, transformer_encoder.yaml                  starter pipeline configs (edit the profiles)"

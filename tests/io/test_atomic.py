@@ -1,0 +1,49 @@
+import os
+import stat
+
+import pytest
+
+from trtkit.errors import InputFileError
+from trtkit.io.atomic import atomic_open, write_bytes_atomic, write_text_atomic
+
+
+def test_write_replaces_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "a.json"
+    target.write_text("old")
+    write_text_atomic(target, "new")
+    assert target.read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json"]
+
+
+def test_interrupted_write_keeps_the_old_file(tmp_path):
+    target = tmp_path / "model.engine"
+    target.write_bytes(b"previous engine")
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_open(target, "wb") as handle:
+            handle.write(b"half of a new eng")
+            raise KeyboardInterrupt
+    assert target.read_bytes() == b"previous engine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.engine"]
+
+
+def test_new_file_gets_umask_permissions_and_existing_keeps_its_own(tmp_path):
+    fresh = write_bytes_atomic(tmp_path / "fresh.bin", b"x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask
+    kept = tmp_path / "kept.bin"
+    kept.write_bytes(b"a")
+    kept.chmod(0o640)
+    write_bytes_atomic(kept, b"b")
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+
+
+def test_creates_missing_folders(tmp_path):
+    assert write_text_atomic(tmp_path / "x" / "y" / "z.txt", "hi").read_text() == "hi"
+
+
+def test_unwritable_target_is_one_line_input_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(InputFileError, match="cannot write"):
+        write_text_atomic(blocker / "sub" / "z.txt", "hi")

@@ -1,0 +1,1 @@
+"""Backends: TensorRT and TensorRT-RTX, the CUDA driver, onnxruntime. Imported lazily."""

@@ -1,0 +1,87 @@
+"""TensorRT and TensorRT-RTX: which is installed, its version, and importing it with a clear error.
+
+Both expose nearly the same Python API (`tensorrt` and `tensorrt_rtx` modules); `backend: auto`
+takes full TensorRT when it imports, else TensorRT-RTX.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass, field
+from types import ModuleType
+
+from trtkit.errors import BackendUnavailableError, UsageError
+
+MODULES = {"tensorrt": "tensorrt", "tensorrt-rtx": "tensorrt_rtx"}
+DISPLAY_NAMES = {"tensorrt": "TensorRT", "tensorrt-rtx": "TensorRT-RTX"}
+INSTALL_HINTS = {
+    "tensorrt": "install TensorRT on a machine with an NVIDIA GPU (pip install tensorrt)",
+    "tensorrt-rtx": "install it with: pip install 'trtkit[rtx]'",
+}
+
+
+@dataclass
+class TensorRTProbe:
+    """What importing one TensorRT flavour found."""
+
+    backend: str
+    module: str
+    available: bool
+    version: str | None = None
+    error: str | None = None
+    aot_compute_capabilities: list[str] = field(default_factory=list)
+
+    @property
+    def display_name(self) -> str:
+        return DISPLAY_NAMES[self.backend]
+
+    @property
+    def major(self) -> int | None:
+        return int(self.version.split(".")[0]) if self.version else None
+
+
+def _compute_capabilities(module: ModuleType) -> list[str]:
+    """Ahead-of-time targets TensorRT-RTX accepts, from its ComputeCapability enum (SM86 -> 8.6)."""
+    enum = getattr(module, "ComputeCapability", None)
+    members = getattr(enum, "__members__", {}) if enum is not None else {}
+    result = []
+    for name in members:
+        match = re.fullmatch(r"SM(\d+)(\d)", name)
+        if match:
+            result.append(f"{match.group(1)}.{match.group(2)}")
+    return result
+
+
+def probe(backend: str) -> TensorRTProbe:
+    """Import a TensorRT flavour and report its version; failures are reported, not raised."""
+    module_name = MODULES[backend]
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        missing = getattr(error, "name", None) == module_name
+        return TensorRTProbe(backend, module_name, False, error="not installed" if missing else str(error))
+    except OSError as error:  # a shared library of the wheel did not load
+        return TensorRTProbe(backend, module_name, False, error=str(error))
+    capabilities = _compute_capabilities(module) if backend == "tensorrt-rtx" else []
+    return TensorRTProbe(backend, module_name, True, version=getattr(module, "__version__", None),
+                         aot_compute_capabilities=capabilities)
+
+
+def select_backend(requested: str) -> str:
+    """The backend `requested` resolves to: `auto` is `tensorrt` when it imports, else `tensorrt-rtx`."""
+    if requested not in ("auto", *MODULES):
+        raise UsageError(f"unknown backend {requested!r}", "use auto, tensorrt or tensorrt-rtx")
+    if requested != "auto":
+        return requested
+    return "tensorrt" if probe("tensorrt").available else "tensorrt-rtx"
+
+
+def import_backend(requested: str = "auto") -> tuple[str, ModuleType]:
+    """The backend name and its imported module; exit 4 with the install command when it is missing."""
+    backend = select_backend(requested)
+    found = probe(backend)
+    if not found.available:
+        alternatives = "TensorRT or TensorRT-RTX" if requested == "auto" else DISPLAY_NAMES[backend]
+        raise BackendUnavailableError(f"{alternatives} is not available ({found.error})", INSTALL_HINTS[backend])
+    return backend, importlib.import_module(found.module)

@@ -1,0 +1,1 @@
+"""The pipeline configuration: typed models of the YAML, loading with line numbers, overrides, units."""

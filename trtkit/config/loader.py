@@ -1,0 +1,258 @@
+"""Load the pipeline YAML into `PipelineConfig`, with every error naming its key path and line.
+
+YAML is composed into nodes first so each key keeps its line; overrides (`--set a.b=value`) are
+applied to the plain data before validation and are named as the origin of what they set.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trtkit.errors import ConfigError, InputFileError, UsageError
+
+Location = tuple[Any, ...]
+
+
+@dataclass
+class SourceMap:
+    """Where each key path of the data came from: `file.yaml:12` or `--set build.workspace=...`."""
+
+    file: str
+    origins: dict[Location, str] = field(default_factory=dict)
+
+    def origin(self, path: Location) -> str:
+        # the deepest known prefix: a missing key points at its parent section
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.origins:
+                return self.origins[path[:end]]
+        return self.file
+
+
+def _compose(text: str, file: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{file}:{mark.line + 1}" if mark else file
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ConfigError([f"{where}: not valid YAML: {problem}; fix the syntax"]) from None
+
+
+def _construct(node: Any, path: Location, sources: SourceMap, problems: list[str]) -> Any:
+    """Plain data from a YAML node, recording the line of every key and item."""
+    import yaml
+
+    line = f"{sources.file}:{node.start_mark.line + 1}"
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key_line = f"{sources.file}:{key_node.start_mark.line + 1}"
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(f"{key_line}: {_dotted(path)}: a key must be a plain name, not a list or mapping")
+                continue
+            key_text = str(_scalar(key_node))
+            if key_text in result:
+                problems.append(f"{key_line}: {_dotted(path + (key_text,))}: duplicate key; keep one of them")
+            sources.origins[path + (key_text,)] = key_line
+            result[key_text] = _construct(value_node, path + (key_text,), sources, problems)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            sources.origins[path + (index,)] = f"{sources.file}:{item.start_mark.line + 1}"
+            items.append(_construct(item, path + (index,), sources, problems))
+        return items
+    sources.origins.setdefault(path, line)
+    return _scalar(node)
+
+
+def _scalar(node: Any) -> Any:
+    import yaml
+
+    # SafeConstructor resolves the node's tag (int, float, bool, null, timestamp, str) without a stream
+    return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
+
+
+def _dotted(path: Location) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def parse_yaml(text: str, file: str) -> tuple[dict[str, Any], SourceMap]:
+    """Plain data and its source map from YAML text; the top level must be a mapping."""
+    sources = SourceMap(file)
+    node = _compose(text, file)
+    if node is None:
+        return {}, sources
+    problems: list[str] = []
+    data = _construct(node, (), sources, problems)
+    if problems:
+        raise ConfigError(problems)
+    if not isinstance(data, dict):
+        raise ConfigError([f"{file}:1: the top level must be a mapping of sections (model, build, ...)"])
+    return data, sources
+
+
+def read_config_file(path: str | Path) -> tuple[dict[str, Any], SourceMap]:
+    """Read a YAML config file; a missing or unreadable file is an input-file error (exit 3)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputFileError(f"config file {path} does not exist", "check the path") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputFileError(f"cannot read config file {path}: {error}", "check it is a UTF-8 text file") from None
+    return parse_yaml(text, str(path))
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str], sources: SourceMap) -> None:
+    """Apply `KEY.PATH=VALUE` overrides in place; VALUE is read as YAML (`true`, `[fp16]`, `2GiB`)."""
+    import yaml
+
+    for override in overrides:
+        key, separator, raw = override.partition("=")
+        key = key.strip()
+        if not separator or not key:
+            raise UsageError(f"--set {override!r}: expected KEY=VALUE such as build.workspace=2GiB")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        parts = tuple(key.split("."))
+        target = data
+        for depth, part in enumerate(parts[:-1]):
+            child = target.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise UsageError(f"--set {override}: {_dotted(parts[:depth + 1])} is a value, not a section")
+            target = child
+        target[parts[-1]] = value
+        origin = f"--set {override}"
+        for end in range(1, len(parts) + 1):
+            if end == len(parts) or parts[:end] not in sources.origins:
+                sources.origins[parts[:end]] = origin
+        for path in [p for p in sources.origins if p[: len(parts)] == parts and len(p) > len(parts)]:
+            sources.origins[path] = origin
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] | None = None):
+    """The validated `PipelineConfig` of a file (or of the defaults when `path` is None) with overrides."""
+    if path is None:
+        data, sources = {}, SourceMap("defaults")
+    else:
+        data, sources = read_config_file(path)
+    apply_overrides(data, overrides or [], sources)
+    config = validate_config(data, sources)
+    if path is not None:
+        config._base_dir = Path(path).resolve().parent
+    return config
+
+
+def validate_config(data: dict[str, Any], sources: SourceMap):
+    """Validate plain data as a `PipelineConfig`; every problem becomes one line with path and origin."""
+    from pydantic import ValidationError
+
+    from trtkit.config.models import PipelineConfig
+
+    try:
+        return PipelineConfig.model_validate(data)
+    except ValidationError as error:
+        problems = [_describe(item, data, sources) for item in error.errors(include_url=False)]
+        raise ConfigError(list(dict.fromkeys(problems))) from None
+
+
+def _data_path(loc: Location, data: Any) -> Location:
+    """The part of a pydantic error location that names keys of the data (drops union and validator tags)."""
+    path: list[Any] = []
+    current = data
+    for index, part in enumerate(loc):
+        if isinstance(current, dict) and str(part) in current:
+            current = current[str(part)]
+            path.append(str(part))
+        elif isinstance(current, list) and isinstance(part, int) and part < len(current):
+            current = current[part]
+            path.append(part)
+        elif index == len(loc) - 1 and isinstance(part, str) and not _is_tag(part):
+            path.append(part)
+    return tuple(path)
+
+
+def _is_tag(part: str) -> bool:
+    return "[" in part or part in {"str", "int", "float", "bool", "list", "dict", "tuple"} or part[:1].isupper()
+
+
+def _describe(item: dict[str, Any], data: dict[str, Any], sources: SourceMap) -> str:
+    path = _data_path(item["loc"], data)
+    origin = sources.origin(path)
+    kind = item["type"]
+    if kind == "extra_forbidden":
+        key = path[-1] if path else "?"
+        allowed = allowed_keys(path[:-1])
+        suggestion = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+        parent = _dotted(path[:-1])
+        where = "at the top level" if not path[:-1] else f"in {parent}"
+        hint = f"did you mean '{suggestion[0]}'?" if suggestion else f"valid keys: {', '.join(allowed)}"
+        return f"{origin}: {_dotted(path)}: unknown key {where}; {hint}"
+    if kind == "missing":
+        return f"{origin}: {_dotted(path)}: required key is missing; add it"
+    message = item["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+    if kind not in ("value_error", "assertion_error") and "input" in item and not isinstance(
+            item["input"], (dict, list)):
+        message = f"{message}, got {item['input']!r}"
+    if kind == "literal_error":
+        expected = re.findall(r"'([^']*)'", str(item.get("ctx", {}).get("expected", "")))
+        suggestion = difflib.get_close_matches(str(item.get("input")), expected, n=1, cutoff=0.6)
+        if suggestion:
+            message = f"{message}; did you mean '{suggestion[0]}'?"
+    return f"{origin}: {_dotted(path)}: {message}"
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """The concrete types inside Optional/Union/Annotated."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin is typing.Union or (hasattr(types, "UnionType") and origin is types.UnionType):
+        result = []
+        for arg in typing.get_args(annotation):
+            result.extend(_unwrap(arg))
+        return result
+    return [annotation]
+
+
+def allowed_keys(path: Location) -> list[str]:
+    """The keys a mapping at `path` accepts, for "did you mean" suggestions."""
+    from pydantic import BaseModel
+
+    from trtkit.config.models import PipelineConfig
+
+    candidates: list[Any] = [PipelineConfig]
+    for part in path:
+        following: list[Any] = []
+        for candidate in candidates:
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                field_info = candidate.model_fields.get(str(part))
+                if field_info is not None:
+                    following.extend(_unwrap(field_info.annotation))
+            elif typing.get_origin(candidate) is dict:
+                following.extend(_unwrap(typing.get_args(candidate)[1]))
+            elif typing.get_origin(candidate) is list and isinstance(part, int):
+                following.extend(_unwrap(typing.get_args(candidate)[0]))
+        candidates = following
+    keys: list[str] = []
+    for candidate in candidates:
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            keys.extend(name for name in candidate.model_fields if name not in keys)
+    return keys

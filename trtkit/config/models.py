@@ -1,0 +1,286 @@
+"""pydantic models of the pipeline YAML: one top level and one section per stage.
+
+Every option is defined here once; CLI flags map onto these fields. Models are strict: an unknown
+key or a value of the wrong type is an error that names its YAML path (see `config.loader`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, WithJsonSchema, model_validator
+
+from trtkit.config.units import Duration, Percentage, ShapeSpec, Size, format_shape
+
+Backend = Literal["auto", "tensorrt", "tensorrt-rtx"]
+Severity = Literal["info", "warning", "error"]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True, validate_assignment=True)
+
+
+def _path_to_data_spec(value: Any) -> Any:
+    # `data: calib.npz` is shorthand for `data: {path: calib.npz}`.
+    return {"path": value} if isinstance(value, str) else value
+
+
+class DataSpecFields(StrictModel):
+    """Input data for calibration, output comparison and profiling; shared by convert, compare and profile.
+
+    `path` is an .npz file, a folder of .npy files, or Polygraphy JSON inputs; without it, random data
+    is drawn with `seed`, in `ranges` per input (else `default_range`).
+    """
+
+    path: Path | None = None
+    seed: int = 0
+    ranges: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    default_range: tuple[float, float] = (0.0, 1.0)
+    batches: int = Field(1, ge=1, description="how many input sets to draw or read")
+
+    @model_validator(mode="after")
+    def _ranges_ordered(self) -> DataSpecFields:
+        for name, (low, high) in {"default_range": self.default_range, **self.ranges}.items():
+            if low > high:
+                raise ValueError(f"range of {name!r} has low {low} above high {high}")
+        return self
+
+
+class _AcceptsPathShorthand:
+    """Tells the JSON Schema that a plain path string is accepted too."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        return {"anyOf": [{"type": "string", "description": "path to an .npz file, a folder of .npy files "
+                                                            "or Polygraphy JSON inputs"}, handler(core_schema)]}
+
+
+DataSpec = Annotated[DataSpecFields, BeforeValidator(_path_to_data_spec), _AcceptsPathShorthand]
+
+
+class Tolerance(StrictModel):
+    """Accuracy limits for one output (or one data type); unset fields take the precision's defaults."""
+
+    atol: float | None = Field(None, ge=0)
+    rtol: float | None = Field(None, ge=0)
+    min_cosine: float | None = Field(None, ge=-1, le=1)
+
+
+class VerifyConfig(StrictModel):
+    enabled: bool = True
+    tolerances: dict[str, Tolerance] = Field(
+        default_factory=dict, description="per output name, or per data type (fp16, int8...); '*' for all")
+
+
+class QuantizeConfig(StrictModel):
+    mode: Literal["int8", "fp8", "int4"]
+    method: Literal["entropy", "max", "awq_clip", "rtn_dq"] | None = Field(
+        None, description="calibration method; Model Optimizer's default for the mode when unset")
+    exclude_nodes: list[str] = Field(default_factory=list, description="node names or regexes left unquantized")
+    exclude_op_types: list[str] = Field(default_factory=list)
+    calibration: DataSpec = Field(default_factory=DataSpecFields)
+
+
+class ConvertConfig(StrictModel):
+    """Prepare the ONNX model: the only place precision is chosen for strongly typed builds."""
+
+    output: Path | None = Field(None, description="converted model; default <workdir>/<name>.<precision>.onnx")
+    input_shapes: ShapeSpec | None = Field(None, description="fix input shapes before shape inference")
+    fold_constants: bool = True
+    simplify: bool = True
+    opset: int | None = Field(None, ge=7, description="convert to this opset")
+    precision: Literal["fp32", "fp16", "bf16"] = "fp32"
+    keep_fp32_nodes: list[str] = Field(default_factory=list, description="node names or regexes kept in FP32")
+    keep_fp32_op_types: list[str] = Field(default_factory=list)
+    keep_io_types: bool = True
+    quantize: QuantizeConfig | None = None
+    data: DataSpec = Field(default_factory=DataSpecFields)
+    verify: VerifyConfig = Field(default_factory=VerifyConfig)
+
+
+class OptimizationProfile(StrictModel):
+    """min/opt/max shapes of every dynamic input, as trtexec's --minShapes/--optShapes/--maxShapes."""
+
+    min: ShapeSpec
+    opt: ShapeSpec
+    max: ShapeSpec
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OptimizationProfile:
+        names = set(self.min)
+        if set(self.opt) != names or set(self.max) != names:
+            raise ValueError(
+                f"min, opt and max must name the same inputs (min: {sorted(self.min)}, "
+                f"opt: {sorted(self.opt)}, max: {sorted(self.max)})")
+        for name in self.min:
+            low, mid, high = self.min[name], self.opt[name], self.max[name]
+            if not len(low) == len(mid) == len(high):
+                raise ValueError(f"input {name!r}: min, opt and max have different ranks")
+            if not all(a <= b <= c for a, b, c in zip(low, mid, high, strict=True)):
+                raise ValueError(
+                    f"input {name!r}: need min <= opt <= max in every dimension, got min {format_shape(low)}, "
+                    f"opt {format_shape(mid)}, max {format_shape(high)}")
+        return self
+
+
+class MemoryPools(StrictModel):
+    """Memory pool limits other than the workspace (`build.workspace`)."""
+
+    dla_managed_sram: Size | None = None
+    dla_local_dram: Size | None = None
+    dla_global_dram: Size | None = None
+    tactic_dram: Size | None = None
+    tactic_shared_memory: Size | None = None
+
+
+class DLAConfig(StrictModel):
+    core: int | None = Field(None, ge=0)
+    allow_gpu_fallback: bool = False
+
+
+class CalibrationConfig(StrictModel):
+    """INT8 calibration (TensorRT 10.x only; TensorRT 11 quantizes in `convert.quantize`)."""
+
+    cache: Path | None = None
+    algorithm: Literal["entropy2", "entropy", "minmax", "legacy"] = "entropy2"
+    data: DataSpec = Field(default_factory=DataSpecFields)
+
+
+def _compute_capability(value: Any) -> Any:
+    # YAML reads 8.6 as a float; 12.0 must stay "12.0", not "12".
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return value
+
+
+_COMPUTE_CAPABILITIES = ("7.5", "8.0", "8.6", "8.9", "9.0", "10.0", "12.0", "12.1")
+ComputeCapability = Annotated[
+    Literal["7.5", "8.0", "8.6", "8.9", "9.0", "10.0", "12.0", "12.1"],
+    BeforeValidator(_compute_capability),
+    WithJsonSchema({"enum": [*_COMPUTE_CAPABILITIES, *(float(value) for value in _COMPUTE_CAPABILITIES)],
+                    "description": "a compute capability such as 8.6"}),
+]
+
+
+class BuildConfig(StrictModel):
+    """Build an engine with the TensorRT builder API; trtexec's build options, one field each."""
+
+    output: Path | None = Field(None, description="engine path; default <workdir>/<name>.engine")
+    profiles: dict[str, OptimizationProfile] = Field(
+        default_factory=dict, description="named optimization profiles, in order")
+    workspace: Size | None = Field(None, description="workspace memory pool limit")
+    memory_pools: MemoryPools = Field(default_factory=MemoryPools)
+    optimization_level: int | None = Field(None, ge=0, le=5, description="builder optimization level")
+    max_tactics: int | None = Field(None, ge=-1)
+    tiling_level: Literal["none", "fast", "moderate", "full"] | None = None
+    l2_limit_for_tiling: Size | None = None
+    timing_cache: Path | None = None
+    editable_timing_cache: bool = False
+    error_on_timing_cache_miss: bool = False
+    hardware_compatibility: Literal["none", "ampere_plus", "same_compute_capability"] = "none"
+    version_compatible: bool = False
+    exclude_lean_runtime: bool = False
+    runtime_platform: Literal["same_as_build", "windows_amd64"] = "same_as_build"
+    refit: bool = False
+    strip_weights: bool = False
+    sparsity: bool = False
+    max_aux_streams: int | None = Field(None, ge=0)
+    tactic_sources: list[Literal["cublas", "cublas_lt", "cudnn", "edge_mask_convolutions",
+                                 "jit_convolutions"]] | None = None
+    profiling_verbosity: Literal["detailed", "layer_names_only", "none"] = "detailed"
+    dla: DLAConfig = Field(default_factory=DLAConfig)
+    compute_capabilities: list[ComputeCapability] = Field(
+        default_factory=list, description="TensorRT-RTX ahead-of-time targets, e.g. [8.6, 8.9]")
+    plugins: list[Path] = Field(default_factory=list, description="plugin libraries loaded before parsing")
+    parser_flags: list[Literal["native_instancenorm", "enable_uint8_and_asymmetric_quantization_dla",
+                               "report_capability_dla", "enable_plugin_override"]] = Field(default_factory=list)
+    strongly_typed: bool | None = Field(None, description="TensorRT 10.x: create a strongly typed network")
+    # TensorRT 10.x only: TensorRT 11 removed weak typing (see DESIGN.md)
+    precision: list[Literal["tf32", "fp16", "bf16", "int8", "fp8", "int4", "best"]] = Field(
+        default_factory=list, description="TensorRT 10.x only; on 11.x choose precision in convert")
+    precision_constraints: Literal["none", "prefer", "obey"] = "none"
+    layer_precisions: dict[str, str] = Field(default_factory=dict, description="TensorRT 10.x: layer regex -> type")
+    layer_output_types: dict[str, str] = Field(default_factory=dict, description="TensorRT 10.x: layer regex -> type")
+    calibration: CalibrationConfig | None = None
+
+
+class ProfileConfig(StrictModel):
+    """Measure an engine on the GPU; defaults match TensorRT 11 trtexec (CUDA graph and spin-wait on,
+    transfers off)."""
+
+    engine: Path | None = Field(None, description="engine to profile; default the one build writes")
+    shapes: ShapeSpec | None = Field(None, description="input shapes for dynamic inputs")
+    optimization_profile: int = Field(0, ge=0)
+    warmup: Duration = Field("200ms", description="warm-up time, e.g. 200ms")
+    iterations: int = Field(10, ge=1, description="minimum number of timed iterations")
+    duration: Duration = Field("3s", description="minimum timed duration, e.g. 3s")
+    percentiles: list[float] = Field(default_factory=lambda: [90.0, 95.0, 99.0])
+    cuda_graph: bool = True
+    spin_wait: bool = True
+    transfers: bool = False
+    enqueue_ahead: bool = True
+    streams: int = Field(1, ge=1)
+    per_layer: bool = Field(True, description="per-layer profile in a separate run")
+    telemetry: bool = True
+    device: int = Field(0, ge=0)
+    data: DataSpec = Field(default_factory=DataSpecFields)
+
+    @model_validator(mode="after")
+    def _percentiles_in_range(self) -> ProfileConfig:
+        for value in self.percentiles:
+            if not 0 < value < 100:
+                raise ValueError(f"percentiles must lie between 0 and 100, got {value:g}")
+        return self
+
+
+class RuleSettings(StrictModel):
+    enabled: bool | None = None
+    severity: Severity | None = None
+    params: dict[str, float | int | str | bool] = Field(default_factory=dict, description="rule thresholds")
+
+
+class LintConfig(StrictModel):
+    fail_on: Severity | Literal["never"] = "error"
+    enable: list[str] = Field(default_factory=list)
+    disable: list[str] = Field(default_factory=list)
+    rules: dict[str, RuleSettings] = Field(default_factory=dict, description="per rule id")
+
+
+class CompareConfig(StrictModel):
+    baseline: Path | None = Field(None, description="artifacts of the baseline engine")
+    max_regression: Percentage = "5%"
+    metrics: list[Literal["median", "mean", "p90", "p95", "p99", "throughput"]] = Field(
+        default_factory=lambda: ["median", "p99", "throughput"])
+    per_layer: bool = False
+    confidence: float = Field(0.95, gt=0, lt=1)
+    tolerances: dict[str, Tolerance] = Field(
+        default_factory=dict, description="per output name, or per data type (fp16, int8...); '*' for all")
+    data: DataSpec = Field(default_factory=DataSpecFields)
+
+
+class PipelineConfig(StrictModel):
+    """The whole pipeline: the model, where artifacts go, the backend, and one section per stage."""
+
+    model: Path | None = Field(None, description="the ONNX model; relative paths are relative to this file")
+    name: str | None = Field(None, description="artifact base name; default the model's file stem")
+    workdir: Path = Field(Path("trtkit-out"), description="where artifacts are written")
+    backend: Backend = "auto"
+    convert: ConvertConfig = Field(default_factory=ConvertConfig)
+    build: BuildConfig = Field(default_factory=BuildConfig)
+    profile: ProfileConfig = Field(default_factory=ProfileConfig)
+    lint: LintConfig = Field(default_factory=LintConfig)
+    compare: CompareConfig = Field(default_factory=CompareConfig)
+
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+
+    def resolve(self, path: Path | str) -> Path:
+        """A path from the config, made absolute against the folder of the config file."""
+        path = Path(path)
+        return path if path.is_absolute() else self._base_dir / path
+
+    @property
+    def artifact_name(self) -> str:
+        if self.name:
+            return self.name
+        return self.model.stem if self.model else "model"

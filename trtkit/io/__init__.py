@@ -1,0 +1,1 @@
+"""File helpers: atomic writes, artifact naming, hashing."""

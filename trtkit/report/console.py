@@ -1,0 +1,98 @@
+"""Where output goes: results on stdout, logs and progress on stderr, both through Rich.
+
+The CLI's global options set `OUTPUT` once; everything else asks it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+
+@dataclass
+class OutputSettings:
+    json: bool = False
+    quiet: bool = False
+    verbose: int = 0
+    color: bool = True
+    debug: bool = False
+
+
+OUTPUT = OutputSettings()
+_consoles: dict[str, Console] = {}
+
+
+def configure(**settings: Any) -> None:
+    """Set the output settings and drop consoles made under the old ones."""
+    for key, value in settings.items():
+        setattr(OUTPUT, key, value)
+    _consoles.clear()
+
+
+def _console(stream: str) -> Console:
+    if stream not in _consoles:
+        from rich.console import Console
+
+        no_color = not OUTPUT.color or "NO_COLOR" in os.environ
+        _consoles[stream] = Console(
+            file=sys.stderr if stream == "err" else sys.stdout,
+            no_color=no_color,
+            highlight=False,
+            soft_wrap=False,
+        )
+    return _consoles[stream]
+
+
+def out() -> Console:
+    """The console for results (stdout)."""
+    return _console("out")
+
+
+def err() -> Console:
+    """The console for logs, warnings and progress (stderr)."""
+    return _console("err")
+
+
+def info(message: str) -> None:
+    """A progress or status line on stderr, hidden by --quiet."""
+    if not OUTPUT.quiet:
+        err().print(message)
+
+
+def detail(message: str) -> None:
+    """A line shown only with --verbose."""
+    if OUTPUT.verbose and not OUTPUT.quiet:
+        err().print(f"[dim]{message}[/dim]")
+
+
+def warn(message: str) -> None:
+    """A warning on stderr, shown even with --quiet."""
+    err().print(f"[yellow]warning:[/yellow] {message}", markup=True)
+
+
+def error_line(message: str) -> None:
+    """The one line a user error prints, on stderr."""
+    from rich.markup import escape
+
+    err().print(f"[bold red]error:[/bold red] {escape(message)}", soft_wrap=True)
+
+
+def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+          right_align: Iterable[str] = ()) -> Table:
+    """A Rich table with the given header; cells are turned into text, None into an empty cell."""
+    from rich.table import Table
+
+    aligned_right = set(right_align)
+    result = Table(title=title, title_justify="left", header_style="bold")
+    for column in columns:
+        result.add_column(column, justify="right" if column in aligned_right else "left")
+    for row in rows:
+        result.add_row(*("" if cell is None else str(cell) for cell in row))
+    return result

@@ -1,0 +1,1 @@
+"""Stages: the work of each subcommand, returning typed results and printing nothing."""
