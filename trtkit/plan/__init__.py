@@ -1,0 +1,1 @@
+"""The engine-plan model and the parsers of every artifact TensorRT, trtexec, TREx and Polygraphy write."""

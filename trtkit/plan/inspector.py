@@ -1,0 +1,361 @@
+"""IEngineInspector output in every form, as layers and I/O tensors.
+
+- JSON (`getEngineInformation(kJSON)`, trtexec --exportLayerInfo): TensorRT 8.2-10.x with `Bindings` and
+  `Format/Datatype`; 11.x with `I/O Tensors` objects and separate `Format`/`DataType`; names-only plans
+  (`Layers` as strings); per-layer objects (`getLayerInformation`) concatenated.
+- The one-line text form (kONELINE; also the `Layers:` listing of trtexec --dumpLayerInfo and of a
+  TensorRT or TensorRT-RTX verbose build log with detailed verbosity).
+- The `Engine Layer Information:` listing of verbose TensorRT 8.x-10.x build logs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from trtkit.plan.formats import canonical_dtype, parse_format
+from trtkit.plan.model import PROFILE_SUFFIX, IOTensor, Layer, TensorInfo, constant_from, normalize_tactic
+
+_SEPARATORS = re.compile(r"[\x1e\x1f]|\\u001[ef]")
+_ONNX_LAYER = re.compile(r"\[ONNX Layer: (.*?)\](?=\[ONNX Layer: |$)")
+_CONSUMED = {"name", "layertype", "parametertype", "inputs", "outputs", "tacticname", "tacticvalue", "metadata",
+             "streamid", "weights", "bias", "origin", "constants"}
+
+
+@dataclass
+class InspectorResult:
+    """What one inspector document holds."""
+
+    layers: list[Layer] = field(default_factory=list)
+    io_tensors: list[IOTensor] = field(default_factory=list)
+    detailed: bool = True
+    form: str = "json"
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines split at newlines only: str.splitlines() would also split at U+001E/U+001F, the separators
+    inside layer metadata."""
+    return text.replace("\r\n", "\n").split("\n")
+
+
+def onnx_nodes_from_metadata(metadata: Any) -> list[str]:
+    """ONNX node names from a layer's Metadata: `[ONNX Layer: a]<U+001E or U+001F>[ONNX Layer: b]`, raw or escaped."""
+    if not metadata or not isinstance(metadata, str):
+        return []
+    nodes: list[str] = []
+    for chunk in _SEPARATORS.split(metadata):
+        nodes.extend(match.group(1) for match in _ONNX_LAYER.finditer(chunk.strip()))
+    return nodes
+
+
+def _dimensions(value: Any) -> tuple[int, ...] | None:
+    if isinstance(value, (list, tuple)):
+        try:
+            return tuple(int(dim) for dim in value)
+        except (TypeError, ValueError):
+            return None
+    if isinstance(value, str):
+        parts = [part for part in value.strip("[]() ").replace("x", ",").split(",") if part.strip()]
+        try:
+            return tuple(int(part) for part in parts)
+        except ValueError:
+            return None
+    return None
+
+
+def _lowered(raw: dict[str, Any]) -> dict[str, Any]:
+    return {str(key).lower().replace(" ", ""): value for key, value in raw.items()}
+
+
+def tensor_from_dict(raw: dict[str, Any]) -> TensorInfo:
+    """A layer input or output in any form: `Format/Datatype`, or `Format` with `DataType`/`Datatype`."""
+    lowered = _lowered(raw)
+    combined = lowered.get("format/datatype")
+    if combined is not None:
+        dtype, layout = parse_format(str(combined))
+        format_text = str(combined)
+    else:
+        format_text = lowered.get("format")
+        format_dtype, layout = parse_format(str(format_text)) if format_text else (None, None)
+        if format_text and layout is None:
+            layout = _leading_layout(str(format_text))
+        dtype = canonical_dtype(str(lowered.get("datatype", ""))) or format_dtype
+    return TensorInfo(
+        name=str(lowered.get("name", "")),
+        dimensions=_dimensions(lowered.get("dimensions")),
+        dtype=dtype,
+        layout=layout,
+        location=lowered.get("location"),
+        format_text=format_text,
+    )
+
+
+def _leading_layout(text: str) -> str | None:
+    # TensorRT-RTX logs write "(NHWC) Channel major format", "(Linear) Row major linear format"
+    match = re.match(r"\(([^)]+)\)", text.strip())
+    return match.group(1).upper() if match else None
+
+
+def layer_from_dict(raw: dict[str, Any], index: int) -> Layer:
+    """A Layer from one detailed inspector record; unknown keys are kept in `attributes`."""
+    lowered = _lowered(raw)
+    name = str(lowered.get("name", f"layer {index}"))
+    suffix = PROFILE_SUFFIX.search(name)
+    layer = Layer(
+        index=index,
+        name=name,
+        type=lowered.get("layertype"),
+        parameter_type=lowered.get("parametertype"),
+        inputs=[tensor_from_dict(tensor) for tensor in lowered.get("inputs") or [] if isinstance(tensor, dict)],
+        outputs=[tensor_from_dict(tensor) for tensor in lowered.get("outputs") or [] if isinstance(tensor, dict)],
+        tactic_name=lowered.get("tacticname") or None,
+        tactic_value=normalize_tactic(lowered.get("tacticvalue")),
+        onnx_nodes=onnx_nodes_from_metadata(lowered.get("metadata")),
+        stream_id=lowered.get("streamid") if isinstance(lowered.get("streamid"), int) else None,
+        weights=constant_from(lowered.get("weights")),
+        bias=constant_from(lowered.get("bias")),
+        origin=lowered.get("origin"),
+        profile=int(suffix.group(1)) if suffix else 0,
+        attributes={key: value for key, value in raw.items()
+                    if str(key).lower().replace(" ", "") not in _CONSUMED},
+    )
+    constants = [tensor_from_dict(tensor) for tensor in lowered.get("constants") or [] if isinstance(tensor, dict)]
+    if constants and layer.weights is None:
+        layer.attributes["Constants"] = [tensor.name for tensor in constants]
+        layer.weights = _constants_as_weights(constants)
+    return layer
+
+
+def _constants_as_weights(constants: list[TensorInfo]):
+    from trtkit.plan.model import Constant
+
+    count = sum(tensor.volume or 0 for tensor in constants)
+    by_size: dict[str | None, int] = {}
+    for tensor in constants:
+        by_size[tensor.dtype] = by_size.get(tensor.dtype, 0) + (tensor.volume or 0)
+    dtype = max(by_size, key=by_size.get) if by_size else None
+    return Constant(dtype, count)
+
+
+def io_tensor_from_dict(raw: dict[str, Any]) -> IOTensor:
+    """A TensorRT 11 `I/O Tensors` record."""
+    lowered = _lowered(raw)
+    profiles, formats = [], []
+    for info in lowered.get("profileinfo") or []:
+        info = _lowered(info) if isinstance(info, dict) else {}
+        shapes = {key: _dimensions(info.get(f"{key}shape")) for key in ("min", "opt", "max")}
+        if any(shape is not None for shape in shapes.values()):
+            profiles.append(shapes)
+        if info.get("format"):
+            formats.append(str(info["format"]))
+    shape_io = lowered.get("isshapeinferenceio")
+    return IOTensor(
+        name=str(lowered.get("name", "")),
+        mode=lowered.get("iomode"),
+        dtype=canonical_dtype(str(lowered.get("datatype", ""))),
+        dimensions=_dimensions(lowered.get("dimensions")),
+        location=lowered.get("location"),
+        is_shape_io=shape_io if isinstance(shape_io, bool) else (str(shape_io).lower() == "true"
+                                                                if shape_io is not None else None),
+        profile_shapes=profiles,
+        formats=formats,
+    )
+
+
+def parse_inspector_json(document: Any) -> InspectorResult:
+    """Layers and I/O tensors from an inspector JSON document (engine- or layer-level)."""
+    if isinstance(document, list):  # several getLayerInformation() records
+        return _from_layer_records(document, "json")
+    lowered = _lowered(document)
+    if "layers" not in lowered:  # one getLayerInformation() record
+        return _from_layer_records([document], "json")
+    result = _from_layer_records(lowered["layers"] or [], "json")
+    for name in lowered.get("bindings") or []:
+        result.io_tensors.append(IOTensor(name=str(name)))
+    for raw in lowered.get("i/otensors") or []:
+        if isinstance(raw, dict):
+            result.io_tensors.append(io_tensor_from_dict(raw))
+    return result
+
+
+def _from_layer_records(records: Iterable[Any], form: str) -> InspectorResult:
+    result = InspectorResult(form=form)
+    for index, raw in enumerate(records):
+        if isinstance(raw, dict):
+            result.layers.append(layer_from_dict(raw, index))
+        else:
+            name = str(raw)
+            suffix = PROFILE_SUFFIX.search(name)
+            result.layers.append(Layer(index=index, name=name, profile=int(suffix.group(1)) if suffix else 0))
+    result.detailed = bool(result.layers) and all(layer.type is not None for layer in result.layers)
+    return result
+
+
+# ---- the one-line text form -------------------------------------------------------------------
+
+_KEY_AHEAD = re.compile(r"[A-Za-z][A-Za-z0-9/_]{0,40}: ")
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+def _split_fields(text: str) -> list[str]:
+    """Split `Key: value, Key: value` at commas outside brackets that are followed by a key."""
+    parts, depth, start, index = [], 0, 0, 0
+    while index < len(text):
+        char = text[index]
+        if char in _OPEN:
+            depth += 1
+        elif char in _CLOSE:
+            depth = max(0, depth - 1)
+        elif char == "," and depth == 0 and _KEY_AHEAD.match(text, index + 2 if text[index + 1:index + 2] == " "
+                                                              else index + 1):
+            parts.append(text[start:index])
+            start = index + 1
+        index += 1
+    parts.append(text[start:])
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _split_objects(text: str) -> list[str]:
+    """The `{ ... }` items of a bracketed list, at depth one."""
+    items, depth, start = [], 0, None
+    for index, char in enumerate(text):
+        if char == "{":
+            depth += 1
+            if depth == 1:
+                start = index + 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0 and start is not None:
+                items.append(text[start:index])
+                start = None
+    return items
+
+
+def _value(text: str) -> Any:
+    text = text.strip()
+    if text.startswith("[") and "{" in text:
+        return [parse_fields(item) for item in _split_objects(text)]
+    if text.startswith("[") and text.endswith("]"):
+        items = [item.strip() for item in text[1:-1].split(",") if item.strip()]
+        try:
+            return [int(item) for item in items]
+        except ValueError:
+            return items
+    if text.startswith("{") and '"' in text:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return text
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    return text
+
+
+def parse_fields(text: str) -> dict[str, Any]:
+    """`Key: value, Key: value` text (one inspector record) as a dict."""
+    record: dict[str, Any] = {}
+    for part in _split_fields(text):
+        key, separator, value = part.partition(":")
+        if separator:
+            record[key.strip()] = _value(value)
+    return record
+
+
+_LOG_PREFIX = re.compile(r"^.*?\[[IVWEF]\] (?:\[TRT\] )?(?:\[[IVWEF]\] )?")
+_LOG_LINE = re.compile(r"^\s*(?:\[\d{2}/\d{2}/\d{4}-\d{2}:\d{2}:\d{2}\]\s*)?\[(?:I|V|W|E|F|TRT)\] ")
+_SECTION = re.compile(r"^[A-Z][A-Za-z/ ]*:$")
+
+
+def parse_oneline_text(text: str) -> InspectorResult | None:
+    """The kONELINE form (and the `Layers:` listings in logs); None when the text has none."""
+    lines = split_lines(text)
+    start = next((index for index, line in enumerate(lines) if _LOG_PREFIX.sub("", line).strip() == "Layers:"), None)
+    if start is None:
+        return None
+    layer_records: list[Any] = []
+    io_tensors: list[IOTensor] = []
+    section = "Layers:"
+    for line in lines[start + 1:]:
+        if _LOG_LINE.match(line):
+            break  # a log line ends the listing
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if _SECTION.match(stripped):
+            section = stripped
+        elif section == "Layers:":
+            layer_records.append(parse_fields(stripped) if stripped.startswith("Name: ") else stripped)
+        elif section == "Bindings:":
+            io_tensors.append(IOTensor(name=stripped))
+        elif section == "I/O Tensors:" and stripped.startswith("Name: "):
+            io_tensors.append(io_tensor_from_dict(parse_fields(stripped)))
+    if not layer_records:
+        return None
+    result = _from_layer_records(layer_records, "oneline")
+    result.io_tensors = io_tensors
+    return result
+
+
+# ---- "Engine Layer Information:" of verbose build logs -----------------------------------------
+
+_ENGINE_LAYER = re.compile(r"^Layer\(([^)]*)\): (.*?), Tactic: (0x[0-9a-fA-F]+|-?\d+), (.*)$")
+_TENSOR_TYPE = re.compile(r" ?\((?P<dtype>[A-Za-z0-9]+)\[(?P<dims>[-\d:,]*)\]\)")
+
+
+def _engine_layer_tensors(text: str) -> list[TensorInfo]:
+    tensors, position = [], 0
+    for match in _TENSOR_TYPE.finditer(text):
+        name = text[position:match.start()].lstrip(", ").strip()
+        dims = [part.split(":")[0] for part in match.group("dims").split(",") if part]
+        vectorized = next((part.split(":")[1] for part in match.group("dims").split(",") if ":" in part), None)
+        tensors.append(TensorInfo(name=name, dimensions=tuple(int(dim) for dim in dims),
+                                  dtype=canonical_dtype(match.group("dtype")),
+                                  layout=f"vectorized:{vectorized}" if vectorized else None))
+        position = match.end()
+    return tensors
+
+
+def parse_engine_layer_information(text: str) -> InspectorResult | None:
+    """The `Engine Layer Information:` listing of a verbose build log; None when absent."""
+    lines = split_lines(text)
+    start = next((index for index, line in enumerate(lines) if line.rstrip().endswith("Engine Layer Information:")),
+                 None)
+    if start is None:
+        return None
+    result = InspectorResult(form="engine-layer-information")
+    for line in lines[start + 1:]:
+        match = _ENGINE_LAYER.match(line.strip())
+        if not match:
+            if result.layers:
+                break
+            continue
+        layer_type, name, tactic, tensors = match.groups()
+        inputs_text, _, outputs_text = tensors.partition(" -> ")
+        suffix = PROFILE_SUFFIX.search(name)
+        result.layers.append(Layer(index=len(result.layers), name=name, type=layer_type,
+                                   tactic_value=normalize_tactic(tactic), inputs=_engine_layer_tensors(inputs_text),
+                                   outputs=_engine_layer_tensors(outputs_text),
+                                   profile=int(suffix.group(1)) if suffix else 0))
+    return result if result.layers else None
+
+
+def parse_layer_record_stream(text: str) -> InspectorResult | None:
+    """Per-layer JSON records written one after another, with or without `--- Layer N ---` lines."""
+    decoder = json.JSONDecoder()
+    records, position = [], 0
+    while True:
+        position = text.find("{", position)
+        if position < 0:
+            break
+        try:
+            record, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError:
+            return None
+        records.append(record)
+        position = end
+    if not records or not all(isinstance(record, dict) and "Name" in record for record in records):
+        return None
+    return _from_layer_records(records, "layer-records")

@@ -1,0 +1,100 @@
+"""Polygraphy's JSON files: saved inputs (--save-inputs), run results (--save-results), tactic replay
+(--save-tactics) and debug replay files; summarized as names, shapes, dtypes and statistics."""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class TensorSummary:
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    min: float | None = None
+    max: float | None = None
+    mean: float | None = None
+    std: float | None = None
+    iteration: int = 0
+    runner: str | None = None
+
+
+@dataclass
+class PolygraphyArtifact:
+    kind: str  # inputs | run-results | tactic-replay | debug-replay
+    tensors: list[TensorSummary] = field(default_factory=list)
+    runners: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def decode_array(record: Any):
+    """A numpy array from Polygraphy's {"array": base64 .npy, "polygraphy_class": "ndarray"}; also unwraps
+    LazyNumpyArray's {"values": {...}}."""
+    import numpy as np
+
+    if isinstance(record, dict) and "values" in record and "array" not in record:
+        record = record["values"]
+    if not isinstance(record, dict) or "array" not in record:
+        raise ValueError("not a Polygraphy array record")
+    return np.load(io.BytesIO(base64.b64decode(record["array"])), allow_pickle=False)
+
+
+def _summary(name: str, array, iteration: int, runner: str | None) -> TensorSummary:
+    import numpy as np
+
+    numeric = array.size and np.issubdtype(array.dtype, np.number)
+    values = array.astype(np.float64) if numeric else None
+    return TensorSummary(
+        name=name, shape=tuple(int(dim) for dim in array.shape), dtype=str(array.dtype),
+        min=float(values.min()) if numeric else None, max=float(values.max()) if numeric else None,
+        mean=float(values.mean()) if numeric else None, std=float(values.std()) if numeric else None,
+        iteration=iteration, runner=runner,
+    )
+
+
+def polygraphy_kind(document: Any) -> str | None:
+    if isinstance(document, dict):
+        polygraphy_class = document.get("polygraphy_class")
+        if polygraphy_class == "RunResults" or "lst" in document:
+            return "run-results"
+        if polygraphy_class == "TacticReplayData" or "replay" in document:
+            return "tactic-replay"
+        if document and all(str(key).startswith("_N") for key in document):
+            return "debug-replay"
+    if isinstance(document, list) and document and all(isinstance(feed, dict) for feed in document) and all(
+            isinstance(value, dict) and "array" in value for feed in document for value in feed.values()):
+        return "inputs"
+    return None
+
+
+def parse_polygraphy(document: Any) -> PolygraphyArtifact:
+    kind = polygraphy_kind(document)
+    if kind == "inputs":
+        artifact = PolygraphyArtifact(kind)
+        for iteration, feed in enumerate(document):
+            artifact.tensors += [_summary(name, decode_array(value), iteration, None) for name, value in feed.items()]
+        return artifact
+    if kind == "run-results":
+        artifact = PolygraphyArtifact(kind)
+        for runner, iterations in document["lst"]:
+            artifact.runners.append(runner)
+            for iteration, result in enumerate(iterations):
+                for name, value in (result.get("outputs") or {}).items():
+                    artifact.tensors.append(_summary(name, decode_array(value), iteration, runner))
+                artifact.details.setdefault("runtimes_s", []).append(result.get("runtime"))
+        return artifact
+    if kind == "tactic-replay":
+        replay = document["replay"]
+        return PolygraphyArtifact(kind, details={"layers": {name: {"implementation": entry.get("implementation"),
+                                                                   "tactic": entry.get("tactic")}
+                                                            for name, entry in replay.items()}})
+    if kind == "debug-replay":
+        iterations = {}
+        for key, value in document.items():
+            success = value.get("success") if isinstance(value, dict) else (value[0] if value else None)
+            iterations[key] = success
+        return PolygraphyArtifact(kind, details={"iterations": iterations})
+    raise ValueError("not a Polygraphy file")

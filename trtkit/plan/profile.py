@@ -1,0 +1,158 @@
+"""Per-layer profiles and per-iteration times: --exportProfile, --exportTimes, IProfiler text, and the
+`=== Profile ===` table of trtexec logs. Files holding several documents back to back (a script that
+appended one per run) give one run each."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from trtkit.plan.model import IterationTimes, LayerTiming
+
+
+@dataclass
+class LayerProfile:
+    """Per-layer times of one profiling run, in execution order."""
+
+    layers: list[tuple[str, LayerTiming]] = field(default_factory=list)
+    iterations: int | None = None
+    form: str = "export-profile"
+
+    @property
+    def total_ms(self) -> float:
+        return sum(timing.average_ms for _, timing in self.layers)
+
+
+def json_documents(text: str) -> list[Any]:
+    """Every JSON document in `text`, for files where several were written one after another."""
+    decoder = json.JSONDecoder()
+    documents, position, length = [], 0, len(text)
+    while position < length:
+        while position < length and text[position] in " \t\r\n":
+            position += 1
+        if position >= length:
+            break
+        document, position = decoder.raw_decode(text, position)
+        documents.append(document)
+    return documents
+
+
+def _number(record: dict[str, Any], *keys: str) -> float | None:
+    for key in keys:
+        value = record.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    return None
+
+
+def is_export_profile(document: Any) -> bool:
+    return isinstance(document, list) and bool(document) and all(isinstance(item, dict) for item in document) and (
+        "count" in document[0] or ("name" in document[0] and "averageMs" in document[0]))
+
+
+def parse_export_profile(document: list[dict[str, Any]]) -> LayerProfile:
+    """trtexec --exportProfile: a leading {"count": N}, then name/timeMs/averageMs/medianMs/percentage
+    (TensorRT 7.x wrote no medianMs)."""
+    profile = LayerProfile()
+    for record in document:
+        if "count" in record and "name" not in record:
+            profile.iterations = int(record["count"])
+            continue
+        total = _number(record, "timeMs") or 0.0
+        average = _number(record, "averageMs")
+        if average is None:
+            average = total / profile.iterations if profile.iterations else total
+        timing = LayerTiming(total_ms=total, average_ms=average, median_ms=_number(record, "medianMs"),
+                             percentage=_number(record, "percentage"), iterations=profile.iterations)
+        profile.layers.append((str(record.get("name", "")), timing))
+    return profile
+
+
+def is_export_times(document: Any) -> bool:
+    return (isinstance(document, list) and bool(document) and isinstance(document[0], dict)
+            and "latencyMs" in document[0] and "computeMs" in document[0])
+
+
+def parse_export_times(document: list[dict[str, Any]]) -> IterationTimes:
+    """trtexec --exportTimes; 8.x+ writes h2dMs/d2hMs, 7.x inMs/outMs and endToEndMs."""
+    times = IterationTimes()
+    for record in document:
+        times.latency_ms.append(_number(record, "latencyMs") or 0.0)
+        times.compute_ms.append(_number(record, "computeMs") or 0.0)
+        times.h2d_ms.append(_number(record, "h2dMs", "inMs") or 0.0)
+        times.d2h_ms.append(_number(record, "d2hMs", "outMs") or 0.0)
+        start, end = _number(record, "startEnqMs"), _number(record, "endEnqMs")
+        if start is not None and end is not None:
+            times.enqueue_ms.append(end - start)
+        end_to_end = _number(record, "endToEndMs")
+        if end_to_end is not None:
+            times.end_to_end_ms.append(end_to_end)
+    return times
+
+
+_IPROFILER_LINE = re.compile(r"^Timing:\s*([\d.]+)\s*(us|ms)\s*->\s*(.+)$")
+
+
+def parse_iprofiler_text(text: str) -> LayerProfile | None:
+    """`Timing: 20.384us -> layer` lines printed by a Python IProfiler (one inference)."""
+    profile = LayerProfile(form="iprofiler", iterations=1)
+    for line in text.split("\n"):
+        match = _IPROFILER_LINE.match(line.strip())
+        if match:
+            value = float(match.group(1)) / (1000.0 if match.group(2) == "us" else 1.0)
+            profile.layers.append((match.group(3).strip(), LayerTiming(total_ms=value, average_ms=value,
+                                                                       median_ms=value, iterations=1)))
+    if not profile.layers:
+        return None
+    total = profile.total_ms
+    for _, timing in profile.layers:
+        timing.percentage = 100.0 * timing.average_ms / total if total else 0.0
+    return profile
+
+
+_PROFILE_HEADER = re.compile(r"=== Profile \((\d+) iterations? \) ===")
+def _row_pattern(name_first: bool, has_median: bool) -> re.Pattern[str]:
+    numbers = r"\s+".join([r"([\d.]+)"] * (4 if has_median else 3))
+    if name_first:
+        return re.compile(r"^\s*(.+?)\s+" + numbers + r"\s*$")
+    return re.compile(r"^\s*" + numbers + r"\s+(.+?)\s*$")
+
+
+def parse_profile_table(lines: list[str]) -> LayerProfile | None:
+    """trtexec's `=== Profile (N iterations ) ===` table (--dumpProfile), from log lines without prefixes.
+
+    TensorRT 10 prints the numbers first (`Time(ms) Avg.(ms) Median(ms) Time(%) Layer`), 8.x the name
+    first (`Layer Time (ms) Avg. Time (ms) Median Time (ms) Time %`); 7.x has no median column."""
+    for start, line in enumerate(lines):
+        header = _PROFILE_HEADER.search(line)
+        if header:
+            break
+    else:
+        return None
+    profile = LayerProfile(form="trtexec-profile-table", iterations=int(header.group(1)))
+    pattern, name_first, has_median = None, False, False
+    for line in lines[start + 1:]:
+        if not line.strip():
+            continue
+        if pattern is None:
+            if "Layer" not in line:
+                return None
+            name_first, has_median = line.strip().startswith("Layer"), "Median" in line
+            pattern = _row_pattern(name_first, has_median)
+            continue
+        match = pattern.match(line)
+        if not match:
+            break
+        values = list(match.groups())
+        name = values.pop(0) if name_first else values.pop()
+        if not has_median:
+            values.insert(2, None)
+        total, average, median, percent = values
+        if name == "Total":
+            break
+        profile.layers.append((name, LayerTiming(total_ms=float(total), average_ms=float(average),
+                                                 median_ms=float(median) if median else None,
+                                                 percentage=float(percent), iterations=profile.iterations)))
+    return profile if profile.layers else None
