@@ -1,0 +1,1 @@
+"""Analyses: pure functions over the plan model (summaries, statistics, lint rules, comparisons)."""

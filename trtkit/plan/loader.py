@@ -1,0 +1,187 @@
+"""From files to engine plans: group the artifacts of each engine, parse them, join them.
+
+Files named like TREx's (`<name>.engine.graph.json`, `.profile.json`, `.timing.json`, `.profile.metadata.json`,
+`.build.metadata.json`) form one engine with the companions found beside them; any other file is an
+engine of its own (a trtexec log gives one per run). Artifacts that are not engines (ONNX models,
+calibration caches, Polygraphy files) are returned beside the plans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trtkit.errors import BackendUnavailableError, InputFileError
+from trtkit.io.artifacts import ENGINE_SUFFIX, EngineArtifacts
+from trtkit.plan import metadata
+from trtkit.plan.artifacts import Artifact, read_artifact
+from trtkit.plan.join import join_profile
+from trtkit.plan.model import EnginePlan, Source
+from trtkit.plan.trtexec_log import TrtexecRun
+
+PLAN_KINDS = {"inspector-json", "inspector-text", "layer-records", "export-profile", "export-times",
+              "iprofiler-text", "trtexec-log", "profile-metadata", "build-metadata", "device-properties"}
+
+
+LISTING_KINDS = {"inspector-json", "inspector-text", "layer-records"}
+COMPANION_KINDS = {"export-profile", "export-times", "iprofiler-text", "profile-metadata", "build-metadata",
+                   "device-properties"}
+
+
+@dataclass
+class LoadResult:
+    plans: list[EnginePlan] = field(default_factory=list)
+    others: list[Artifact] = field(default_factory=list)
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(child for child in path.iterdir() if child.is_file() and not child.name.startswith("."))
+            if not found:
+                raise InputFileError(f"{path} holds no files", "give artifact files or a folder of them")
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
+
+
+def _group_key(path: Path) -> Path | None:
+    """The engine a TREx-named file belongs to, or None for a file that stands alone."""
+    engine = EngineArtifacts.from_any(path).engine
+    return engine if engine != path and engine.name.endswith(ENGINE_SUFFIX) else None
+
+
+def load(paths: list[str | Path], with_companions: bool = True) -> LoadResult:
+    """Read every file (folders are expanded), group engines, and build one plan per engine or run."""
+    result = LoadResult()
+    groups: dict[Path, list[Path]] = {}
+    singles: list[Path] = []
+    for path in _expand([Path(path) for path in paths]):
+        key = _group_key(path)
+        if key is None and path.name.endswith(ENGINE_SUFFIX) and with_companions:
+            if EngineArtifacts(path).graph.is_file():
+                key = path  # an engine with a .graph.json beside it: read the artifacts, not the engine
+        if key is None:
+            singles.append(path)
+            continue
+        members = groups.setdefault(key, [])
+        companions = EngineArtifacts(key).existing().values() if with_companions else [path]
+        for member in [path, *companions]:
+            if member not in members and member != key:
+                members.append(member)
+    for key, members in groups.items():
+        plan = EnginePlan(name=key.name)
+        for member in sorted(members, key=_order):
+            _merge(plan, read_artifact(member))
+        if key.is_file() and key in [Path(path) for path in paths]:
+            plan.notes.append(f"{key.name} itself was not deserialized; its artifacts beside it were read")
+        result.plans.append(plan)
+    artifacts = [read_artifact(path) for path in singles]
+    for artifact in artifacts:
+        if artifact.kind == "engine":
+            raise BackendUnavailableError(
+                f"{artifact.path} is a serialized engine: reading it needs TensorRT and a GPU, which this machine "
+                f"lacks", f"inspect its layer information instead ({artifact.path.name}.graph.json, written by "
+                "trtkit build or trtexec --exportLayerInfo), or run on a GPU machine with TensorRT")
+    engine_artifacts = [artifact for artifact in artifacts if artifact.kind in PLAN_KINDS]
+    result.others = [artifact for artifact in artifacts if artifact.kind not in PLAN_KINDS]
+    if _one_engine(engine_artifacts):
+        plan = EnginePlan(name=engine_artifacts[0].path.name)
+        for artifact in engine_artifacts:
+            _merge(plan, artifact)
+        result.plans.append(plan)
+    else:
+        for artifact in engine_artifacts:
+            result.plans.extend(_standalone_plans(artifact))
+    return result
+
+
+def _one_engine(artifacts: list[Artifact]) -> bool:
+    """A layer listing given with its profile, times or metadata (not TREx-named) is one engine."""
+    listings = [artifact for artifact in artifacts if artifact.kind in LISTING_KINDS]
+    extras = [artifact for artifact in artifacts if artifact.kind not in LISTING_KINDS]
+    return len(listings) == 1 and bool(extras) and all(
+        artifact.kind in COMPANION_KINDS and (not isinstance(artifact.data, list) or len(artifact.data) == 1)
+        for artifact in extras)
+
+
+def _order(path: Path) -> int:
+    # layers first, so profiles and metadata join onto them
+    name = path.name
+    for rank, suffix in enumerate((".graph.json", ".profile.json", ".timing.json", ".metadata.json")):
+        if name.endswith(suffix):
+            return rank
+    return 9
+
+
+def _standalone_plans(artifact: Artifact) -> list[EnginePlan]:
+    """One plan per document or run: a concatenated profile of 7 runs is 7 plans."""
+    if artifact.kind == "trtexec-log":
+        runs: list[TrtexecRun] = artifact.data
+        plans = []
+        for number, run in enumerate(runs, start=1):
+            name = artifact.path.name if len(runs) == 1 else f"{artifact.path.name}#run{number}"
+            plans.append(plan_from_run(run, name, str(artifact.path)))
+        return plans
+    if artifact.kind in ("export-profile", "export-times", "iprofiler-text") and len(artifact.data) > 1:
+        plans = []
+        for number, document in enumerate(artifact.data, start=1):
+            plan = EnginePlan(name=f"{artifact.path.name}#run{number}")
+            _merge(plan, Artifact(artifact.path, artifact.kind, [document]))
+            plans.append(plan)
+        return plans
+    plan = EnginePlan(name=artifact.path.name)
+    _merge(plan, artifact)
+    return [plan]
+
+
+def plan_from_run(run: TrtexecRun, name: str, source: str) -> EnginePlan:
+    plan = EnginePlan(name=name, tensorrt_version=run.tensorrt_version, device=run.device,
+                      performance=run.performance)
+    plan.model_options = run.options.get("model_options", {})
+    plan.build_options = run.options.get("build_options", {})
+    plan.inference_options = run.options.get("inference_options", {})
+    plan.system_options = run.options.get("system_options", {})
+    if run.layers is not None:
+        plan.layers, plan.io_tensors, plan.detailed = run.layers.layers, run.layers.io_tensors, run.layers.detailed
+    if run.profile is not None:
+        join_profile(plan, run.profile, source)
+    plan.notes.extend(f"{source}: {missing}" for missing in run.missing)
+    plan.sources.append(Source(source, "trtexec-log", run.tensorrt_version))
+    return plan
+
+
+def _merge(plan: EnginePlan, artifact: Artifact) -> None:
+    """Add what one artifact knows to the plan."""
+    kind, data = artifact.kind, artifact.data
+    plan.sources.append(Source(str(artifact.path), kind, artifact.tensorrt_version))
+    if kind in ("inspector-json", "inspector-text", "layer-records"):
+        if plan.layers:
+            plan.notes.append(f"{artifact.path.name}: a second layer listing was ignored")
+            return
+        plan.layers, plan.io_tensors, plan.detailed = data.layers, data.io_tensors, data.detailed
+    elif kind in ("export-profile", "iprofiler-text"):
+        join_profile(plan, data[-1], artifact.path.name)
+        if len(data) > 1:
+            plan.notes.append(f"{artifact.path.name} holds {len(data)} profiles; the last was joined")
+    elif kind == "export-times":
+        plan.iteration_times = data[-1]
+        if len(data) > 1:
+            plan.notes.append(f"{artifact.path.name} holds {len(data)} timing runs; the last was used")
+    elif kind == "profile-metadata":
+        plan.performance = metadata.parse_performance_summary(data.get("performance_summary", {}))
+        plan.inference_options = {key: str(value) for key, value in (data.get("inference_options") or {}).items()}
+        if data.get("device_information"):
+            plan.device = metadata.device_from_trex(data["device_information"])
+    elif kind == "build-metadata":
+        plan.model_options = {key: str(value) for key, value in (data.get("model_options") or {}).items()}
+        plan.build_options = {key: str(value) for key, value in (data.get("build_options") or {}).items()}
+    elif kind == "device-properties":
+        plan.device = plan.device or data
+    elif kind == "trtexec-log":
+        run = data[-1]
+        plan.tensorrt_version = plan.tensorrt_version or run.tensorrt_version
+        plan.performance = plan.performance or run.performance
+        plan.device = plan.device or run.device
