@@ -7,11 +7,13 @@ takes full TensorRT when it imports, else TensorRT-RTX.
 from __future__ import annotations
 
 import importlib
+import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 
-from trtkit.errors import BackendUnavailableError, UsageError
+from trtkit.errors import BackendUnavailableError, InputFileError, UsageError
 
 MODULES = {"tensorrt": "tensorrt", "tensorrt-rtx": "tensorrt_rtx"}
 DISPLAY_NAMES = {"tensorrt": "TensorRT", "tensorrt-rtx": "TensorRT-RTX"}
@@ -85,3 +87,24 @@ def import_backend(requested: str = "auto") -> tuple[str, ModuleType]:
         alternatives = "TensorRT or TensorRT-RTX" if requested == "auto" else DISPLAY_NAMES[backend]
         raise BackendUnavailableError(f"{alternatives} is not available ({found.error})", INSTALL_HINTS[backend])
     return backend, importlib.import_module(found.module)
+
+
+def engine_information(path: str | Path, requested: str = "auto") -> dict:
+    """IEngineInspector JSON of a serialized engine (needs TensorRT and a GPU): deserialize the engine and
+    ask its inspector for `getEngineInformation(kJSON)`."""
+    from trtkit.backends.cuda import probe_cuda
+
+    cuda = probe_cuda()
+    if not cuda.has_gpu:
+        raise BackendUnavailableError(
+            f"reading the engine {path} needs a GPU and TensorRT ({cuda.error})",
+            f"inspect {Path(path).name}.graph.json instead (written by trtkit build or trtexec --exportLayerInfo)")
+    _, trt = import_backend(requested)
+    logger = trt.Logger(trt.Logger.ERROR)
+    runtime = trt.Runtime(logger)
+    engine = runtime.deserialize_cuda_engine(Path(path).read_bytes())
+    if engine is None:
+        raise InputFileError(f"{path} could not be deserialized by TensorRT {trt.__version__}",
+                             "an engine only loads with the TensorRT version and GPU family it was built for")
+    inspector = engine.create_engine_inspector()
+    return json.loads(inspector.get_engine_information(trt.LayerInformationFormat.JSON))

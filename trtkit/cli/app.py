@@ -45,8 +45,9 @@ def global_options(
 
 
 def _register() -> None:
-    from trtkit.cli import config_cmd, doctor_cmd
+    from trtkit.cli import config_cmd, doctor_cmd, inspect_cmd
 
+    app.command("inspect")(inspect_cmd.inspect)
     app.command("doctor")(doctor_cmd.doctor)
     app.add_typer(config_cmd.config_app, name="config")
 

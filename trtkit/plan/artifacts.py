@@ -60,7 +60,7 @@ def read_artifact(path: str | Path) -> Artifact:
         raise InputFileError(f"{path} is empty", "re-export the artifact")
     if data[:4] in ENGINE_MAGICS:
         return Artifact(path, "engine", None)
-    if b"\x00" in data[:4096]:
+    if data[:1] == b"\x08" or b"\x00" in data[:4096]:  # protobuf (ONNX starts with ir_version) or binary
         return _binary(path)
     text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
     if text.lstrip()[:1] not in ("{", "["):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trtkit.errors import BackendUnavailableError, InputFileError
+from trtkit.errors import InputFileError
 from trtkit.io.artifacts import ENGINE_SUFFIX, EngineArtifacts
 from trtkit.plan import metadata
 from trtkit.plan.artifacts import Artifact, read_artifact
@@ -77,25 +77,43 @@ def load(paths: list[str | Path], with_companions: bool = True) -> LoadResult:
             _merge(plan, read_artifact(member))
         if key.is_file() and key in [Path(path) for path in paths]:
             plan.notes.append(f"{key.name} itself was not deserialized; its artifacts beside it were read")
-        result.plans.append(plan)
-    artifacts = [read_artifact(path) for path in singles]
-    for artifact in artifacts:
-        if artifact.kind == "engine":
-            raise BackendUnavailableError(
-                f"{artifact.path} is a serialized engine: reading it needs TensorRT and a GPU, which this machine "
-                f"lacks", f"inspect its layer information instead ({artifact.path.name}.graph.json, written by "
-                "trtkit build or trtexec --exportLayerInfo), or run on a GPU machine with TensorRT")
+        result.plans.append(complete_io_tensors(plan))
+    artifacts = [_deserialized(artifact) for artifact in (read_artifact(path) for path in singles)]
     engine_artifacts = [artifact for artifact in artifacts if artifact.kind in PLAN_KINDS]
     result.others = [artifact for artifact in artifacts if artifact.kind not in PLAN_KINDS]
     if _one_engine(engine_artifacts):
         plan = EnginePlan(name=engine_artifacts[0].path.name)
         for artifact in engine_artifacts:
             _merge(plan, artifact)
-        result.plans.append(plan)
+        result.plans.append(complete_io_tensors(plan))
     else:
         for artifact in engine_artifacts:
-            result.plans.extend(_standalone_plans(artifact))
+            result.plans.extend(complete_io_tensors(plan) for plan in _standalone_plans(artifact))
     return result
+
+
+def complete_io_tensors(plan: EnginePlan) -> EnginePlan:
+    """Fill mode, data type and dimensions of name-only bindings (TensorRT <= 10) from the layers."""
+    produced = {tensor.name: tensor for layer in plan.layers for tensor in layer.outputs}
+    consumed = {tensor.name: tensor for layer in reversed(plan.layers) for tensor in layer.inputs}
+    for io in plan.io_tensors:
+        found = consumed.get(io.name) if io.name not in produced else produced[io.name]
+        if io.mode is None and (io.name in produced or io.name in consumed):
+            io.mode = "Output" if io.name in produced else "Input"
+        if found is not None:
+            io.dtype = io.dtype or found.dtype
+            io.dimensions = io.dimensions or found.dimensions
+    return plan
+
+
+def _deserialized(artifact: Artifact) -> Artifact:
+    """An engine file read through TensorRT's IEngineInspector (exit 4 where TensorRT or a GPU is missing)."""
+    if artifact.kind != "engine":
+        return artifact
+    from trtkit.backends.tensorrt import engine_information
+    from trtkit.plan.inspector import parse_inspector_json
+
+    return Artifact(artifact.path, "inspector-json", parse_inspector_json(engine_information(artifact.path)))
 
 
 def _one_engine(artifacts: list[Artifact]) -> bool:

@@ -86,11 +86,12 @@ def error_line(message: str) -> None:
 
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]],
           right_align: Iterable[str] = ()) -> Table:
-    """A Rich table with the given header; cells are turned into text, None into an empty cell."""
+    """A Rich table with the given header (none when every column name is empty); cells are turned into
+    text, None into an empty cell."""
     from rich.table import Table
 
     aligned_right = set(right_align)
-    result = Table(title=title, title_justify="left", header_style="bold")
+    result = Table(title=title, title_justify="left", header_style="bold", show_header=any(columns))
     for column in columns:
         result.add_column(column, justify="right" if column in aligned_right else "left")
     for row in rows:

@@ -1,0 +1,177 @@
+"""Rendering of `inspect`: Rich tables for engines, ONNX models and other artifacts; the JSON document."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from rich.markup import escape
+
+from trtkit.report import console
+from trtkit.report.jsonout import document
+from trtkit.report.plan_json import plan_to_dict
+from trtkit.stages.inspect import InspectResult, PlanView
+
+MEASUREMENT_KEYS = ("CUDA Graph", "Spin-wait", "Data transfers", "Separate profiling", "Streams",
+                    "Inference Streams", "Multithreading")
+
+
+def inspect_document(result: InspectResult) -> dict[str, Any]:
+    return document("plan", {
+        "plans": [plan_to_dict(view.plan, view.summary) for view in result.plans],
+        "models": [asdict(model) for model in result.models],
+        "artifacts": [_artifact_dict(artifact) for artifact in result.others],
+    })
+
+
+def _artifact_dict(artifact) -> dict[str, Any]:
+    data = artifact.data
+    payload = asdict(data) if hasattr(data, "__dataclass_fields__") else data
+    return {"path": str(artifact.path), "kind": artifact.kind, "content": payload}
+
+
+def _ms(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+def _bytes(value: float) -> str:
+    for unit, factor in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if value >= factor:
+            return f"{value / factor:.2f} {unit}"
+    return f"{value:.0f} B"
+
+
+def render_inspect(result: InspectResult, by: str) -> None:
+    for view in result.plans:
+        _render_plan(view, by)
+    for model in result.models:
+        _render_model(model)
+    for artifact in result.others:
+        _render_other(artifact)
+
+
+def _render_plan(view: PlanView, by: str) -> None:
+    out, plan, summary = console.out(), view.plan, view.summary
+    device = plan.device
+    header = f"[bold]{escape(plan.name)}[/bold]"
+    details = [f"TensorRT {plan.tensorrt_version}" if plan.tensorrt_version else None,
+               f"{device.name} (compute capability {device.compute_capability})" if device and device.name else None,
+               None if plan.detailed else "names only"]
+    out.print(header + "".join(f"  ·  {escape(item)}" for item in details if item))
+    rows = [("layers", str(summary.layer_count) + (f" (optimization profile {summary.profile} of "
+                                                   f"{len(plan.optimization_profiles)})"
+                                                   if len(plan.optimization_profiles) > 1 else ""))]
+    if summary.has_profile:
+        rows.append(("sum of per-layer latencies", f"{summary.total_layer_latency_ms:.4f} ms"
+                     + (f" over {plan.profile_iterations} iteration{'s' if plan.profile_iterations != 1 else ''}"
+                        if plan.profile_iterations else "")))
+    if summary.end_to_end is not None:
+        e2e = summary.end_to_end
+        interval = (f", 95% CI of median [{summary.median_ci_ms[0]:.4f}, {summary.median_ci_ms[1]:.4f}]"
+                    if summary.median_ci_ms else "")
+        p99 = e2e.percentiles.get(99.0)
+        rows.append(("end-to-end latency", f"median {_ms(e2e.median)} ms, mean {_ms(e2e.mean)} ms"
+                     + (f", p99 {_ms(p99)} ms" if p99 is not None else "") + interval))
+        rows.append(("  measured from", summary.end_to_end_source or ""))
+    if summary.throughput_qps is not None:
+        rows.append(("throughput", f"{summary.throughput_qps:g} qps"))
+    mode = ", ".join(f"{key}: {plan.inference_options[key]}" for key in MEASUREMENT_KEYS
+                     if key in plan.inference_options)
+    if mode:
+        rows.append(("measurement mode", mode))
+    if plan.performance and plan.performance.warnings:
+        for warning in plan.performance.warnings:
+            rows.append(("trtexec warning", warning))
+    rows.append(("sources", ", ".join(f"{source.path.rsplit('/', 1)[-1]} ({source.kind})"
+                                      for source in plan.sources)))
+    out.print(console.table("Summary", ["", ""], [(escape(key), escape(value)) for key, value in rows]))
+    timed = summary.has_profile
+    title = {"type": "By layer type", "precision": "By precision", "onnx-node": "By ONNX node"}[by]
+    out.print(console.table(title, [by, "layers", "ms", "%"],
+                            [(escape(group.key), group.count, _ms(group.latency_ms) if timed else "",
+                              f"{group.percent:.1f}" if timed else "") for group in view.groups],
+                            right_align=("layers", "ms", "%")))
+    if by != "precision":
+        out.print(console.table("By precision", ["precision", "layers", "ms", "%"],
+                                [(group.key, group.count, _ms(group.latency_ms) if timed else "",
+                                  f"{group.percent:.1f}" if timed else "") for group in summary.by_precision],
+                                right_align=("layers", "ms", "%")))
+    if view.top_layers:
+        out.print(console.table(f"Top {len(view.top_layers)} slowest layers",
+                                ["#", "layer", "type", "precision", "ms", "%"],
+                                [(layer.index, escape(layer.name[:90]), escape(layer.kind),
+                                  layer.compute_precision or "", _ms(layer.latency_ms),
+                                  f"{100 * layer.latency_ms / summary.total_layer_latency_ms:.1f}"
+                                  if summary.total_layer_latency_ms else "") for layer in view.top_layers],
+                                right_align=("#", "ms", "%")))
+    if plan.io_tensors:
+        out.print(console.table("I/O tensors", ["name", "mode", "dtype", "dimensions"],
+                                [(escape(tensor.name), tensor.mode or "", tensor.dtype or "",
+                                  "x".join(map(str, tensor.dimensions)) if tensor.dimensions else "")
+                                 for tensor in plan.io_tensors]))
+    if summary.reformats:
+        share = (f" — {summary.reformat_latency_ms:.4f} ms, "
+                 f"{100 * summary.reformat_latency_ms / summary.total_layer_latency_ms:.1f}% of the latency"
+                 if timed and summary.total_layer_latency_ms else "")
+        out.print(console.table(f"Reformat layers ({len(summary.reformats)}){share}",
+                                ["layer", "origin", "from", "to", "ms"],
+                                [(escape(info.name[:80]), info.origin or "", info.source, info.target,
+                                  _ms(info.latency_ms) if timed else "") for info in summary.reformats],
+                                right_align=("ms",)))
+    if plan.detailed:
+        memory = [("weights", _bytes(summary.weights_bytes)), ("bias", _bytes(summary.bias_bytes)),
+                  ("engine I/O", _bytes(summary.io_bytes)), ("layer outputs (sum)", _bytes(summary.activation_bytes))]
+        if summary.total_macs:
+            memory.append(("convolution/GEMM MACs", f"{summary.total_macs / 1e9:.2f} G"))
+        out.print(console.table("Memory and compute", ["", ""], memory))
+    for note in plan.notes:
+        console.warn(escape(f"{plan.name}: {note}"))
+
+
+def _render_model(model) -> None:
+    out = console.out()
+    out.print(f"[bold]{escape(model.path)}[/bold]  ·  ONNX IR {model.ir_version}  ·  "
+              f"{escape(model.producer or 'unknown producer')}")
+    rows = [("opsets", ", ".join(f"{domain} {version}" for domain, version in model.opsets.items())),
+            ("nodes", str(model.node_count) + (f" (+{model.subgraph_nodes} in subgraphs)" if model.subgraph_nodes else "")),
+            ("parameters", f"{model.parameter_count:,}"), ("file size", _bytes(model.file_bytes))]
+    if model.external_data_files:
+        rows.append(("external data", f"{', '.join(model.external_data_files)} ({_bytes(model.external_data_bytes)})"))
+    out.print(console.table("Model", ["", ""], [(key, escape(value)) for key, value in rows]))
+    io_rows = []
+    for kind, tensors in (("input", model.inputs), ("output", model.outputs)):
+        for tensor in tensors:
+            dims = "?" if tensor.dims is None else "[" + ", ".join("?" if dim is None else str(dim) for dim in tensor.dims) + "]"
+            dynamic = ", ".join(str(tensor.dims[axis] or f"axis {axis}") for axis in tensor.dynamic_axes)
+            io_rows.append((kind, escape(tensor.name), tensor.dtype, escape(dims), escape(dynamic)))
+    out.print(console.table("Inputs and outputs", ["", "name", "dtype", "shape", "dynamic"], io_rows))
+    out.print(console.table("Operators", ["op", "count"], model.op_histogram, right_align=("count",)))
+    out.print(console.table("Parameters by data type", ["dtype", "tensors", "elements", "bytes"],
+                            [(group.dtype, group.tensors, f"{group.elements:,}", _bytes(group.bytes))
+                             for group in model.parameters], right_align=("tensors", "elements", "bytes")))
+
+
+def _render_other(artifact) -> None:
+    out, data = console.out(), artifact.data
+    out.print(f"[bold]{escape(str(artifact.path))}[/bold]  ·  {artifact.kind}")
+    if artifact.kind == "calibration-cache":
+        ranges = [scale * 127.0 for scale in data.scales.values()]
+        rows = [("TensorRT version", data.tensorrt_version), ("algorithm", data.algorithm),
+                ("tensors", str(len(data.scales)))]
+        if ranges:
+            rows.append(("dynamic range", f"min {min(ranges):.6g}, max {max(ranges):.6g}"))
+        out.print(console.table("Calibration cache", ["", ""], [(key, escape(value)) for key, value in rows]))
+    elif artifact.kind == "polygraphy":
+        if data.tensors:
+            out.print(console.table(f"Polygraphy {data.kind}", ["runner", "iteration", "tensor", "shape", "dtype",
+                                                                "min", "max", "mean", "std"],
+                                    [(escape(t.runner or ""), t.iteration, escape(t.name), "x".join(map(str, t.shape)),
+                                      t.dtype, f"{t.min:.6g}" if t.min is not None else "",
+                                      f"{t.max:.6g}" if t.max is not None else "",
+                                      f"{t.mean:.6g}" if t.mean is not None else "",
+                                      f"{t.std:.6g}" if t.std is not None else "") for t in data.tensors]))
+        else:
+            out.print(console.table(f"Polygraphy {data.kind}", ["", ""],
+                                    [(escape(key), escape(str(value))[:200]) for key, value in data.details.items()]))
+    else:
+        out.print(f"  {escape(str(data))[:300]}")
