@@ -67,3 +67,59 @@ def example_models(tmp_path_factory) -> dict[str, Path]:
     from make_models import write_examples
 
     return write_examples(tmp_path_factory.mktemp("models"), small=True)
+
+
+@dataclass
+class RtxBuild:
+    """A real engine built by TensorRT-RTX on the CPU, with the verbose build log it printed."""
+
+    engine: Path
+    log: Path
+
+
+def build_with_rtx(model: Path, profiles: list[dict[str, tuple]], out: Path) -> RtxBuild:
+    """Build `model` with the TensorRT-RTX API (detailed profiling verbosity), keeping the verbose log."""
+    trt = pytest.importorskip("tensorrt_rtx", reason="TensorRT-RTX is not installed (pip install 'trtkit[rtx]')")
+
+    lines: list[str] = []
+
+    class Logger(trt.ILogger):
+        def __init__(self):
+            trt.ILogger.__init__(self)
+
+        def log(self, severity, message):
+            lines.append(message)
+
+    logger = Logger()
+    builder = trt.Builder(logger)
+    network = builder.create_network(0)
+    parser = trt.OnnxParser(network, logger)
+    assert parser.parse_from_file(str(model)), [parser.get_error(i).desc() for i in range(parser.num_errors)]
+    config = builder.create_builder_config()
+    config.profiling_verbosity = trt.ProfilingVerbosity.DETAILED
+    for shapes in profiles:
+        profile = builder.create_optimization_profile()
+        for name, (low, opt, high) in shapes.items():
+            profile.set_shape(name, low, opt, high)
+        config.add_optimization_profile(profile)
+    serialized = builder.build_serialized_network(network, config)
+    assert serialized is not None, "TensorRT-RTX build failed:\n" + "\n".join(lines[-20:])
+    engine = out / f"{model.stem}.engine"
+    engine.write_bytes(bytes(serialized))
+    log = out / f"{model.stem}.build.log"
+    log.write_text("\n".join(lines) + "\n")
+    return RtxBuild(engine, log)
+
+
+@pytest.fixture(scope="session")
+def rtx_builds(example_models, tmp_path_factory) -> dict[str, RtxBuild]:
+    """The small CNN with two optimization profiles and the transformer with one, built once per session."""
+    out = tmp_path_factory.mktemp("rtx")
+    image = (3, 64, 64)
+    return {
+        "resnet18": build_with_rtx(example_models["resnet18"], [
+            {"input": ((1, *image), (1, *image), (2, *image))},
+            {"input": ((4, *image), (4, *image), (8, *image))}], out),
+        "transformer_encoder": build_with_rtx(example_models["transformer_encoder"], [
+            {name: ((1, 1), (2, 16), (4, 32)) for name in ("input_ids", "attention_mask")}], out),
+    }

@@ -16,11 +16,10 @@ def test_names_match_trex(tmp_path):
 def test_any_member_finds_its_set(fixtures_dir):
     folder = fixtures_dir / "trt8" / "resnet18-a100" / "fp16"
     for member in folder.iterdir():
-        if member.name.endswith((".graph.json", ".profile.json", ".timing.json", ".profile.metadata.json",
-                                 ".build.metadata.json")):
+        if member.name.endswith((".graph.json", ".profile.json", ".timing.json", ".metadata.json")):
             assert EngineArtifacts.from_any(member).engine == folder / "resnet.onnx.engine"
     found = EngineArtifacts.from_any(folder / "resnet.onnx.engine.graph.json").existing()
-    assert set(found) == {"graph", "profile", "timing", "profile_metadata", "build_metadata"}
+    assert set(found) == {"graph", "profile", "timing", "profile_metadata", "build_metadata", "device_metadata"}
 
 
 def test_sha256_matches_hashlib(tmp_path):

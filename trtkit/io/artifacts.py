@@ -14,6 +14,7 @@ TIMING_SUFFIX = ".timing.json"
 PROFILE_METADATA_SUFFIX = ".profile.metadata.json"
 BUILD_METADATA_SUFFIX = ".build.metadata.json"
 BUILD_LOG_SUFFIX = ".build.log"
+DEVICE_METADATA_SUFFIX = ".metadata.json"  # TREx: the device properties of the build machine
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class EngineArtifacts:
         path = Path(path)
         name = path.name
         for suffix in (GRAPH_SUFFIX, PROFILE_METADATA_SUFFIX, PROFILE_SUFFIX, TIMING_SUFFIX,
-                       BUILD_METADATA_SUFFIX, BUILD_LOG_SUFFIX):
+                       BUILD_METADATA_SUFFIX, BUILD_LOG_SUFFIX, DEVICE_METADATA_SUFFIX):
             if name.endswith(ENGINE_SUFFIX + suffix):
                 return cls(path.with_name(name[: -len(suffix)]))
         return cls(path)
@@ -64,12 +65,16 @@ class EngineArtifacts:
     def build_log(self) -> Path:
         return self._companion(BUILD_LOG_SUFFIX)
 
+    @property
+    def device_metadata(self) -> Path:
+        return self._companion(DEVICE_METADATA_SUFFIX)
+
     def existing(self) -> dict[str, Path]:
         """The members of the set that exist on disk, by role."""
         roles = {
             "engine": self.engine, "graph": self.graph, "profile": self.profile, "timing": self.timing,
             "profile_metadata": self.profile_metadata, "build_metadata": self.build_metadata,
-            "build_log": self.build_log,
+            "build_log": self.build_log, "device_metadata": self.device_metadata,
         }
         return {role: path for role, path in roles.items() if path.is_file()}
 

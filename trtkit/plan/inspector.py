@@ -170,9 +170,9 @@ def parse_inspector_json(document: Any) -> InspectorResult:
     if isinstance(document, list):  # several getLayerInformation() records
         return _from_layer_records(document, "json")
     lowered = _lowered(document)
-    if "layers" not in lowered:  # one getLayerInformation() record
+    if not lowered.keys() & {"layers", "bindings", "i/otensors"}:  # one getLayerInformation() record
         return _from_layer_records([document], "json")
-    result = _from_layer_records(lowered["layers"] or [], "json")
+    result = _from_layer_records(lowered.get("layers") or [], "json")
     for name in lowered.get("bindings") or []:
         result.io_tensors.append(IOTensor(name=str(name)))
     for raw in lowered.get("i/otensors") or []:
@@ -191,11 +191,38 @@ def _from_layer_records(records: Iterable[Any], form: str) -> InspectorResult:
             suffix = PROFILE_SUFFIX.search(name)
             result.layers.append(Layer(index=index, name=name, profile=int(suffix.group(1)) if suffix else 0))
     result.detailed = bool(result.layers) and all(layer.type is not None for layer in result.layers)
+    assign_profiles(result.layers)
     return result
+
+
+_MYELIN_GROUP = re.compile(r"_myl(\d+)_\d+$")
+
+
+def assign_profiles(layers: list[Layer]) -> None:
+    """The optimization profile of each layer. TensorRT lists the layers of profile 0, then of profile 1...;
+    it marks names with "[profile N]" (inside Myelin names too, or only on their tensors), so a layer takes
+    the highest mark among its name, its tensors, its Myelin group and the layers before it."""
+    def marked(layer: Layer) -> int:
+        names = [layer.name, *(tensor.name for tensor in layer.inputs + layer.outputs)]
+        return max((int(match.group(1)) for name in names for match in PROFILE_SUFFIX.finditer(name)), default=0)
+
+    explicit = [marked(layer) for layer in layers]
+    groups: dict[str, int] = {}
+    for layer, mark in zip(layers, explicit, strict=True):
+        group = _MYELIN_GROUP.search(layer.name)
+        if group:
+            groups[group.group(1)] = max(groups.get(group.group(1), 0), mark)
+    current = 0
+    for layer, mark in zip(layers, explicit, strict=True):
+        group = _MYELIN_GROUP.search(layer.name)
+        current = max(current, mark, groups.get(group.group(1), 0) if group else 0)
+        layer.profile = current
 
 
 # ---- the one-line text form -------------------------------------------------------------------
 
+_TEXT_FIELDS = {"Name", "Metadata", "TacticName", "LayerType", "ParameterType", "Format", "Format/Datatype",
+                "DataType", "Datatype"}
 _KEY_AHEAD = re.compile(r"[A-Za-z][A-Za-z0-9/_]{0,40}: ")
 _OPEN, _CLOSE = "([{", ")]}"
 
@@ -260,7 +287,8 @@ def parse_fields(text: str) -> dict[str, Any]:
     for part in _split_fields(text):
         key, separator, value = part.partition(":")
         if separator:
-            record[key.strip()] = _value(value)
+            key = key.strip()
+            record[key] = value.strip() if key in _TEXT_FIELDS else _value(value)
     return record
 
 

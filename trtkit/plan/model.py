@@ -12,7 +12,7 @@ from typing import Any
 
 from trtkit.plan.formats import QUANTIZED_TYPES, canonical_dtype, dtype_bytes
 
-PROFILE_SUFFIX = re.compile(r"\s*\[profile (\d+)\]$")
+PROFILE_SUFFIX = re.compile(r"\s*\[profile (\d+)\]")
 
 
 @dataclass(slots=True)
