@@ -26,6 +26,7 @@ lint: install
 
 bench: install
 	$(PY) bench/startup.py
+	$(PY) bench/plan_load.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -27,11 +27,12 @@ class CliResult:
 
 
 @pytest.fixture
-def run_cli(capsys):
-    """Run `trtkit ARGS...` in this process and return its exit code and output."""
+def run_cli(capsys, monkeypatch):
+    """Run `trtkit ARGS...` in this process and return its exit code and output (tables 200 columns wide)."""
     from trtkit.cli.app import main
     from trtkit.report import console
 
+    monkeypatch.setenv("COLUMNS", "200")
     def run(*args: str) -> CliResult:
         capsys.readouterr()
         try:

@@ -41,7 +41,8 @@ def test_profile_metadata_five_and_seven_values(fixtures_dir):
     values = five["performance_summary"]["Latency"]
     assert (summary.latency.min, summary.latency.max, summary.latency.mean, summary.latency.median) == tuple(values[:4])
     assert summary.latency.percentiles == {99.0: values[4]}
-    seven = json.loads((fixtures_dir / "trt8/mobilenet-qat/mobilenet.qat.onnx.engine.profile.metadata.json").read_text())
+    seven_path = fixtures_dir / "trt8/mobilenet-qat/mobilenet.qat.onnx.engine.profile.metadata.json"
+    seven = json.loads(seven_path.read_text())
     summary = parse_performance_summary(seven["performance_summary"])
     assert summary.gpu_compute_time.percentiles == dict(zip((90.0, 95.0, 99.0),
                                                             seven["performance_summary"]["GPU Compute Time"][4:],

@@ -93,7 +93,8 @@ def test_interleaved_line_and_nohup_prefix(fixtures_dir):
 
 
 def test_truncated_crash_log_says_what_is_missing(fixtures_dir):
-    [run] = parse_trtexec_log((fixtures_dir / "logs/trt8.4.10_orin_myelin_build_crash_truncated.trtexec.log").read_text())
+    log = fixtures_dir / "logs/trt8.4.10_orin_myelin_build_crash_truncated.trtexec.log"
+    [run] = parse_trtexec_log(log.read_text())
     assert run.status is None and run.performance is None
     assert "no PASSED/FAILED line: the run did not finish (truncated log or crash)" in run.missing
     assert "no performance summary" in run.missing

@@ -68,17 +68,21 @@ def group_layers(layers: list[Layer], key_of, total_ms: float) -> list[Group]:
     """Groups by `key_of(layer)`, slowest first (count order when there are no times)."""
     groups: dict[str, Group] = {}
     for layer in layers:
-        for key in _keys(key_of(layer)):
-            group = groups.setdefault(key, Group(key))
+        keys = _keys(key_of(layer))
+        share = (layer.timing.average_ms if layer.timing else 0.0) / len(keys)
+        for key in keys:
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = Group(key)
             group.count += 1
-            group.latency_ms += layer.latency_ms / max(1, len(_keys(key_of(layer))))
+            group.latency_ms += share
     for group in groups.values():
         group.percent = 100.0 * group.latency_ms / total_ms if total_ms else 0.0
     return sorted(groups.values(), key=lambda group: (-group.latency_ms, -group.count, group.key))
 
 
 def _keys(value) -> list[str]:
-    if isinstance(value, list):
+    if type(value) is list:
         return value or ["(none)"]
     return [value or "(unknown)"]
 

@@ -1,6 +1,5 @@
 """The `trtkit` command: global options, subcommand registration, and errors turned into exit codes."""
 
-from __future__ import annotations
 
 import sys
 from typing import Annotated, Optional

@@ -1,6 +1,5 @@
 """`trtkit config`: validate, show, schema and init of pipeline config files."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Optional

@@ -1,6 +1,9 @@
-"""`trtkit doctor`: what is installed and what each stage can do on this machine."""
+"""`trtkit doctor`: what is installed and what each stage can do on this machine.
 
-from __future__ import annotations
+CLI modules keep their annotations evaluated (no `from __future__ import annotations`): typer reads them
+at start-up, and string annotations would cost an eval per parameter on every run.
+"""
+
 
 from trtkit.cli.options import JsonFlag, wants_json
 

@@ -1,6 +1,5 @@
 """`trtkit inspect`: what is inside engine artifacts, trtexec logs, ONNX models and other files."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Optional
@@ -13,7 +12,9 @@ from trtkit.cli.options import JsonFlag, wants_json
 def inspect(
     paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Artifact files or folders of them.")],
     by: Annotated[str, typer.Option("--by", help="Group layers by: type, precision or onnx-node.")] = "type",
-    top: Annotated[int, typer.Option("--top", min=0, help="How many of the slowest layers to list.")] = 10,
+    top: Annotated[
+        int, typer.Option("--top", min=0, help="How many of the slowest layers (and reformats) to list.")
+    ] = 10,
     filter: Annotated[
         Optional[str],  # noqa: UP045 - typer reads this annotation at runtime on Python 3.10
         typer.Option("--filter", metavar="REGEX", help="Only layers whose name, type or ONNX node matches."),
@@ -34,4 +35,4 @@ def inspect(
     if wants_json(json):
         emit_json(inspect_document(result))
     else:
-        render_inspect(result, by)
+        render_inspect(result, by, top)

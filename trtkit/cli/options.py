@@ -1,6 +1,5 @@
 """Options shared by several subcommands, defined once so they mean the same everywhere."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Optional

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +80,8 @@ class EngineArtifacts:
 
 def sha256_file(path: str | Path, chunk_size: int = 1 << 20) -> str:
     """The SHA-256 of a file, read in chunks so large models are not held in memory."""
+    import hashlib
+
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while chunk := handle.read(chunk_size):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from trtkit.errors import InputFileError
-from trtkit.plan import calibration, inspector, metadata, polygraphy, profile, trtexec_log
+from trtkit.plan import inspector, metadata, profile
 
 ENGINE_MAGICS = (b"ftrt", b"vtrt", b"ptrt")
 
@@ -102,6 +102,8 @@ def _json_artifact(path: Path, documents: list[Any]) -> Artifact:
         return Artifact(path, "build-metadata", first)
     if metadata.is_device_properties(first):
         return Artifact(path, "device-properties", metadata.device_from_properties(first))
+    from trtkit.plan import polygraphy
+
     kind = polygraphy.polygraphy_kind(first)
     if kind:
         try:
@@ -120,6 +122,8 @@ def _is_inspector(document: dict[str, Any]) -> bool:
 
 
 def _text_artifact(path: Path, text: str) -> Artifact:
+    from trtkit.plan import calibration, trtexec_log
+
     if calibration.looks_like_calibration_cache(text):
         try:
             cache = calibration.parse_calibration_cache(text)

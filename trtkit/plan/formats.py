@@ -46,6 +46,7 @@ _KFORMAT_RE = re.compile(r"\((k[A-Z0-9_]+)\)")
 UNKNOWN_DYNAMIC = "N/A due to dynamic shapes"
 
 
+@lru_cache(maxsize=256)
 def canonical_dtype(text: str | None) -> str | None:
     """FP32/FP16/BF16/INT8/... from any spelling TensorRT uses (`Half`, `kHALF`, `DataType.HALF`)."""
     if not text:

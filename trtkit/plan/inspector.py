@@ -21,9 +21,6 @@ from trtkit.plan.model import PROFILE_SUFFIX, IOTensor, Layer, TensorInfo, const
 
 _SEPARATORS = re.compile(r"[\x1e\x1f]|\\u001[ef]")
 _ONNX_LAYER = re.compile(r"\[ONNX Layer: (.*?)\](?=\[ONNX Layer: |$)")
-_CONSUMED = {"name", "layertype", "parametertype", "inputs", "outputs", "tacticname", "tacticvalue", "metadata",
-             "streamid", "weights", "bias", "origin", "constants"}
-
 
 @dataclass
 class InspectorResult:
@@ -43,11 +40,13 @@ def split_lines(text: str) -> list[str]:
 
 def onnx_nodes_from_metadata(metadata: Any) -> list[str]:
     """ONNX node names from a layer's Metadata: `[ONNX Layer: a]<U+001E or U+001F>[ONNX Layer: b]`, raw or escaped."""
-    if not metadata or not isinstance(metadata, str):
+    if not metadata or not isinstance(metadata, str) or "[ONNX Layer: " not in metadata:
         return []
+    if "\x1e" not in metadata and "\x1f" not in metadata and "\\u001" not in metadata:
+        return _ONNX_LAYER.findall(metadata.strip())
     nodes: list[str] = []
     for chunk in _SEPARATORS.split(metadata):
-        nodes.extend(match.group(1) for match in _ONNX_LAYER.finditer(chunk.strip()))
+        nodes.extend(_ONNX_LAYER.findall(chunk.strip()))
     return nodes
 
 
@@ -72,25 +71,30 @@ def _lowered(raw: dict[str, Any]) -> dict[str, Any]:
 
 def tensor_from_dict(raw: dict[str, Any]) -> TensorInfo:
     """A layer input or output in any form: `Format/Datatype`, or `Format` with `DataType`/`Datatype`."""
-    lowered = _lowered(raw)
-    combined = lowered.get("format/datatype")
+    if "Name" not in raw:  # legacy lowercase keys
+        raw = {_CANONICAL_TENSOR_KEYS.get(key, key): value for key, value in _lowered(raw).items()}
+    get = raw.get
+    combined = get("Format/Datatype")
     if combined is not None:
-        dtype, layout = parse_format(str(combined))
-        format_text = str(combined)
+        format_text = combined if type(combined) is str else str(combined)
+        dtype, layout = parse_format(format_text)
     else:
-        format_text = lowered.get("format")
+        format_text = raw.get("Format")
         format_dtype, layout = parse_format(str(format_text)) if format_text else (None, None)
         if format_text and layout is None:
             layout = _leading_layout(str(format_text))
-        dtype = canonical_dtype(str(lowered.get("datatype", ""))) or format_dtype
-    return TensorInfo(
-        name=str(lowered.get("name", "")),
-        dimensions=_dimensions(lowered.get("dimensions")),
-        dtype=dtype,
-        layout=layout,
-        location=lowered.get("location"),
-        format_text=format_text,
-    )
+        declared = raw.get("DataType", raw.get("Datatype"))
+        dtype = canonical_dtype(str(declared)) if declared else format_dtype
+    dimensions = get("Dimensions")
+    name = get("Name", "")
+    # positional arguments: this runs for every tensor of every layer
+    return TensorInfo(name if type(name) is str else str(name),
+                      tuple(dimensions) if type(dimensions) is list else _dimensions(dimensions),
+                      dtype, layout, get("Location"), format_text)
+
+
+_CANONICAL_TENSOR_KEYS = {"name": "Name", "format/datatype": "Format/Datatype", "format": "Format",
+                          "datatype": "DataType", "dimensions": "Dimensions", "location": "Location"}
 
 
 def _leading_layout(text: str) -> str | None:
@@ -99,33 +103,36 @@ def _leading_layout(text: str) -> str | None:
     return match.group(1).upper() if match else None
 
 
+_CANONICAL_LAYER_KEYS = {"name": "Name", "layertype": "LayerType", "parametertype": "ParameterType",
+                         "inputs": "Inputs", "outputs": "Outputs", "tacticname": "TacticName",
+                         "tacticvalue": "TacticValue", "metadata": "Metadata", "streamid": "StreamId",
+                         "weights": "Weights", "bias": "Bias", "origin": "Origin", "constants": "Constants"}
+CONSUMED_KEYS = frozenset(_CANONICAL_LAYER_KEYS.values())
+
+
 def layer_from_dict(raw: dict[str, Any], index: int) -> Layer:
-    """A Layer from one detailed inspector record; unknown keys are kept in `attributes`."""
-    lowered = _lowered(raw)
-    name = str(lowered.get("name", f"layer {index}"))
-    suffix = PROFILE_SUFFIX.search(name)
+    """A Layer from one detailed inspector record; the record stays available as `attributes`."""
+    if "Name" not in raw or "weights" in raw or "bias" in raw:  # legacy lowercase keys (8.6 Constant layers)
+        raw = {_CANONICAL_LAYER_KEYS.get(key.lower().replace(" ", ""), key): value for key, value in raw.items()}
+    get = raw.get
+    stream_id = get("StreamId")
+    name = get("Name", f"layer {index}")
+    weights, bias = get("Weights"), get("Bias")
+    # positional arguments, in Layer's field order: this runs for every layer of every plan
     layer = Layer(
-        index=index,
-        name=name,
-        type=lowered.get("layertype"),
-        parameter_type=lowered.get("parametertype"),
-        inputs=[tensor_from_dict(tensor) for tensor in lowered.get("inputs") or [] if isinstance(tensor, dict)],
-        outputs=[tensor_from_dict(tensor) for tensor in lowered.get("outputs") or [] if isinstance(tensor, dict)],
-        tactic_name=lowered.get("tacticname") or None,
-        tactic_value=normalize_tactic(lowered.get("tacticvalue")),
-        onnx_nodes=onnx_nodes_from_metadata(lowered.get("metadata")),
-        stream_id=lowered.get("streamid") if isinstance(lowered.get("streamid"), int) else None,
-        weights=constant_from(lowered.get("weights")),
-        bias=constant_from(lowered.get("bias")),
-        origin=lowered.get("origin"),
-        profile=int(suffix.group(1)) if suffix else 0,
-        attributes={key: value for key, value in raw.items()
-                    if str(key).lower().replace(" ", "") not in _CONSUMED},
+        index, name if type(name) is str else str(name), get("LayerType"), get("ParameterType"),
+        [tensor_from_dict(tensor) for tensor in get("Inputs") or () if type(tensor) is dict],
+        [tensor_from_dict(tensor) for tensor in get("Outputs") or () if type(tensor) is dict],
+        get("TacticName") or None, normalize_tactic(get("TacticValue")), onnx_nodes_from_metadata(get("Metadata")),
+        stream_id if type(stream_id) is int else None,
+        constant_from(weights) if weights else None, constant_from(bias) if bias else None, get("Origin"), 0,
+        raw,  # the record itself: its other keys (Kernel, Groups...) are the attributes, without a copy
     )
-    constants = [tensor_from_dict(tensor) for tensor in lowered.get("constants") or [] if isinstance(tensor, dict)]
+    constants = get("Constants")
     if constants and layer.weights is None:
-        layer.attributes["Constants"] = [tensor.name for tensor in constants]
-        layer.weights = _constants_as_weights(constants)
+        tensors = [tensor_from_dict(tensor) for tensor in constants if isinstance(tensor, dict)]
+        layer.attributes["Constants"] = [tensor.name for tensor in tensors]
+        layer.weights = _constants_as_weights(tensors)
     return layer
 
 
@@ -204,17 +211,19 @@ def assign_profiles(layers: list[Layer]) -> None:
     the highest mark among its name, its tensors, its Myelin group and the layers before it."""
     def marked(layer: Layer) -> int:
         names = [layer.name, *(tensor.name for tensor in layer.inputs + layer.outputs)]
-        return max((int(match.group(1)) for name in names for match in PROFILE_SUFFIX.finditer(name)), default=0)
+        return max((int(match.group(1)) for name in names if "[profile " in name
+                    for match in PROFILE_SUFFIX.finditer(name)), default=0)
 
     explicit = [marked(layer) for layer in layers]
+    if not any(explicit):
+        return  # one optimization profile: every layer keeps profile 0
+    myelin = [_MYELIN_GROUP.search(layer.name) for layer in layers]
     groups: dict[str, int] = {}
-    for layer, mark in zip(layers, explicit, strict=True):
-        group = _MYELIN_GROUP.search(layer.name)
+    for group, mark in zip(myelin, explicit, strict=True):
         if group:
             groups[group.group(1)] = max(groups.get(group.group(1), 0), mark)
     current = 0
-    for layer, mark in zip(layers, explicit, strict=True):
-        group = _MYELIN_GROUP.search(layer.name)
+    for layer, group, mark in zip(layers, myelin, explicit, strict=True):
         current = max(current, mark, groups.get(group.group(1), 0) if group else 0)
         layer.profile = current
 

@@ -6,6 +6,7 @@ not string keys: a typo is an AttributeError, not a silent NaN.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,12 +29,10 @@ class TensorInfo:
 
     @property
     def volume(self) -> int | None:
-        if self.dimensions is None or any(dim < 0 for dim in self.dimensions):
+        dimensions = self.dimensions
+        if dimensions is None or (dimensions and min(dimensions) < 0):
             return None
-        volume = 1
-        for dim in self.dimensions:
-            volume *= dim
-        return volume
+        return math.prod(dimensions)
 
     @property
     def size_bytes(self) -> float | None:
@@ -82,7 +81,7 @@ class Layer:
     bias: Constant | None = None
     origin: str | None = None  # Reformat origin: REFORMAT, QDQ
     profile: int = 0  # optimization profile, from a "[profile N]" suffix
-    attributes: dict[str, Any] = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)  # the inspector record (Kernel, Groups, ...)
     timing: LayerTiming | None = None
 
     @property
@@ -251,6 +250,8 @@ def normalize_tactic(value: Any) -> str | None:
     """Tactic values as 0x-prefixed 16-digit hex; TensorRT 8.2 wrote them unpadded (0x0, 0x630101)."""
     if value is None or value == "":
         return None
+    if type(value) is str and len(value) == 18 and value.startswith("0x"):
+        return value.lower()  # already in the padded form
     if isinstance(value, int):
         return f"0x{value & 0xFFFFFFFFFFFFFFFF:016x}"
     text = str(value).strip()
@@ -265,8 +266,9 @@ def constant_from(raw: Any) -> Constant | None:
     """Weights/Bias records ({"Type": "Half", "Count": 800}) as a Constant."""
     if not isinstance(raw, dict):
         return None
-    lowered = {str(key).lower(): value for key, value in raw.items()}
-    count = lowered.get("count")
+    if "Count" not in raw:
+        raw = {str(key).capitalize(): value for key, value in raw.items()}
+    count = raw.get("Count")
     if not isinstance(count, int):
         return None
-    return Constant(canonical_dtype(str(lowered.get("type", ""))), count)
+    return Constant(canonical_dtype(str(raw.get("Type", ""))), count)

@@ -39,14 +39,6 @@ def json_documents(text: str) -> list[Any]:
     return documents
 
 
-def _number(record: dict[str, Any], *keys: str) -> float | None:
-    for key in keys:
-        value = record.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-    return None
-
-
 def is_export_profile(document: Any) -> bool:
     return isinstance(document, list) and bool(document) and all(isinstance(item, dict) for item in document) and (
         "count" in document[0] or ("name" in document[0] and "averageMs" in document[0]))
@@ -56,17 +48,20 @@ def parse_export_profile(document: list[dict[str, Any]]) -> LayerProfile:
     """trtexec --exportProfile: a leading {"count": N}, then name/timeMs/averageMs/medianMs/percentage
     (TensorRT 7.x wrote no medianMs)."""
     profile = LayerProfile()
+    append = profile.layers.append
     for record in document:
-        if "count" in record and "name" not in record:
-            profile.iterations = int(record["count"])
+        if "name" not in record:
+            if "count" in record:
+                profile.iterations = int(record["count"])
             continue
-        total = _number(record, "timeMs") or 0.0
-        average = _number(record, "averageMs")
+        total = float(record.get("timeMs") or 0.0)
+        average = record.get("averageMs")
         if average is None:
             average = total / profile.iterations if profile.iterations else total
-        timing = LayerTiming(total_ms=total, average_ms=average, median_ms=_number(record, "medianMs"),
-                             percentage=_number(record, "percentage"), iterations=profile.iterations)
-        profile.layers.append((str(record.get("name", "")), timing))
+        median, percentage = record.get("medianMs"), record.get("percentage")
+        append((str(record["name"]), LayerTiming(total, float(average), None if median is None else float(median),
+                                                 None if percentage is None else float(percentage),
+                                                 profile.iterations)))
     return profile
 
 
@@ -78,17 +73,20 @@ def is_export_times(document: Any) -> bool:
 def parse_export_times(document: list[dict[str, Any]]) -> IterationTimes:
     """trtexec --exportTimes; 8.x+ writes h2dMs/d2hMs, 7.x inMs/outMs and endToEndMs."""
     times = IterationTimes()
+    legacy = "inMs" in document[0]
+    h2d_key, d2h_key = ("inMs", "outMs") if legacy else ("h2dMs", "d2hMs")
     for record in document:
-        times.latency_ms.append(_number(record, "latencyMs") or 0.0)
-        times.compute_ms.append(_number(record, "computeMs") or 0.0)
-        times.h2d_ms.append(_number(record, "h2dMs", "inMs") or 0.0)
-        times.d2h_ms.append(_number(record, "d2hMs", "outMs") or 0.0)
-        start, end = _number(record, "startEnqMs"), _number(record, "endEnqMs")
+        get = record.get
+        times.latency_ms.append(float(get("latencyMs") or 0.0))
+        times.compute_ms.append(float(get("computeMs") or 0.0))
+        times.h2d_ms.append(float(get(h2d_key) or 0.0))
+        times.d2h_ms.append(float(get(d2h_key) or 0.0))
+        start, end = get("startEnqMs"), get("endEnqMs")
         if start is not None and end is not None:
             times.enqueue_ms.append(end - start)
-        end_to_end = _number(record, "endToEndMs")
+        end_to_end = get("endToEndMs")
         if end_to_end is not None:
-            times.end_to_end_ms.append(end_to_end)
+            times.end_to_end_ms.append(float(end_to_end))
     return times
 
 
@@ -125,12 +123,11 @@ def parse_profile_table(lines: list[str]) -> LayerProfile | None:
 
     TensorRT 10 prints the numbers first (`Time(ms) Avg.(ms) Median(ms) Time(%) Layer`), 8.x the name
     first (`Layer Time (ms) Avg. Time (ms) Median Time (ms) Time %`); 7.x has no median column."""
-    for start, line in enumerate(lines):
-        header = _PROFILE_HEADER.search(line)
-        if header:
-            break
-    else:
+    found = next(((index, match) for index, line in enumerate(lines) if (match := _PROFILE_HEADER.search(line))),
+                 None)
+    if found is None:
         return None
+    start, header = found
     profile = LayerProfile(form="trtexec-profile-table", iterations=int(header.group(1)))
     pattern, name_first, has_median = None, False, False
     for line in lines[start + 1:]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from rich.markup import escape
-
 from trtkit.report import console
 from trtkit.report.jsonout import document
 from trtkit.report.plan_json import plan_to_dict
@@ -41,16 +39,23 @@ def _bytes(value: float) -> str:
     return f"{value:.0f} B"
 
 
-def render_inspect(result: InspectResult, by: str) -> None:
+def escape(text: str) -> str:
+    """Rich markup escaping, imported only when tables are rendered (JSON output never needs Rich)."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+def render_inspect(result: InspectResult, by: str, top: int = 10) -> None:
     for view in result.plans:
-        _render_plan(view, by)
+        _render_plan(view, by, top)
     for model in result.models:
         _render_model(model)
     for artifact in result.others:
         _render_other(artifact)
 
 
-def _render_plan(view: PlanView, by: str) -> None:
+def _render_plan(view: PlanView, by: str, top: int) -> None:
     out, plan, summary = console.out(), view.plan, view.summary
     device = plan.device
     header = f"[bold]{escape(plan.name)}[/bold]"
@@ -113,10 +118,12 @@ def _render_plan(view: PlanView, by: str) -> None:
         share = (f" — {summary.reformat_latency_ms:.4f} ms, "
                  f"{100 * summary.reformat_latency_ms / summary.total_layer_latency_ms:.1f}% of the latency"
                  if timed and summary.total_layer_latency_ms else "")
-        out.print(console.table(f"Reformat layers ({len(summary.reformats)}){share}",
+        shown = sorted(summary.reformats, key=lambda info: -info.latency_ms)[:top] if timed else summary.reformats[:top]
+        more = f"; the {len(shown)} slowest shown" if len(shown) < len(summary.reformats) else ""
+        out.print(console.table(f"Reformat layers ({len(summary.reformats)}){share}{more}",
                                 ["layer", "origin", "from", "to", "ms"],
                                 [(escape(info.name[:80]), info.origin or "", info.source, info.target,
-                                  _ms(info.latency_ms) if timed else "") for info in summary.reformats],
+                                  _ms(info.latency_ms) if timed else "") for info in shown],
                                 right_align=("ms",)))
     if plan.detailed:
         memory = [("weights", _bytes(summary.weights_bytes)), ("bias", _bytes(summary.bias_bytes)),
@@ -133,7 +140,8 @@ def _render_model(model) -> None:
     out.print(f"[bold]{escape(model.path)}[/bold]  ·  ONNX IR {model.ir_version}  ·  "
               f"{escape(model.producer or 'unknown producer')}")
     rows = [("opsets", ", ".join(f"{domain} {version}" for domain, version in model.opsets.items())),
-            ("nodes", str(model.node_count) + (f" (+{model.subgraph_nodes} in subgraphs)" if model.subgraph_nodes else "")),
+            ("nodes", str(model.node_count)
+             + (f" (+{model.subgraph_nodes} in subgraphs)" if model.subgraph_nodes else "")),
             ("parameters", f"{model.parameter_count:,}"), ("file size", _bytes(model.file_bytes))]
     if model.external_data_files:
         rows.append(("external data", f"{', '.join(model.external_data_files)} ({_bytes(model.external_data_bytes)})"))
@@ -141,7 +149,8 @@ def _render_model(model) -> None:
     io_rows = []
     for kind, tensors in (("input", model.inputs), ("output", model.outputs)):
         for tensor in tensors:
-            dims = "?" if tensor.dims is None else "[" + ", ".join("?" if dim is None else str(dim) for dim in tensor.dims) + "]"
+            dims = "?" if tensor.dims is None else (
+                "[" + ", ".join("?" if dim is None else str(dim) for dim in tensor.dims) + "]")
             dynamic = ", ".join(str(tensor.dims[axis] or f"axis {axis}") for axis in tensor.dynamic_axes)
             io_rows.append((kind, escape(tensor.name), tensor.dtype, escape(dims), escape(dynamic)))
     out.print(console.table("Inputs and outputs", ["", "name", "dtype", "shape", "dynamic"], io_rows))

@@ -52,18 +52,24 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def dumps(doc: Any) -> str:
-    """Serialize to indented JSON; NaN and infinities become null."""
-    plain = json.loads(json.dumps(doc, default=_default))
-    return json.dumps(_finite(plain), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+def dumps(doc: Any, indent: int | None = 2) -> str:
+    """Serialize to JSON (compact when `indent` is None); NaN and infinities become null."""
+    separators = (",", ":") if indent is None else None
+    try:
+        text = json.dumps(doc, default=_default, indent=indent, separators=separators, ensure_ascii=False,
+                          allow_nan=False)
+    except ValueError:  # a NaN or an infinity somewhere: a second, slower pass replaces them
+        plain = json.loads(json.dumps(doc, default=_default))
+        text = json.dumps(_finite(plain), indent=indent, separators=separators, ensure_ascii=False, allow_nan=False)
+    return text + "\n"
 
 
-def write_json(path: str | Path, doc: Any) -> Path:
+def write_json(path: str | Path, doc: Any, indent: int | None = 2) -> Path:
     """Write a JSON document atomically."""
-    return write_text_atomic(path, dumps(doc))
+    return write_text_atomic(path, dumps(doc, indent))
 
 
 def emit_json(doc: Any) -> None:
-    """Print a JSON document on stdout: the only thing `--json` puts there."""
-    sys.stdout.write(dumps(doc))
+    """Print a JSON document on stdout, the only thing `--json` puts there; compact, since machines read it."""
+    sys.stdout.write(dumps(doc, indent=None))
     sys.stdout.flush()

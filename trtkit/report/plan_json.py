@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from trtkit.analysis.summary import PlanSummary
+from trtkit.plan.inspector import CONSUMED_KEYS
 from trtkit.plan.model import EnginePlan, Layer, Statistic, TensorInfo
 
 
@@ -39,7 +40,7 @@ def layer_to_dict(layer: Layer) -> dict[str, Any]:
         "origin": layer.origin, "is_reformat": layer.is_reformat,
         "timing": {"total_ms": timing.total_ms, "average_ms": timing.average_ms, "median_ms": timing.median_ms,
                    "percentage": timing.percentage, "iterations": timing.iterations} if timing else None,
-        "attributes": layer.attributes,
+        "attributes": {key: value for key, value in layer.attributes.items() if key not in CONSUMED_KEYS},
     }
 
 

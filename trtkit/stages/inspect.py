@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trtkit.analysis.onnx_model import OnnxSummary, summarize_onnx
 from trtkit.analysis.summary import Group, PlanSummary, by_onnx_node, filter_layers, group_layers, summarize
 from trtkit.errors import UsageError
 from trtkit.plan.artifacts import Artifact
@@ -37,7 +36,7 @@ class PlanView:
 @dataclass
 class InspectResult:
     plans: list[PlanView] = field(default_factory=list)
-    models: list[OnnxSummary] = field(default_factory=list)
+    models: list = field(default_factory=list)  # analysis.onnx_model.OnnxSummary
     others: list[Artifact] = field(default_factory=list)
 
 
@@ -72,6 +71,8 @@ def run_inspect(paths: list[str | Path], options: InspectOptions) -> InspectResu
                                      ranked[: max(0, options.top)]))
     for artifact in loaded.others:
         if artifact.kind == "onnx":
+            from trtkit.analysis.onnx_model import summarize_onnx
+
             result.models.append(summarize_onnx(artifact.path, artifact.data))
         else:
             result.others.append(artifact)
