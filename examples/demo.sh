@@ -13,6 +13,9 @@ echo "== example models"
 echo "== trtkit doctor"
 "${trtkit[@]}" doctor
 
+echo "== trtkit inspect $out/models/transformer_encoder.onnx"
+"${trtkit[@]}" inspect "$out/models/transformer_encoder.onnx"
+
 for model in resnet18 transformer_encoder; do
   echo "== trtkit config init $out/models/$model.onnx"
   "${trtkit[@]}" config init "$out/models/$model.onnx" -o "$out/$model.yaml" --force
