@@ -11,14 +11,14 @@ from trtkit import __version__
 from trtkit.backends import tensorrt as trt_backend
 from trtkit.backends.cuda import CudaProbe, probe_cuda
 
-# Python packages trtkit uses, by distribution name -> import name
+# Python packages trtkit uses: shown name -> (distributions that provide it, import name)
 PACKAGES = {
-    "onnx": "onnx",
-    "onnxruntime": "onnxruntime",
-    "polygraphy": "polygraphy",
-    "nvidia-modelopt": "modelopt",
-    "cuda-python": "cuda",
-    "nvidia-ml-py": "pynvml",
+    "onnx": (("onnx",), "onnx"),
+    "onnxruntime": (("onnxruntime", "onnxruntime-gpu"), "onnxruntime"),
+    "polygraphy": (("polygraphy",), "polygraphy"),
+    "nvidia-modelopt": (("nvidia-modelopt",), "modelopt"),
+    "cuda-python": (("cuda-python", "cuda-bindings"), "cuda"),
+    "nvidia-ml-py": (("nvidia-ml-py",), "pynvml"),
 }
 # TensorRT-RTX runs engines on these GPUs only: not on compute capability 9.0 (Hopper)
 RTX_RUNTIME_EXCLUDED = {"9.0"}
@@ -43,12 +43,14 @@ class DoctorReport:
     stages: list[StageCapability] = field(default_factory=list)
 
 
-def _package_version(distribution: str, module: str) -> str | None:
+def _package_version(distributions: tuple[str, ...], module: str) -> str | None:
     # metadata first: it does not import the package, so doctor stays fast
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown version" if importlib.util.find_spec(module) is not None else None
+    for distribution in distributions:
+        try:
+            return importlib.metadata.version(distribution)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return "unknown version" if importlib.util.find_spec(module) is not None else None
 
 
 def run_doctor() -> DoctorReport:
@@ -57,7 +59,7 @@ def run_doctor() -> DoctorReport:
         python=platform.python_version(),
         platform=f"{platform.system()} {platform.machine()}",
         trtkit=__version__,
-        packages={name: _package_version(name, module) for name, module in PACKAGES.items()},
+        packages={name: _package_version(distributions, module) for name, (distributions, module) in PACKAGES.items()},
         tensorrt=trt_backend.probe("tensorrt"),
         tensorrt_rtx=trt_backend.probe("tensorrt-rtx"),
         cuda=probe_cuda(),
