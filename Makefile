@@ -18,8 +18,19 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	bash examples/demo.sh $(DEMO_DIR)
 
-test: install
-	$(PY) -m pytest -q
+# The SARIF 2.1.0 JSON schema (Microsoft's rtm.5 release, as published in the npm package @microsoft/jest-sarif):
+# the lint tests validate trtkit's SARIF output against it. Fetched with npm, which the machines here have.
+SARIF_SCHEMA := build/sarif-schema-2.1.0.json
+
+$(SARIF_SCHEMA):
+	mkdir -p build/sarif-pack
+	cd build/sarif-pack && npm pack --silent @microsoft/jest-sarif@1.0.0-beta.0 > /dev/null
+	tar -xzf build/sarif-pack/microsoft-jest-sarif-1.0.0-beta.0.tgz -C build/sarif-pack package/lib/schemas/sarif-2.1.0-rtm.5.json
+	mv build/sarif-pack/package/lib/schemas/sarif-2.1.0-rtm.5.json $@
+	rm -rf build/sarif-pack
+
+test: install $(SARIF_SCHEMA)
+	TRTKIT_SARIF_SCHEMA=$(SARIF_SCHEMA) $(PY) -m pytest -q
 
 lint: install
 	$(VENV)/bin/ruff check trtkit tests examples bench
@@ -27,6 +38,7 @@ lint: install
 bench: install
 	$(PY) bench/startup.py
 	$(PY) bench/plan_load.py
+	$(PY) bench/lint_plan.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -172,6 +172,49 @@ def transformer_encoder(layers: int = 2, hidden: int = 256, heads: int = 4, ffn:
     return _model(graph, "transformer_encoder", inputs, outputs)
 
 
+def _qdq(graph: GraphBuilder, x: str, scope: str, scale: float = 0.05) -> str:
+    """A QuantizeLinear/DequantizeLinear pair (INT8, symmetric), as QAT exporters write them."""
+    scale_name = graph.constant(f"{scope}/scale", np.array(scale, np.float32))
+    zero = graph.constant(f"{scope}/zero_point", np.array(0, np.int8))
+    quantized = graph.op("QuantizeLinear", [x, scale_name, zero], scope)
+    return graph.op("DequantizeLinear", [quantized, scale_name, zero], scope)
+
+
+def _quantized_conv(graph: GraphBuilder, x: str, scope: str, channels: int) -> str:
+    weight = graph.normal((channels, channels, 3, 3), math.sqrt(2.0 / (channels * 9)))
+    scale = float(np.abs(weight).max() / 127.0)
+    weight_int8 = graph.constant(f"{scope}.weight_quantized", np.round(weight / scale).astype(np.int8))
+    weight_scale = graph.constant(f"{scope}.weight_scale", np.array(scale, np.float32))
+    weight_zero = graph.constant(f"{scope}.weight_zero_point", np.array(0, np.int8))
+    weight_fp = graph.op("DequantizeLinear", [weight_int8, weight_scale, weight_zero], f"{scope}/weight")
+    return graph.op("Conv", [_qdq(graph, x, f"{scope}/input"), weight_fp], scope, kernel_shape=[3, 3], pads=[1] * 4)
+
+
+def resnet_qat_block(quantize_residual: bool = True, quantize_pooling: bool = True, unpaired_quantize: bool = False,
+                     channels: int = 16, seed: int = 0) -> onnx.ModelProto:
+    """A ResNet basic block with Q/DQ as pytorch-quantization exports it, in the variants of the TREx QAT
+    walk-through: without Q/DQ on the residual input of the Add, and without Q/DQ before global average
+    pooling. `unpaired_quantize` adds a QuantizeLinear with no DequantizeLinear after it (an export bug)."""
+    graph = GraphBuilder(seed)
+    y = graph.op("Relu", [_quantized_conv(graph, "input", "/conv1", channels)], "/relu1")
+    y = _quantized_conv(graph, y, "/conv2", channels)
+    identity = _qdq(graph, "input", "/residual") if quantize_residual else "input"
+    y = graph.op("Relu", [graph.op("Add", [y, identity], "/add")], "/relu2")
+    if quantize_pooling:
+        y = _qdq(graph, y, "/avgpool/input")
+    y = graph.op("GlobalAveragePool", [y], "/avgpool")
+    outputs = [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", channels, 1, 1])]
+    graph.nodes.append(helper.make_node("Identity", [y], ["output"], name="/Identity_output"))
+    if unpaired_quantize:
+        scale = graph.constant("/stray/scale", np.array(0.1, np.float32))
+        zero = graph.constant("/stray/zero_point", np.array(0, np.int8))
+        stray = graph.op("QuantizeLinear", [y, scale, zero], "/stray")
+        graph.nodes.append(helper.make_node("Identity", [stray], ["stray_quantized"], name="/Identity_stray"))
+        outputs.append(helper.make_tensor_value_info("stray_quantized", TensorProto.INT8, ["batch", channels, 1, 1]))
+    inputs = [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", channels, 8, 8])]
+    return _model(graph, "resnet_qat_block", inputs, outputs)
+
+
 def _model(graph: GraphBuilder, name: str, inputs: list, outputs: list) -> onnx.ModelProto:
     onnx_graph = helper.make_graph(graph.nodes, name, inputs, outputs, initializer=graph.initializers)
     model = helper.make_model(onnx_graph, producer_name="trtkit-examples",

@@ -39,7 +39,8 @@ class OnnxSummary:
         return sum(group.elements for group in self.parameters)
 
 
-def _element_size(elem_type: int) -> float:
+def element_size(elem_type: int) -> float:
+    """Bytes per element of an ONNX tensor data type (0.5 for 4-bit types, 0 when unknown)."""
     import onnx
 
     sizes = {onnx.TensorProto.FLOAT: 4, onnx.TensorProto.FLOAT16: 2, onnx.TensorProto.BFLOAT16: 2,
@@ -82,7 +83,7 @@ def summarize_onnx(path: str | Path, model=None) -> OnnxSummary:
         group = groups.setdefault(dtype_name(tensor.data_type), ParameterGroup(dtype_name(tensor.data_type)))
         group.tensors += 1
         group.elements += elements
-        group.bytes += int(elements * _element_size(tensor.data_type))
+        group.bytes += int(elements * element_size(tensor.data_type))
         if tensor.data_location == onnx.TensorProto.EXTERNAL:
             info = {entry.key: entry.value for entry in tensor.external_data}
             location = info.get("location", "?")

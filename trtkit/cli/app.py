@@ -44,9 +44,10 @@ def global_options(
 
 
 def _register() -> None:
-    from trtkit.cli import config_cmd, doctor_cmd, inspect_cmd
+    from trtkit.cli import config_cmd, doctor_cmd, inspect_cmd, lint_cmd
 
     app.command("inspect")(inspect_cmd.inspect)
+    app.command("lint")(lint_cmd.lint)
     app.command("doctor")(doctor_cmd.doctor)
     app.add_typer(config_cmd.config_app, name="config")
 

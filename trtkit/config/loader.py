@@ -144,6 +144,21 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], sources: SourceM
             sources.origins[path] = origin
 
 
+def load_config_for_lint(path: str | Path, overrides: list[str] | None = None):
+    """(config or None, its source map, the problems): lint reports a config that does not validate as findings."""
+    try:
+        data, sources = read_config_file(path)
+        apply_overrides(data, overrides or [], sources)
+    except ConfigError as error:
+        return None, SourceMap(str(path)), error.lines()
+    try:
+        config = validate_config(data, sources)
+    except ConfigError as error:
+        return None, sources, error.lines()
+    config._base_dir = Path(path).resolve().parent
+    return config, sources, []
+
+
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None):
     """The validated `PipelineConfig` of a file (or of the defaults when `path` is None) with overrides."""
     if path is None:

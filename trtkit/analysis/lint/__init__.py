@@ -1,0 +1,167 @@
+"""Lint: small rules over engine plans, ONNX models and configs, each returning findings.
+
+A rule is one function registered with `@rule(...)`: a stable id, a default severity, a one-line
+description, a hint, default parameters (thresholds), and the scope it reads (engine, onnx, config).
+Rules are enabled, disabled, re-graded and given thresholds in the `lint:` config section and on the
+command line; `run_lint` applies those settings and returns the findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+SEVERITIES = ("info", "warning", "error")
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2, "never": 3}
+
+
+@dataclass
+class Location:
+    """What a finding points at: a layer, an ONNX node or tensor, a config key (with file and line), a file."""
+
+    kind: str  # layer | onnx-node | onnx-tensor | config-key | file
+    name: str
+    file: str | None = None
+    line: int | None = None
+
+
+@dataclass
+class Finding:
+    rule: str
+    severity: str
+    message: str
+    hint: str
+    location: Location
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Rule:
+    id: str
+    scope: str  # engine | onnx | config
+    severity: str
+    title: str
+    hint: str
+    params: dict[str, Any]
+    check: Callable[..., Iterable[tuple[str, Location, dict[str, Any]]]]
+    enabled: bool = True
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(id: str, scope: str, severity: str, title: str, hint: str, enabled: bool = True, **params: Any):
+    """Register a rule; the function yields (message, location, figures) for each problem it finds."""
+    if severity not in SEVERITIES:
+        raise ValueError(f"rule {id}: unknown severity {severity}")
+
+    def register(function):
+        RULES[id] = Rule(id, scope, severity, title, hint, dict(params), function, enabled)
+        return function
+
+    return register
+
+
+def all_rules() -> dict[str, Rule]:
+    """Every rule, with the rule modules imported."""
+    from trtkit.analysis.lint import config_rules, engine_rules, onnx_rules  # noqa: F401 - they register
+
+    return RULES
+
+
+@dataclass
+class LintContext:
+    """What the rules read: any of a plan (with its summary), an ONNX model, a config."""
+
+    target: str  # TensorRT major version the checks assume: "8", "10", "11" or "rtx"
+    plan: Any = None  # plan.model.EnginePlan
+    summary: Any = None  # analysis.summary.PlanSummary
+    model: Any = None  # onnx.ModelProto
+    model_path: str | None = None
+    config: Any = None  # config.models.PipelineConfig
+    config_path: str | None = None
+    config_sources: Any = None  # config.loader.SourceMap
+    config_problems: list[str] = field(default_factory=list)
+    only: set[str] | None = None  # the scopes to check in this context (None: all it has)
+
+    @property
+    def strongly_typed_only(self) -> bool:
+        """TensorRT 11 and TensorRT-RTX build strongly typed networks only."""
+        return self.target == "rtx" or (self.target.split(".")[0].isdigit() and int(self.target.split(".")[0]) >= 11)
+
+    def scopes(self) -> set[str]:
+        scopes = set()
+        if self.plan is not None:
+            scopes.add("engine")
+        if self.model is not None:
+            scopes.add("onnx")
+        if self.config is not None or self.config_problems:
+            scopes.add("config")
+        return scopes if self.only is None else scopes & self.only
+
+
+@dataclass
+class RuleSettings:
+    enabled: bool
+    severity: str
+    params: dict[str, Any]
+
+
+def resolve_settings(rules: dict[str, Rule], enable: Iterable[str] = (), disable: Iterable[str] = (),
+                     overrides: dict[str, Any] | None = None) -> dict[str, RuleSettings]:
+    """Each rule's effective settings: its defaults, then the config's `lint.rules`, then --enable/--disable.
+
+    Unknown rule ids are a usage error naming the closest id."""
+    from trtkit.errors import UsageError
+
+    def known(rule_id: str) -> str:
+        if rule_id in rules:
+            return rule_id
+        import difflib
+
+        close = difflib.get_close_matches(rule_id, list(rules), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "see trtkit lint --list-rules"
+        raise UsageError(f"unknown lint rule {rule_id!r}", hint)
+
+    settings = {rule_id: RuleSettings(rule.enabled, rule.severity, dict(rule.params))
+                for rule_id, rule in rules.items()}
+    for rule_id, override in (overrides or {}).items():
+        target = settings[known(rule_id)]
+        if override.enabled is not None:
+            target.enabled = override.enabled
+        if override.severity is not None:
+            target.severity = override.severity
+        for key, value in override.params.items():
+            if key not in target.params:
+                raise UsageError(f"lint rule {rule_id} has no parameter {key!r}",
+                                 f"its parameters: {', '.join(target.params) or 'none'}")
+            target.params[key] = value
+    for rule_id in enable:
+        settings[known(rule_id)].enabled = True
+    for rule_id in disable:
+        settings[known(rule_id)].enabled = False
+    return settings
+
+
+def run_lint(context: LintContext, settings: dict[str, RuleSettings]) -> tuple[list[Finding], list[str]]:
+    """Findings of every enabled rule whose scope the context has; also the ids of the rules that ran."""
+    rules = all_rules()
+    scopes = context.scopes()
+    findings: list[Finding] = []
+    ran: list[str] = []
+    for rule_id, rule_ in rules.items():
+        setting = settings[rule_id]
+        if not setting.enabled or rule_.scope not in scopes:
+            continue
+        ran.append(rule_id)
+        for message, location, figures in rule_.check(context, **setting.params) or ():
+            findings.append(Finding(rule_id, setting.severity, message, rule_.hint, location, figures))
+    findings.sort(key=lambda finding: (-SEVERITY_RANK[finding.severity], finding.rule))
+    return findings, ran
+
+
+def fails(findings: list[Finding], fail_on: str) -> bool:
+    """True when a finding is at or above the --fail-on severity ("never" never fails)."""
+    threshold = SEVERITY_RANK[fail_on]
+    return any(SEVERITY_RANK[finding.severity] >= threshold for finding in findings)

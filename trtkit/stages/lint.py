@@ -1,0 +1,114 @@
+"""`lint`: run the rules over engine artifacts, ONNX models and a config, with the configured settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trtkit.analysis.lint import Finding, LintContext, all_rules, fails, resolve_settings, run_lint
+from trtkit.errors import UsageError
+
+TARGETS = ("8", "10", "11", "rtx")
+CONFIG_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class LintOptions:
+    enable: list[str] = field(default_factory=list)
+    disable: list[str] = field(default_factory=list)
+    fail_on: str | None = None  # None: the config's lint.fail_on (default error)
+    target: str | None = None  # None: from the config's backend, else the installed TensorRT
+    overrides: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LintResult:
+    target: str
+    fail_on: str
+    inputs: list[str]
+    findings: list[Finding]
+    rules_run: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return fails(self.findings, self.fail_on)
+
+
+def default_target(config=None) -> str:
+    """The TensorRT the checks assume: the config's backend when it names one, else what is installed."""
+    from trtkit.backends.tensorrt import probe
+
+    if config is not None and config.backend == "tensorrt-rtx":
+        return "rtx"
+    trt = probe("tensorrt")
+    if trt.available and trt.major:
+        return str(trt.major)
+    if config is not None and config.backend == "tensorrt":
+        return "10"
+    return "rtx" if probe("tensorrt-rtx").available else "10"
+
+
+def run_lint_paths(paths: list[str | Path], options: LintOptions) -> LintResult:
+    from trtkit.analysis.summary import summarize
+    from trtkit.config.loader import load_config_for_lint
+    from trtkit.plan.loader import load
+
+    paths = [Path(path) for path in paths]
+    configs = [path for path in paths if path.suffix.lower() in CONFIG_SUFFIXES]
+    if len(configs) > 1:
+        raise UsageError("lint takes one config file", f"got {len(configs)}: {', '.join(map(str, configs))}")
+    artifacts = [path for path in paths if path not in configs]
+    config = sources = None
+    problems: list[str] = []
+    if configs:
+        if not configs[0].is_file():
+            from trtkit.errors import InputFileError
+
+            raise InputFileError(f"config file {configs[0]} does not exist", "check the path")
+        config, sources, problems = load_config_for_lint(configs[0], options.overrides)
+    target = options.target or default_target(config)
+    if target not in TARGETS:
+        raise UsageError(f"--tensorrt {target!r} is not a lint target", f"use one of: {', '.join(TARGETS)}")
+    lint_section = config.lint if config is not None else None
+    fail_on = options.fail_on or (lint_section.fail_on if lint_section else "error")
+    settings = resolve_settings(all_rules(), [*(lint_section.enable if lint_section else []), *options.enable],
+                                [*(lint_section.disable if lint_section else []), *options.disable],
+                                lint_section.rules if lint_section else None)
+    loaded = load(artifacts) if artifacts else None
+    models = [artifact for artifact in loaded.others if artifact.kind == "onnx"] if loaded else []
+    notes = [f"{artifact.path}: {artifact.kind} files have no lint rules" for artifact in
+             (loaded.others if loaded else []) if artifact.kind != "onnx"]
+    if config is not None and config.model is not None and not models:
+        model_path = config.resolve(config.model)
+        if model_path.is_file():
+            from trtkit.plan.artifacts import read_artifact
+
+            models.append(read_artifact(model_path))
+        else:
+            notes.append(f"the config's model {model_path} does not exist: ONNX rules and profile checks skipped")
+    contexts: list[LintContext] = []
+    config_path = str(configs[0]) if configs else None
+    if configs:
+        first = models[0] if models else None
+        contexts.append(LintContext(target, model=first.data if first else None,
+                                    model_path=str(first.path) if first else None, config=config,
+                                    config_path=config_path, config_sources=sources, config_problems=problems,
+                                    only={"config"}))
+    for artifact in models:
+        contexts.append(LintContext(target, model=artifact.data, model_path=str(artifact.path), config=config,
+                                    config_path=config_path, config_sources=sources, only={"onnx"}))
+    for plan in loaded.plans if loaded else []:
+        contexts.append(LintContext(target, plan=plan, summary=summarize(plan), only={"engine"}))
+    if not contexts:
+        raise UsageError("nothing to lint", "give engine artifacts, ONNX models or a config file")
+    findings: list[Finding] = []
+    ran: set[str] = set()
+    for context in contexts:
+        found, rules_run = run_lint(context, settings)
+        findings.extend(found)
+        ran.update(rules_run)
+    from trtkit.analysis.lint import SEVERITY_RANK
+
+    findings.sort(key=lambda finding: (-SEVERITY_RANK[finding.severity], finding.rule))
+    return LintResult(target, fail_on, [str(path) for path in paths], findings, sorted(ran), notes)
