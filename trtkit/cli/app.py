@@ -44,10 +44,11 @@ def global_options(
 
 
 def _register() -> None:
-    from trtkit.cli import config_cmd, doctor_cmd, inspect_cmd, lint_cmd
+    from trtkit.cli import compare_cmd, config_cmd, doctor_cmd, inspect_cmd, lint_cmd
 
     app.command("inspect")(inspect_cmd.inspect)
     app.command("lint")(lint_cmd.lint)
+    app.command("compare")(compare_cmd.compare)
     app.command("doctor")(doctor_cmd.doctor)
     app.add_typer(config_cmd.config_app, name="config")
 

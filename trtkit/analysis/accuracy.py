@@ -1,0 +1,130 @@
+"""Output accuracy between a reference and a candidate: error metrics per output and a pass/fail verdict
+with tolerances that fit the candidate's precision (an FP16 engine is not judged at FP32 tolerances)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+# Defaults per candidate precision: element-wise |c - r| <= atol + rtol * |r| (numpy's allclose), and a
+# minimum cosine similarity. FP32 across backends differs by accumulation order, not by 1e-8.
+DEFAULT_TOLERANCES = {
+    "fp32": {"atol": 1e-4, "rtol": 1e-3, "min_cosine": 0.99999},
+    "tf32": {"atol": 1e-3, "rtol": 1e-2, "min_cosine": 0.9999},
+    "fp16": {"atol": 1e-2, "rtol": 1e-2, "min_cosine": 0.999},
+    "bf16": {"atol": 5e-2, "rtol": 5e-2, "min_cosine": 0.995},
+    "int8": {"atol": 1e-1, "rtol": 1e-1, "min_cosine": 0.99},
+    "fp8": {"atol": 1e-1, "rtol": 1e-1, "min_cosine": 0.99},
+    "int4": {"atol": 2e-1, "rtol": 2e-1, "min_cosine": 0.98},
+}
+HISTOGRAM_EDGES = (0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+
+
+@dataclass
+class Tolerance:
+    atol: float
+    rtol: float
+    min_cosine: float | None
+    source: str  # where it came from: a default for the precision, or the config key
+
+
+@dataclass
+class OutputMetrics:
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    max_abs: float
+    mean_abs: float
+    median_abs: float
+    p99_abs: float
+    max_rel: float
+    mean_rel: float
+    median_rel: float
+    p99_rel: float
+    cosine: float
+    snr_db: float
+    psnr_db: float
+    nan_reference: int
+    nan_candidate: int
+    inf_reference: int
+    inf_candidate: int
+    outside_tolerance: int
+    histogram: dict[str, int] = field(default_factory=dict)
+    tolerance: Tolerance | None = None
+    passed: bool = False
+    reasons: list[str] = field(default_factory=list)
+
+
+def resolve_tolerance(output: str, dtype: str, precision: str, configured: dict) -> Tolerance:
+    """The tolerance of one output: the config's entry for the output name, else for its data type or the
+    candidate precision, else '*', layered over the precision's defaults."""
+    base = dict(DEFAULT_TOLERANCES.get(precision, DEFAULT_TOLERANCES["fp32"]))
+    source = f"default for {precision}"
+    for key in ("*", precision, dtype, output):
+        entry = configured.get(key)
+        if entry is None:
+            continue
+        for name in ("atol", "rtol", "min_cosine"):
+            value = getattr(entry, name)
+            if value is not None:
+                base[name] = value
+        source = f"compare.tolerances[{key!r}]"
+    return Tolerance(base["atol"], base["rtol"], base["min_cosine"], source)
+
+
+def compare_arrays(name: str, reference, candidate, tolerance: Tolerance) -> OutputMetrics:
+    import numpy as np
+
+    reference, candidate = np.asarray(reference), np.asarray(candidate)
+    if reference.shape != candidate.shape:
+        metrics = _empty(name, reference)
+        metrics.reasons.append(f"shape {candidate.shape} differs from the reference's {reference.shape}")
+        return metrics
+    ref = reference.astype(np.float64).ravel()
+    cand = candidate.astype(np.float64).ravel()
+    finite = np.isfinite(ref) & np.isfinite(cand)
+    abs_error = np.abs(cand[finite] - ref[finite])
+    rel_error = abs_error / np.maximum(np.abs(ref[finite]), np.finfo(np.float64).tiny)
+    noise = float(np.sum((cand[finite] - ref[finite]) ** 2))
+    signal = float(np.sum(ref[finite] ** 2))
+    norms = float(np.linalg.norm(ref[finite]) * np.linalg.norm(cand[finite]))
+    rmse = math.sqrt(noise / abs_error.size) if abs_error.size else 0.0
+    peak = float(np.max(np.abs(ref[finite]))) if abs_error.size else 0.0
+    outside = int(np.sum(abs_error > tolerance.atol + tolerance.rtol * np.abs(ref[finite])))
+    counts, _ = np.histogram(abs_error, bins=[*HISTOGRAM_EDGES, np.inf])
+    labels = [f"<{edge:g}" for edge in HISTOGRAM_EDGES[1:]] + [f">={HISTOGRAM_EDGES[-1]:g}"]
+
+    def stat(values, function):
+        return float(function(values)) if values.size else 0.0
+
+    metrics = OutputMetrics(
+        name=name, shape=tuple(reference.shape), dtype=str(candidate.dtype),
+        max_abs=stat(abs_error, np.max), mean_abs=stat(abs_error, np.mean), median_abs=stat(abs_error, np.median),
+        p99_abs=float(np.percentile(abs_error, 99)) if abs_error.size else 0.0,
+        max_rel=stat(rel_error, np.max), mean_rel=stat(rel_error, np.mean), median_rel=stat(rel_error, np.median),
+        p99_rel=float(np.percentile(rel_error, 99)) if rel_error.size else 0.0,
+        cosine=float(np.dot(ref[finite], cand[finite]) / norms) if norms else (1.0 if noise == 0 else 0.0),
+        snr_db=10 * math.log10(signal / noise) if noise else math.inf,
+        psnr_db=20 * math.log10(peak / rmse) if rmse and peak else math.inf,
+        nan_reference=int(np.isnan(ref).sum()), nan_candidate=int(np.isnan(cand).sum()),
+        inf_reference=int(np.isinf(ref).sum()), inf_candidate=int(np.isinf(cand).sum()),
+        outside_tolerance=outside, histogram=dict(zip(labels, (int(count) for count in counts), strict=True)),
+        tolerance=tolerance,
+    )
+    if outside:
+        metrics.reasons.append(f"{outside} of {abs_error.size} elements exceed atol {tolerance.atol:g} + rtol "
+                               f"{tolerance.rtol:g} x |reference| (max abs error {metrics.max_abs:.3g})")
+    if tolerance.min_cosine is not None and metrics.cosine < tolerance.min_cosine:
+        metrics.reasons.append(f"cosine similarity {metrics.cosine:.6f} below {tolerance.min_cosine:g}")
+    new_nan = int(np.sum(np.isnan(cand) & ~np.isnan(ref)))
+    new_inf = int(np.sum(np.isinf(cand) & ~np.isinf(ref)))
+    if new_nan or new_inf:
+        metrics.reasons.append(f"{new_nan} NaN and {new_inf} Inf values where the reference is finite")
+    metrics.passed = not metrics.reasons
+    return metrics
+
+
+def _empty(name: str, reference) -> OutputMetrics:
+    nan = math.nan
+    return OutputMetrics(name, tuple(reference.shape), str(reference.dtype), nan, nan, nan, nan, nan, nan, nan, nan,
+                         nan, nan, nan, 0, 0, 0, 0, 0)

@@ -1,0 +1,148 @@
+"""The regression gate: is the current engine slower than the baseline beyond a threshold, and beyond the noise?
+
+With per-iteration timings on both sides, the relative change of a statistic (median, p99, mean) gets a
+bootstrap confidence interval, and a change is a regression only when it exceeds the threshold and its
+interval excludes zero. With summary figures only, there is no noise estimate: the threshold alone decides,
+and the verdict says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from trtkit.plan.model import EnginePlan
+
+METRICS = ("median", "mean", "p90", "p95", "p99", "throughput")
+BOOTSTRAP_SAMPLES = 1000
+
+
+@dataclass
+class MetricVerdict:
+    metric: str
+    baseline: float | None
+    current: float | None
+    change_percent: float | None  # positive: worse (slower, or less throughput)
+    interval_percent: tuple[float, float] | None  # confidence interval of the change, when there is one
+    verdict: str  # regression | improvement | no significant change | within tolerance | unavailable
+    evidence: str
+
+
+@dataclass
+class GateResult:
+    max_regression_percent: float
+    confidence: float
+    metrics: list[MetricVerdict] = field(default_factory=list)
+    layers: list[dict] = field(default_factory=list)  # per-layer regressions when asked for
+
+    @property
+    def regressed(self) -> bool:
+        return any(metric.verdict == "regression" for metric in self.metrics) or bool(self.layers)
+
+
+def _statistic(values, metric: str, axis=None):
+    import numpy as np
+
+    if metric == "median":
+        return np.median(values, axis=axis)
+    if metric in ("mean", "throughput"):
+        return np.mean(values, axis=axis)
+    return np.percentile(values, float(metric[1:]), axis=axis)
+
+
+def bootstrap_change(baseline: list[float], current: list[float], metric: str, confidence: float,
+                     samples: int = BOOTSTRAP_SAMPLES, seed: int = 0) -> tuple[float, float, float]:
+    """Relative change in percent of `metric` of the latencies (positive = slower), with its bootstrap
+    confidence interval; "throughput" is computed on the mean latency (see `_as_throughput`)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    base, cur = np.asarray(baseline, dtype=np.float64), np.asarray(current, dtype=np.float64)
+
+    def resampled(values):
+        out = np.empty(samples)
+        for start in range(0, samples, 100):  # chunks keep memory at 100 x n
+            count = min(100, samples - start)
+            picks = values[rng.integers(0, len(values), size=(count, len(values)))]
+            out[start:start + count] = _statistic(picks, metric, axis=1)
+        return out
+
+    def change(base_value, cur_value):
+        return 100.0 * (cur_value / base_value - 1.0)
+
+    estimate = float(change(_statistic(base, metric), _statistic(cur, metric)))
+    distribution = change(resampled(base), resampled(cur))
+    tail = (1.0 - confidence) / 2.0
+    low, high = np.quantile(distribution, [tail, 1.0 - tail])
+    return estimate, float(low), float(high)
+
+
+def _verdict(change: float, interval: tuple[float, float] | None, threshold: float) -> str:
+    if interval is None:
+        if change > threshold:
+            return "regression"
+        return "improvement" if change < -threshold else "within tolerance"
+    low, high = interval
+    if low <= 0.0 <= high:
+        return "no significant change"
+    if high < 0.0:
+        return "improvement"
+    return "regression" if change > threshold else "within tolerance"
+
+
+def _summary_value(plan: EnginePlan, metric: str) -> float | None:
+    performance = plan.performance
+    if performance is None:
+        return None
+    if metric == "throughput":
+        return performance.throughput_qps
+    statistic = performance.latency or performance.gpu_compute_time
+    if statistic is None:
+        return None
+    if metric in ("median", "mean"):
+        return getattr(statistic, metric)
+    return statistic.percentiles.get(float(metric[1:]))
+
+
+def gate(baseline: EnginePlan, current: EnginePlan, metrics: list[str], max_regression: float,
+         confidence: float = 0.95) -> GateResult:
+    """A verdict per metric; `max_regression` in percent."""
+    result = GateResult(max_regression, confidence)
+    base_times, cur_times = baseline.iteration_times, current.iteration_times
+    for metric in metrics:
+        if base_times is not None and cur_times is not None and len(base_times) > 1 and len(cur_times) > 1:
+            change, low, high = bootstrap_change(base_times.latency_ms, cur_times.latency_ms, metric, confidence)
+            base_value = _point(base_times.latency_ms, metric)
+            cur_value = _point(cur_times.latency_ms, metric)
+            if metric == "throughput":
+                change, low, high = _as_throughput(change, low, high)
+                base_value, cur_value = 1000.0 / base_value, 1000.0 / cur_value
+            evidence = (f"per-iteration times ({len(base_times)} and {len(cur_times)} iterations), "
+                        f"bootstrap {confidence:.0%} interval")
+            result.metrics.append(MetricVerdict(metric, base_value, cur_value, change, (low, high),
+                                                _verdict(change, (low, high), max_regression), evidence))
+            continue
+        base_value, cur_value = _summary_value(baseline, metric), _summary_value(current, metric)
+        if base_value is None or cur_value is None or not base_value:
+            missing = "baseline" if base_value is None else "current"
+            result.metrics.append(MetricVerdict(metric, base_value, cur_value, None, None, "unavailable",
+                                                f"the {missing} engine has no {metric} figure"))
+            continue
+        change = 100.0 * (cur_value / base_value - 1.0)
+        if metric == "throughput":
+            change = -change
+        result.metrics.append(MetricVerdict(metric, base_value, cur_value, change, None,
+                                            _verdict(change, None, max_regression),
+                                            "performance summary only: no per-iteration times, no noise estimate"))
+    return result
+
+
+def _point(values: list[float], metric: str) -> float:
+    return float(_statistic(values, "mean" if metric == "throughput" else metric))
+
+
+def _as_throughput(change: float, low: float, high: float) -> tuple[float, float, float]:
+    # the bootstrap ran on mean latency; throughput ~ 1/mean, so its loss in percent is 1 - 1/(1 + change)
+    def convert(value: float) -> float:
+        return 100.0 * (1.0 - 1.0 / (1.0 + value / 100.0))
+
+    return convert(change), convert(low), convert(high)

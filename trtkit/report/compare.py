@@ -1,0 +1,212 @@
+"""Rendering of comparisons: Rich tables, the `trtkit/compare/v1` document, and Markdown for a pull request."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from trtkit.report import console
+from trtkit.report.jsonout import document
+from trtkit.stages.compare import EngineComparison, OutputComparison
+
+
+def _median(view) -> float | None:
+    return view.summary.end_to_end.median if view.summary.end_to_end else None
+
+
+def _p99(view) -> float | None:
+    return view.summary.end_to_end.percentiles.get(99.0) if view.summary.end_to_end else None
+
+
+def _kinds(comparison: EngineComparison, attribute: str) -> list[str]:
+    keys: list[str] = []
+    for view in comparison.engines:
+        for group in getattr(view.summary, attribute):
+            if group.key not in keys:
+                keys.append(group.key)
+    return keys
+
+
+def _groups(view, attribute: str) -> dict[str, Any]:
+    return {group.key: group for group in getattr(view.summary, attribute)}
+
+
+def engine_document(comparison: EngineComparison) -> dict[str, Any]:
+    base = comparison.engines[0]
+    engines = []
+    for view in comparison.engines:
+        median = _median(view)
+        engines.append({
+            "name": view.plan.name, "layers": view.summary.layer_count, "median_ms": median, "p99_ms": _p99(view),
+            "latency_source": view.summary.end_to_end_source, "throughput_qps": view.summary.throughput_qps,
+            "speedup": (_median(base) / median) if median and _median(base) else None,
+            "total_layer_latency_ms": view.summary.total_layer_latency_ms,
+            "weights_bytes": view.summary.weights_bytes, "total_macs": view.summary.total_macs,
+            "by_type": {group.key: {"count": group.count, "latency_ms": group.latency_ms}
+                        for group in view.summary.by_type},
+            "by_precision": {group.key: {"count": group.count, "latency_ms": group.latency_ms}
+                             for group in view.summary.by_precision},
+        })
+    alignments = []
+    for view, alignment in zip(comparison.engines[1:], comparison.alignments, strict=True):
+        alignments.append({
+            "baseline": base.plan.name, "engine": view.plan.name,
+            "pairs": [_pair(pair) for pair in alignment.pairs],
+            "only_baseline": [layer.name for layer in alignment.only_first],
+            "only_engine": [layer.name for layer in alignment.only_second],
+        })
+    return document("compare", {
+        "engines": engines, "alignments": alignments,
+        "gates": [{"baseline": base.plan.name, "engine": view.plan.name, **asdict(result),
+                   "regressed": result.regressed}
+                  for view, result in zip(comparison.engines[1:], comparison.gates, strict=False)],
+        "regressed": comparison.regressed,
+    })
+
+
+def _pair(pair) -> dict[str, Any]:
+    first, second = pair.first, pair.second
+    return {"baseline_layer": first.name, "layer": second.name, "method": pair.method,
+            "baseline_ms": first.latency_ms if first.timing else None,
+            "ms": second.latency_ms if second.timing else None,
+            "delta_ms": second.latency_ms - first.latency_ms if first.timing and second.timing else None,
+            "baseline_precision": first.compute_precision, "precision": second.compute_precision,
+            "baseline_tactic": first.tactic_name or first.tactic_value, "tactic": second.tactic_name or
+            second.tactic_value}
+
+
+def _ms(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+def render_engines(comparison: EngineComparison, top: int = 10) -> None:
+    from rich.markup import escape
+
+    out = console.out()
+    base = comparison.engines[0]
+    names = [escape(view.plan.name) for view in comparison.engines]
+    rows = [("layers", *[str(view.summary.layer_count) for view in comparison.engines]),
+            ("median latency (ms)", *[_ms(_median(view)) for view in comparison.engines]),
+            ("p99 latency (ms)", *[_ms(_p99(view)) for view in comparison.engines]),
+            ("throughput (qps)", *["" if view.summary.throughput_qps is None else f"{view.summary.throughput_qps:g}"
+                                   for view in comparison.engines]),
+            ("speedup vs first", *[f"{_median(base) / _median(view):.2f}x" if _median(view) and _median(base) else ""
+                                   for view in comparison.engines]),
+            ("sum of layer latencies (ms)", *[_ms(view.summary.total_layer_latency_ms) for view in comparison.engines]),
+            ("weights (MiB)", *[f"{view.summary.weights_bytes / 2**20:.2f}" for view in comparison.engines])]
+    out.print(console.table("Engines", ["", *names], rows, right_align=names))
+    for title, attribute in (("Latency by layer type (ms)", "by_type"), ("Layers by precision", "by_precision")):
+        groups = [_groups(view, attribute) for view in comparison.engines]
+        value = (lambda group: _ms(group.latency_ms)) if attribute == "by_type" else (lambda group: str(group.count))
+        table_rows = [(escape(key), *[value(group[key]) if key in group else "" for group in groups])
+                      for key in _kinds(comparison, attribute)]
+        out.print(console.table(title, ["", *names], table_rows, right_align=names))
+    for view, alignment in zip(comparison.engines[1:], comparison.alignments, strict=True):
+        pairs = sorted(alignment.pairs, key=lambda pair: -abs(pair.second.latency_ms - pair.first.latency_ms))
+        rows = []
+        for pair in pairs[:top]:
+            changes = []
+            if pair.first.compute_precision != pair.second.compute_precision:
+                changes.append(f"{pair.first.compute_precision} -> {pair.second.compute_precision}")
+            if (pair.first.tactic_name or pair.first.tactic_value) != (pair.second.tactic_name or
+                                                                       pair.second.tactic_value):
+                changes.append("tactic")
+            rows.append((escape(pair.first.name[:48]), escape(pair.second.name[:48]), _ms(pair.first.latency_ms),
+                         _ms(pair.second.latency_ms), f"{pair.second.latency_ms - pair.first.latency_ms:+.4f}",
+                         ", ".join(changes), pair.method))
+        methods = {method: sum(pair.method == method for pair in alignment.pairs)
+                   for method in ("onnx-nodes", "signature")}
+        title = (f"{escape(view.plan.name)} vs {escape(base.plan.name)}: {len(alignment.pairs)} layers aligned "
+                 f"({methods['onnx-nodes']} by ONNX nodes, {methods['signature']} by type and shape), "
+                 f"{len(alignment.only_first)} only in the first, {len(alignment.only_second)} only in this one")
+        out.print(console.table(title, ["first", "this", "first ms", "this ms", "delta", "changed", "aligned by"],
+                                rows, right_align=("first ms", "this ms", "delta")))
+    for view, result in zip(comparison.engines[1:], comparison.gates, strict=False):
+        render_gate(view.plan.name, base.plan.name, result)
+
+
+def render_gate(name: str, baseline: str, result) -> None:
+    from rich.markup import escape
+
+    out = console.out()
+    rows = []
+    for metric in result.metrics:
+        interval = (f"[{metric.interval_percent[0]:+.2f}%, {metric.interval_percent[1]:+.2f}%]"
+                    if metric.interval_percent else "")
+        color = {"regression": "red", "improvement": "green"}.get(metric.verdict, "")
+        verdict = f"[{color}]{metric.verdict}[/{color}]" if color else metric.verdict
+        rows.append((metric.metric, _fmt(metric.baseline), _fmt(metric.current),
+                     "" if metric.change_percent is None else f"{metric.change_percent:+.2f}%", interval, verdict,
+                     escape(metric.evidence)))
+    out.print(console.table(f"Regression gate: {escape(name)} against {escape(baseline)} (limit "
+                            f"{result.max_regression_percent:g}%; positive change = worse)",
+                            ["metric", "baseline", "current", "change", f"{result.confidence:.0%} CI", "verdict",
+                             "evidence"], rows))
+    for layer in result.layers:
+        console.warn(escape(f"layer regression: {layer['current_layer']} {layer['baseline_ms']:.4f} -> "
+                            f"{layer['current_ms']:.4f} ms ({layer['change_percent']:+.1f}%)"))
+    out.print("[red]regression[/red]" if result.regressed else "[green]no regression[/green]")
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.4g}"
+
+
+def gate_markdown(comparison: EngineComparison) -> str:
+    """A pull-request comment: one table per current engine, with the evidence each verdict rests on."""
+    base = comparison.engines[0].plan.name
+    lines = []
+    for view, result in zip(comparison.engines[1:], comparison.gates, strict=False):
+        verdict = "❌ regression" if result.regressed else "✅ no regression"
+        lines += [f"### trtkit compare: `{view.plan.name}` against `{base}` — {verdict}", "",
+                  f"Limit {result.max_regression_percent:g}% (positive change = worse).", "",
+                  f"| metric | baseline | current | change | {result.confidence:.0%} CI | verdict |",
+                  "|---|---:|---:|---:|---|---|"]
+        for metric in result.metrics:
+            interval = (f"[{metric.interval_percent[0]:+.2f}%, {metric.interval_percent[1]:+.2f}%]"
+                        if metric.interval_percent else "n/a")
+            change = "" if metric.change_percent is None else f"{metric.change_percent:+.2f}%"
+            lines.append(f"| {metric.metric} | {_fmt(metric.baseline)} | {_fmt(metric.current)} | {change} | "
+                         f"{interval} | {metric.verdict} |")
+        evidence = sorted({metric.evidence for metric in result.metrics})
+        lines += ["", "Evidence: " + "; ".join(evidence) + "."]
+        if result.layers:
+            lines += ["", "| layer | baseline ms | current ms | change |", "|---|---:|---:|---:|"]
+            lines += [f"| `{layer['current_layer']}` | {layer['baseline_ms']:.4f} | {layer['current_ms']:.4f} | "
+                      f"{layer['change_percent']:+.1f}% |" for layer in result.layers]
+        lines.append("")
+    if not comparison.gates:
+        lines.append("No baseline given: no regression gate (use --baseline).")
+    return "\n".join(lines) + "\n"
+
+
+def outputs_document(comparison: OutputComparison) -> dict[str, Any]:
+    return document("compare-outputs", {**asdict(comparison), "passed": comparison.passed})
+
+
+def render_outputs(comparison: OutputComparison) -> None:
+    from rich.markup import escape
+
+    out = console.out()
+    out.print(f"reference {escape(comparison.reference)}, candidate {escape(comparison.candidate)} "
+              f"({comparison.precision} tolerances); inputs: {escape(comparison.data)}")
+    rows = []
+    for output in comparison.outputs:
+        rows.append((escape(output.name), "x".join(map(str, output.shape)), f"{output.max_abs:.3g}",
+                     f"{output.mean_abs:.3g}", f"{output.p99_abs:.3g}", f"{output.median_rel:.3g}",
+                     f"{output.p99_rel:.3g}", f"{output.cosine:.6f}", f"{output.snr_db:.1f}",
+                     str(output.nan_candidate + output.inf_candidate),
+                     "[green]pass[/green]" if output.passed else "[red]FAIL[/red]"))
+    out.print(console.table("Output accuracy", ["output", "shape", "max abs", "mean abs", "p99 abs", "median rel",
+                                                "p99 rel", "cosine", "SNR dB", "NaN/Inf", "verdict"], rows))
+    for output in comparison.outputs:
+        histogram = ", ".join(f"{label}: {count}" for label, count in output.histogram.items() if count)
+        tolerance = output.tolerance
+        out.print(f"  {escape(output.name)}: |error| histogram {histogram}; tolerance atol {tolerance.atol:g}, "
+                  f"rtol {tolerance.rtol:g}, min cosine {tolerance.min_cosine} ({escape(tolerance.source)})"
+                  if tolerance else f"  {escape(output.name)}")
+        for reason in output.reasons:
+            out.print(f"    [red]{escape(reason)}[/red]")
+    for name in comparison.missing:
+        out.print(f"  [red]{escape(name)}: missing from the candidate[/red]")
+    out.print("[green]passed[/green]" if comparison.passed else "[red]failed[/red]")

@@ -1,0 +1,189 @@
+"""`compare`: engines side by side with a regression gate, and output accuracy between two backends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trtkit.analysis.align import Alignment, align
+from trtkit.analysis.regression import GateResult, gate
+from trtkit.analysis.summary import PlanSummary, summarize
+from trtkit.errors import BackendUnavailableError, InputFileError, UsageError
+from trtkit.plan.model import EnginePlan
+
+MIN_LAYER_MS = 0.005  # per-layer gate: smaller layers are inside the profiler's resolution
+
+
+@dataclass
+class EngineView:
+    plan: EnginePlan
+    summary: PlanSummary
+
+
+@dataclass
+class EngineComparison:
+    engines: list[EngineView]
+    alignments: list[Alignment]  # engines[0] against each of engines[1:]
+    gates: list[GateResult] = field(default_factory=list)  # idem, when a baseline was given
+    per_layer: bool = False
+
+    @property
+    def regressed(self) -> bool:
+        return any(result.regressed for result in self.gates)
+
+
+def _plans(path: Path) -> list[EnginePlan]:
+    from trtkit.plan.loader import load
+
+    loaded = load([path])
+    if not loaded.plans:
+        kinds = ", ".join(sorted({artifact.kind for artifact in loaded.others})) or "nothing"
+        raise InputFileError(f"{path} holds no engine artifacts ({kinds})",
+                             "give a .graph.json, profile, timing or trtexec log of an engine")
+    return loaded.plans
+
+
+def compare_engines(paths: list[Path], baseline: Path | None, compare_config) -> EngineComparison:
+    """Every engine against the first (the baseline when given); the gate runs when a baseline is given."""
+    plans = [plan for path in ([baseline] if baseline else []) + list(paths) for plan in _plans(path)]
+    if len(plans) < 2:
+        raise UsageError("compare needs two or more engines", "give a baseline and a current engine's artifacts")
+    _distinct_names(plans)
+    views = [EngineView(plan, summarize(plan)) for plan in plans]
+    first = views[0]
+    alignments = [align(first.plan.layers_of_profile(first.summary.profile),
+                        view.plan.layers_of_profile(view.summary.profile)) for view in views[1:]]
+    result = EngineComparison(views, alignments, per_layer=compare_config.per_layer)
+    if baseline is not None:
+        for view, alignment in zip(views[1:], alignments, strict=True):
+            verdict = gate(first.plan, view.plan, list(compare_config.metrics), compare_config.max_regression,
+                           compare_config.confidence)
+            if compare_config.per_layer:
+                verdict.layers = layer_regressions(alignment, compare_config.max_regression)
+            result.gates.append(verdict)
+    return result
+
+
+def _distinct_names(plans: list[EnginePlan]) -> None:
+    """Engines of the same name (resnet.onnx.engine in fp32/ and fp16/) are told apart by their folder."""
+    names = [plan.name for plan in plans]
+    for plan in plans:
+        if names.count(plan.name) > 1 and plan.sources:
+            plan.name = f"{Path(plan.sources[0].path).parent.name}/{plan.name}"
+
+
+def layer_regressions(alignment: Alignment, max_regression: float) -> list[dict]:
+    """Aligned layers slower by more than the threshold (layers under MIN_LAYER_MS are ignored)."""
+    found = []
+    for pair in alignment.pairs:
+        base, current = pair.first.latency_ms, pair.second.latency_ms
+        if pair.first.timing and pair.second.timing and base >= MIN_LAYER_MS and current > base * (
+                1 + max_regression / 100):
+            found.append({"baseline_layer": pair.first.name, "current_layer": pair.second.name, "baseline_ms": base,
+                          "current_ms": current, "change_percent": 100 * (current / base - 1)})
+    return found
+
+
+# ---- outputs ----------------------------------------------------------------------------------------
+
+@dataclass
+class OutputComparison:
+    reference: str
+    candidate: str
+    data: str
+    precision: str
+    outputs: list = field(default_factory=list)  # analysis.accuracy.OutputMetrics
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.missing and all(output.passed for output in self.outputs)
+
+
+def _kind(path: Path) -> str:
+    from trtkit.plan.artifacts import read_artifact
+
+    if path.suffix == ".npz" or path.is_dir():
+        return "saved"
+    artifact = read_artifact(path)
+    if artifact.kind in ("onnx", "engine"):
+        return artifact.kind
+    if artifact.kind == "polygraphy" and artifact.data.kind == "run-results":
+        return "polygraphy-results"
+    raise InputFileError(f"{path} is {artifact.kind}, not a model, an engine or saved outputs",
+                         "give an ONNX model, an engine, an .npz of outputs or Polygraphy run results")
+
+
+def _saved_outputs(path: Path, kind: str) -> list[dict]:
+    import json
+
+    import numpy as np
+
+    if kind == "saved":
+        if path.is_dir():
+            return [{file.stem: np.load(file, allow_pickle=False) for file in sorted(path.glob("*.npy"))}]
+        with np.load(path, allow_pickle=False) as archive:
+            return [{name: archive[name] for name in archive.files}]
+    from trtkit.plan.polygraphy import decode_array
+
+    runner, iterations = json.loads(path.read_text())["lst"][0]
+    return [{name: decode_array(value) for name, value in (iteration.get("outputs") or {}).items()}
+            for iteration in iterations]
+
+
+def detect_precision(model) -> str:
+    """The precision a converted ONNX model computes in: Q/DQ to FP8 or INT8, FP16 or BF16 weights, else FP32."""
+    import onnx
+
+    types = {init.data_type for init in model.graph.initializer}
+    for node in model.graph.node:
+        if node.op_type == "QuantizeLinear" and len(node.input) > 2:
+            zero = next((init for init in model.graph.initializer if init.name == node.input[2]), None)
+            if zero is not None and zero.data_type in (getattr(onnx.TensorProto, "FLOAT8E4M3FN", -1),):
+                return "fp8"
+            return "int8"
+    if onnx.TensorProto.FLOAT16 in types:
+        return "fp16"
+    if onnx.TensorProto.BFLOAT16 in types:
+        return "bf16"
+    return "fp32"
+
+
+def compare_outputs(reference: Path, candidate: Path, compare_config, shapes=None, precision: str | None = None,
+                    base_dir: Path | None = None) -> OutputComparison:
+    """Run (or read) both sides on the same inputs and compare every output of the reference."""
+    from trtkit.analysis.accuracy import compare_arrays, resolve_tolerance
+    from trtkit.backends.onnxrt import run_onnx
+    from trtkit.io.data import feeds_for
+    from trtkit.io.onnx_model import graph_inputs, load_onnx
+
+    kinds = {path: _kind(path) for path in (reference, candidate)}
+    for path, kind in kinds.items():
+        if kind == "engine":
+            raise BackendUnavailableError(f"running the engine {path} needs TensorRT and a GPU",
+                                          "compare its ONNX model here, or run on a GPU machine with TensorRT")
+    models = {path: load_onnx(path) for path, kind in kinds.items() if kind == "onnx"}
+    feeds, data = [], "saved outputs (no inputs needed)"
+    if models:
+        first_model = models.get(reference) or models[candidate]
+        feeds, data = feeds_for(compare_config.data, graph_inputs(first_model), base_dir, shapes)
+    results = {}
+    for path, kind in kinds.items():
+        results[path] = run_onnx(path, feeds) if kind == "onnx" else _saved_outputs(path, kind)
+    chosen = precision or (detect_precision(models[candidate]) if candidate in models else "fp32")
+    comparison = OutputComparison(str(reference), str(candidate), data, chosen)
+    reference_runs, candidate_runs = results[reference], results[candidate]
+    if len(reference_runs) != len(candidate_runs):
+        raise InputFileError(f"{reference} has {len(reference_runs)} result set(s), {candidate} has "
+                             f"{len(candidate_runs)}", "compare results of the same inputs")
+    import numpy as np
+
+    for name in reference_runs[0]:
+        if name not in candidate_runs[0]:
+            comparison.missing.append(name)
+            continue
+        ref = np.stack([run[name] for run in reference_runs])
+        cand = np.stack([run[name] for run in candidate_runs])
+        tolerance = resolve_tolerance(name, str(cand.dtype), chosen, compare_config.tolerances)
+        comparison.outputs.append(compare_arrays(name, ref, cand, tolerance))
+    return comparison
