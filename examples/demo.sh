@@ -20,9 +20,12 @@ for model in resnet18 transformer_encoder; do
   echo "== trtkit config init $out/models/$model.onnx"
   "${trtkit[@]}" config init "$out/models/$model.onnx" -o "$out/$model.yaml" --force
   "${trtkit[@]}" config validate "$out/$model.yaml"
+  echo "== trtkit lint $out/$model.yaml (the config and its model)"
+  "${trtkit[@]}" lint "$out/$model.yaml"
 done
 
 echo
 echo "Written under $out:"
 echo "  models/resnet18.onnx, models/transformer_encoder.onnx   example models"
-echo "  resnet18.yaml, transformer_encoder.yaml                  starter pipeline configs (edit the profiles)"
+echo "  resnet18.yaml, transformer_encoder.yaml                  starter pipeline configs (edit the profiles),"
+echo "                                                           linted with their models"

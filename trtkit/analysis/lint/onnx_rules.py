@@ -125,14 +125,17 @@ def qdq_unpaired(context: LintContext):
                        _node_location(context, node, index), {})
 
 
-def _quantized_inputs(graph):
+def _dequantized(graph) -> set[str]:
+    return {node.output[0] for node in graph.node if node.op_type == "DequantizeLinear"}
+
+
+def _quantized_tensors(graph) -> set[str]:
     """Tensors a quantized network carries in INT8: DequantizeLinear outputs, and outputs of Conv/MatMul/Gemm
     whose data input is dequantized (TensorRT fuses the following Add into them)."""
-    producers, _, _ = _graph_maps(graph)
-    dequantized = {node.output[0] for node in graph.node if node.op_type == "DequantizeLinear"}
+    dequantized = _dequantized(graph)
     fused = {node.output[0] for node in graph.node
              if node.op_type in _QUANTIZED_COMPUTE and node.input and node.input[0] in dequantized}
-    return dequantized | fused, producers
+    return dequantized | fused
 
 
 @rule("onnx-qdq-residual-add", "onnx", "warning",
@@ -143,7 +146,7 @@ def qdq_residual_add(context: LintContext):
     graph = context.model.graph
     if not _has_qdq(graph):
         return
-    quantized, _ = _quantized_inputs(graph)
+    quantized = _quantized_tensors(graph)
     _, _, constants = _graph_maps(graph)
     for index, node in enumerate(graph.node):
         if node.op_type != "Add":
@@ -163,7 +166,7 @@ def qdq_unquantized_pooling(context: LintContext):
     graph = context.model.graph
     if not _has_qdq(graph):
         return
-    dequantized = {node.output[0] for node in graph.node if node.op_type == "DequantizeLinear"}
+    dequantized = _dequantized(graph)
     for index, node in enumerate(graph.node):
         if node.op_type in _POOLING and node.input and node.input[0] not in dequantized:
             yield (f"{node.op_type} {node.name or index} reads {node.input[0]}, which is not dequantized",
