@@ -103,12 +103,14 @@ def test_data_spec_inputs(run_cli, example_models, tmp_path):
     assert shaped["outputs"][0]["shape"] == [1, 3, 10]
 
 
-def test_saved_polygraphy_results_and_engines(run_cli, fixtures_dir, rtx_builds):
+def test_saved_polygraphy_results_and_engines(run_cli, fixtures_dir, rtx_builds, example_models):
     results = fixtures_dir / "polygraphy/trt8.6_polygraphy_run_save_results.runresults.json"
     document = run_cli("compare", "outputs", results, results, "--json").json()
     assert document["passed"] and {o["name"] for o in document["outputs"]} == {"A-V-12-Add", "A-V-14-ArgMax"}
-    engine = run_cli("compare", "outputs", rtx_builds["resnet18"].engine, results)
+    engine = run_cli("compare", "outputs", example_models["resnet18"], rtx_builds["resnet18"].engine)
     assert engine.exit_code == 4 and "needs TensorRT and a GPU" in engine.stderr
+    no_inputs = run_cli("compare", "outputs", results, rtx_builds["resnet18"].engine)
+    assert no_inputs.exit_code == 2 and "give --data" in no_inputs.stderr
 
 
 def test_polygraphy_inputs_load(fixtures_dir):

@@ -88,3 +88,88 @@ def probe_cuda() -> CudaProbe:
     if not probe.gpus:
         probe.error = "no CUDA-capable GPU"
     return probe
+
+
+# ---- runtime: device buffers and streams through cuda-python (CUDA's own Python bindings) ------------------
+
+def cuda_runtime():
+    """The cuda-python runtime module (`cuda.bindings.runtime`, or `cuda.cudart` in cuda-python < 12.6)."""
+    try:
+        from cuda.bindings import runtime
+    except ImportError:
+        try:
+            from cuda import cudart as runtime
+        except ImportError:
+            from trtkit.errors import BackendUnavailableError
+
+            raise BackendUnavailableError("cuda-python is not installed", "pip install 'trtkit[gpu]'") from None
+    return runtime
+
+
+def check(result):
+    """Unwrap a cuda-python call's (error, *values) tuple; a CUDA error becomes a BackendUnavailableError."""
+    error, *values = result if isinstance(result, tuple) else (result,)
+    if int(error) != 0:
+        from trtkit.errors import BackendUnavailableError
+
+        name = getattr(error, "name", str(error))
+        raise BackendUnavailableError(f"CUDA error {name}", "check the GPU and driver with trtkit doctor")
+    return values[0] if len(values) == 1 else (tuple(values) if values else None)
+
+
+class DeviceBuffer:
+    """A block of device memory; copies to and from numpy arrays on a stream."""
+
+    def __init__(self, nbytes: int):
+        self.runtime = cuda_runtime()
+        self.nbytes = max(int(nbytes), 1)
+        self.pointer = check(self.runtime.cudaMalloc(self.nbytes))
+
+    @property
+    def address(self) -> int:
+        return int(self.pointer)
+
+    def upload(self, array, stream=None) -> None:
+        import numpy as np
+
+        array = np.ascontiguousarray(array)
+        if array.nbytes > self.nbytes:
+            raise ValueError(f"{array.nbytes} bytes do not fit in a buffer of {self.nbytes}")
+        kind = self.runtime.cudaMemcpyKind.cudaMemcpyHostToDevice
+        check(self.runtime.cudaMemcpyAsync(self.address, array.ctypes.data, array.nbytes, kind, stream or 0))
+
+    def download(self, array, stream=None):
+        kind = self.runtime.cudaMemcpyKind.cudaMemcpyDeviceToHost
+        check(self.runtime.cudaMemcpyAsync(array.ctypes.data, self.address, array.nbytes, kind, stream or 0))
+        return array
+
+    def free(self) -> None:
+        if self.pointer is not None:
+            check(self.runtime.cudaFree(self.pointer))
+            self.pointer = None
+
+    def __enter__(self) -> DeviceBuffer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.free()
+
+
+class Stream:
+    """A CUDA stream; `handle` is what TensorRT's execute_async_v3 takes."""
+
+    def __init__(self):
+        self.runtime = cuda_runtime()
+        self.stream = check(self.runtime.cudaStreamCreate())
+
+    @property
+    def handle(self) -> int:
+        return int(self.stream)
+
+    def synchronize(self) -> None:
+        check(self.runtime.cudaStreamSynchronize(self.stream))
+
+    def destroy(self) -> None:
+        if self.stream is not None:
+            check(self.runtime.cudaStreamDestroy(self.stream))
+            self.stream = None

@@ -8,7 +8,7 @@ from pathlib import Path
 from trtkit.analysis.align import Alignment, align
 from trtkit.analysis.regression import GateResult, gate
 from trtkit.analysis.summary import PlanSummary, summarize
-from trtkit.errors import BackendUnavailableError, InputFileError, UsageError
+from trtkit.errors import InputFileError, UsageError
 from trtkit.plan.model import EnginePlan
 
 MIN_LAYER_MS = 0.005  # per-layer gate: smaller layers are inside the profiler's resolution
@@ -158,18 +158,30 @@ def compare_outputs(reference: Path, candidate: Path, compare_config, shapes=Non
     from trtkit.io.onnx_model import graph_inputs, load_onnx
 
     kinds = {path: _kind(path) for path in (reference, candidate)}
-    for path, kind in kinds.items():
-        if kind == "engine":
-            raise BackendUnavailableError(f"running the engine {path} needs TensorRT and a GPU",
-                                          "compare its ONNX model here, or run on a GPU machine with TensorRT")
     models = {path: load_onnx(path) for path, kind in kinds.items() if kind == "onnx"}
     feeds, data = [], "saved outputs (no inputs needed)"
     if models:
         first_model = models.get(reference) or models[candidate]
         feeds, data = feeds_for(compare_config.data, graph_inputs(first_model), base_dir, shapes)
+    elif "engine" in kinds.values():
+        if compare_config.data.path is None:
+            raise UsageError("random inputs for an engine need the model's input list",
+                             "compare the engine against its ONNX model, or give --data")
+        from trtkit.io.data import load_feeds
+
+        path = compare_config.data.path
+        path = path if path.is_absolute() or base_dir is None else base_dir / path
+        feeds, data = load_feeds(path), str(path)
     results = {}
     for path, kind in kinds.items():
-        results[path] = run_onnx(path, feeds) if kind == "onnx" else _saved_outputs(path, kind)
+        if kind == "onnx":
+            results[path] = run_onnx(path, feeds)
+        elif kind == "engine":
+            from trtkit.backends.trt_runner import run_engine
+
+            results[path] = run_engine(path, feeds)
+        else:
+            results[path] = _saved_outputs(path, kind)
     chosen = precision or (detect_precision(models[candidate]) if candidate in models else "fp32")
     comparison = OutputComparison(str(reference), str(candidate), data, chosen)
     reference_runs, candidate_runs = results[reference], results[candidate]
