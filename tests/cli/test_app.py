@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from tests.conftest import run_subprocess
 from trtkit import __version__
 
@@ -83,3 +85,19 @@ def test_json_output_is_only_json(run_cli):
     result = run_cli("--json", "doctor")
     json.loads(result.stdout)
     assert result.stdout.lstrip().startswith("{")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("model: m.onnx\nbiuld:\n  workspace: 2GiB\n", ":2: biuld: unknown key at the top level; did you mean 'build'?"),
+    ("build:\n  workspace: lots\n", ":2: build.workspace: expected a size such as 4GiB"),
+    ("build:\n  profiles:\n    p:\n      min: input:1x3xAx224\n      opt: input:1x3x224x224\n"
+     "      max: input:1x3x224x224\n", ":4: build.profiles.p.min: input 'input': expected a shape"),
+])
+def test_the_three_classic_mistakes_exit_2_in_one_line(run_cli, tmp_path, text, expected):
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(text)
+    for command in (("config", "validate"), ("config", "show")):
+        result = run_cli(*command, config)
+        assert result.exit_code == 2
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith(f"error: {config}:") and expected in line
