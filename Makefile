@@ -12,7 +12,9 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[rtx,dev]'
+	# CPU PyTorch for Model Optimizer, first: a plain "torch" requirement would pull a multi-GB CUDA build
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[rtx,dev,modelopt]'
 	touch $@
 
 demo: install
@@ -39,6 +41,7 @@ bench: install
 	$(PY) bench/startup.py
 	$(PY) bench/plan_load.py
 	$(PY) bench/lint_plan.py
+	$(PY) bench/convert_large.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

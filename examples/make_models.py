@@ -116,10 +116,37 @@ def _gelu(graph: GraphBuilder, x: str, scope: str) -> str:
     return graph.op("Mul", [graph.op("Mul", [x, graph.op("Add", [erf, one], scope)], scope), half], f"{scope}/Mul_1")
 
 
+def _legacy_shape(graph: GraphBuilder, x: str, scope: str, split: int = 1) -> str:
+    """The shape [batch, sequence, ...] computed at run time, as the legacy (TorchScript) exporter wrote it:
+    Shape -> Gather -> Unsqueeze -> Concat, with the trailing sizes derived from x's static last dimension
+    (Gather -> Div) instead of constants. Folding removes the static part; the batch and sequence parts stay."""
+    shape = graph.op("Shape", [x], scope)
+    count = len(graph.nodes)
+
+    def gathered(axis: int) -> str:
+        index = graph.constant(f"{scope}/axis{axis}_{count}", np.array(axis, np.int64))
+        return graph.node("Gather", [shape, index], f"{scope}/Gather_{axis}_{count}", axis=0)[0]
+
+    def unsqueezed(value: str, label: str) -> str:
+        axes = graph.constant(f"{scope}/{label}_axes_{count}", np.array([0], np.int64))
+        return graph.node("Unsqueeze", [value, axes], f"{scope}/Unsqueeze_{label}_{count}")[0]
+
+    parts = [unsqueezed(gathered(0), "batch"), unsqueezed(gathered(1), "sequence")]
+    last = gathered(2)
+    if split > 1:
+        heads = graph.constant(f"{scope}/heads_{count}", np.array(split, np.int64))
+        parts += [unsqueezed(heads, "heads"),
+                  unsqueezed(graph.node("Div", [last, heads], f"{scope}/Div_{count}")[0], "head_dim")]
+    else:
+        parts.append(unsqueezed(last, "hidden"))
+    return graph.op("Concat", parts, scope, axis=0)
+
+
 def transformer_encoder(layers: int = 2, hidden: int = 256, heads: int = 4, ffn: int = 1024, vocab: int = 1000,
-                        max_positions: int = 512, seed: int = 0) -> onnx.ModelProto:
+                        max_positions: int = 512, seed: int = 0, legacy_shapes: bool = False) -> onnx.ModelProto:
     """BERT-style encoder: inputs `input_ids`, `attention_mask` (int64 [batch, sequence]), output
-    `last_hidden_state` [batch, sequence, hidden]."""
+    `last_hidden_state` [batch, sequence, hidden]. `legacy_shapes` computes every reshape target at run time
+    from Shape/Gather/Unsqueeze/Concat chains, as old exporters did (what folding and simplification remove)."""
     graph = GraphBuilder(seed)
     head_dim = hidden // heads
     word = graph.constant("embeddings.word_embeddings.weight", graph.normal((vocab, hidden), 0.02))
@@ -138,8 +165,9 @@ def transformer_encoder(layers: int = 2, hidden: int = 256, heads: int = 4, ffn:
     mask = graph.op("Unsqueeze", [mask, graph.constant("/mask/axes", np.array([1, 2], np.int64))], "/mask")
     mask = graph.op("Sub", [graph.constant("/mask/one", np.array(1.0, np.float32)), mask], "/mask")
     mask = graph.op("Mul", [mask, graph.constant("/mask/min", np.array(-10000.0, np.float32))], "/mask")
-    split_heads = graph.constant("/attention/split_shape", np.array([0, 0, heads, head_dim], np.int64))
-    merge_heads = graph.constant("/attention/merge_shape", np.array([0, 0, hidden], np.int64))
+    split_heads = None if legacy_shapes else graph.constant("/attention/split_shape",
+                                                            np.array([0, 0, heads, head_dim], np.int64))
+    merge_heads = None if legacy_shapes else graph.constant("/attention/merge_shape", np.array([0, 0, hidden], np.int64))
     scale = graph.constant("/attention/scale", np.array(math.sqrt(head_dim), np.float32))
     for index in range(layers):
         name = f"encoder.layer.{index}"
@@ -147,7 +175,9 @@ def transformer_encoder(layers: int = 2, hidden: int = 256, heads: int = 4, ffn:
 
         def project(which: str, permutation: list[int], x=x, name=name, scope=scope) -> str:
             y = _linear(graph, x, f"{scope}/attention/self/{which}", f"{name}.attention.self.{which}", hidden, hidden)
-            y = graph.op("Reshape", [y, split_heads], f"{scope}/attention/self/{which}")
+            target = _legacy_shape(graph, y, f"{scope}/attention/self/{which}/shape", split=heads) \
+                if legacy_shapes else split_heads
+            y = graph.op("Reshape", [y, target], f"{scope}/attention/self/{which}")
             return graph.op("Transpose", [y], f"{scope}/attention/self/{which}", perm=permutation)
 
         query, key, value = project("query", [0, 2, 1, 3]), project("key", [0, 2, 3, 1]), project("value", [0, 2, 1, 3])
@@ -156,7 +186,8 @@ def transformer_encoder(layers: int = 2, hidden: int = 256, heads: int = 4, ffn:
         probabilities = graph.op("Softmax", [graph.op("Add", [scores, mask], attention)], attention, axis=-1)
         context = graph.op("Transpose", [graph.op("MatMul", [probabilities, value], f"{attention}/MatMul_1")],
                            attention, perm=[0, 2, 1, 3])
-        context = graph.op("Reshape", [context, merge_heads], attention)
+        target = _legacy_shape(graph, x, f"{attention}/merge_shape") if legacy_shapes else merge_heads
+        context = graph.op("Reshape", [context, target], attention)
         y = _linear(graph, context, f"{scope}/attention/output/dense", f"{name}.attention.output.dense", hidden, hidden)
         x = _layer_norm(graph, graph.op("Add", [y, x], f"{scope}/attention/output"),
                         f"{scope}/attention/output/LayerNorm", f"{name}.attention.output.LayerNorm", hidden)

@@ -7,15 +7,17 @@ import math
 from dataclasses import dataclass, field
 
 # Defaults per candidate precision: element-wise |c - r| <= atol + rtol * |r| (numpy's allclose), and a
-# minimum cosine similarity. FP32 across backends differs by accumulation order, not by 1e-8.
+# minimum cosine similarity. FP32 across backends differs by accumulation order, not by 1e-8. 8- and 4-bit
+# quantization is judged mostly by cosine similarity: its per-element bound only catches gross errors (an
+# INT8 PTQ of the example encoder, LayerNorm outputs around +-2, has max errors near 0.3 at cosine 0.997).
 DEFAULT_TOLERANCES = {
     "fp32": {"atol": 1e-4, "rtol": 1e-3, "min_cosine": 0.99999},
     "tf32": {"atol": 1e-3, "rtol": 1e-2, "min_cosine": 0.9999},
     "fp16": {"atol": 1e-2, "rtol": 1e-2, "min_cosine": 0.999},
     "bf16": {"atol": 5e-2, "rtol": 5e-2, "min_cosine": 0.995},
-    "int8": {"atol": 1e-1, "rtol": 1e-1, "min_cosine": 0.99},
-    "fp8": {"atol": 1e-1, "rtol": 1e-1, "min_cosine": 0.99},
-    "int4": {"atol": 2e-1, "rtol": 2e-1, "min_cosine": 0.98},
+    "int8": {"atol": 0.5, "rtol": 0.1, "min_cosine": 0.99},
+    "fp8": {"atol": 0.5, "rtol": 0.1, "min_cosine": 0.99},
+    "int4": {"atol": 1.0, "rtol": 0.2, "min_cosine": 0.98},
 }
 HISTOGRAM_EDGES = (0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 

@@ -100,3 +100,45 @@ def summarize_onnx(path: str | Path, model=None) -> OnnxSummary:
         external_data_files=sorted(external_files), external_data_bytes=sum(external_files.values()),
         file_bytes=path.stat().st_size, subgraph_nodes=_subgraph_nodes(graph),
     )
+
+
+_COMPUTE_OPS = ("Conv", "ConvTranspose", "MatMul", "Gemm")
+
+
+def precision_profile(model) -> dict:
+    """What precision a (converted) model computes in: nodes by output data type, weight bytes by type,
+    Q/DQ pairs, and which compute ops read dequantized inputs (are covered by Q/DQ)."""
+    import onnx
+
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model) if model.ByteSize() < 2**31 else model
+    except Exception:  # noqa: BLE001 - shape inference raises many kinds; fall back to the model as given
+        inferred = model
+    graph = inferred.graph
+    types = {value.name: value.type.tensor_type.elem_type for value in [*graph.value_info, *graph.input,
+                                                                       *graph.output]}
+    types.update({init.name: init.data_type for init in graph.initializer})
+    nodes: dict[str, int] = {}
+    for node in graph.node:
+        elem = types.get(node.output[0]) if node.output else None
+        key = dtype_name(elem) if elem else "unknown"
+        nodes[key] = nodes.get(key, 0) + 1
+    weights: dict[str, int] = {}
+    for init in graph.initializer:
+        elements = 1
+        for dim in init.dims:
+            elements *= dim
+        key = dtype_name(init.data_type)
+        weights[key] = weights.get(key, 0) + int(elements * element_size(init.data_type))
+    dequantized = {node.output[0] for node in graph.node if node.op_type == "DequantizeLinear"}
+    covered, uncovered = {}, {}
+    for node in graph.node:
+        if node.op_type in _COMPUTE_OPS:
+            target = covered if node.input and node.input[0] in dequantized else uncovered
+            target[node.op_type] = target.get(node.op_type, 0) + 1
+    return {
+        "nodes_by_dtype": nodes, "weight_bytes_by_dtype": weights,
+        "qdq_pairs": sum(node.op_type == "QuantizeLinear" for node in graph.node),
+        "dequantize_nodes": sum(node.op_type == "DequantizeLinear" for node in graph.node),
+        "quantized_compute_ops": covered, "unquantized_compute_ops": uncovered,
+    }

@@ -13,6 +13,7 @@ def run_onnx(model: Path, feeds: list[dict]) -> list[dict]:
         import onnxruntime
     except ImportError:
         raise BackendUnavailableError("onnxruntime is not installed", "pip install onnxruntime") from None
+    quiet_onnxruntime()
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
     try:
@@ -30,3 +31,10 @@ def run_onnx(model: Path, feeds: list[dict]) -> list[dict]:
         arrays = session.run(names, {name: value for name, value in feed.items() if name in wanted})
         results.append(dict(zip(names, arrays, strict=True)))
     return results
+
+
+def quiet_onnxruntime() -> None:
+    """Keep onnxruntime's C++ warnings (graph optimizer notes) off the user's terminal."""
+    import onnxruntime
+
+    onnxruntime.set_default_logger_severity(3)

@@ -44,8 +44,9 @@ def global_options(
 
 
 def _register() -> None:
-    from trtkit.cli import compare_cmd, config_cmd, doctor_cmd, inspect_cmd, lint_cmd
+    from trtkit.cli import compare_cmd, config_cmd, convert_cmd, doctor_cmd, inspect_cmd, lint_cmd
 
+    app.command("convert")(convert_cmd.convert)
     app.command("inspect")(inspect_cmd.inspect)
     app.command("lint")(lint_cmd.lint)
     app.command("compare")(compare_cmd.compare)

@@ -1,0 +1,68 @@
+"""`trtkit convert`: prepare an ONNX model for TensorRT (shapes, folding, simplification, opset, precision,
+quantization) and verify it against the original."""
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from trtkit.cli.options import JsonFlag, SetOption, wants_json
+
+OptionalPath = Optional[Path]  # noqa: UP045 - typer reads these annotations at runtime on Python 3.10
+OptionalText = Optional[str]  # noqa: UP045
+
+
+def convert(
+    model: Annotated[OptionalPath, typer.Argument(metavar="MODEL.onnx", help="Model to convert (default: the "
+                                                                            "config's model).")] = None,
+    output: Annotated[OptionalPath, typer.Option("-o", "--output", help="Converted model (convert.output; default "
+                                                 "<workdir>/<model>.<precision>.onnx).")] = None,
+    config: Annotated[OptionalPath, typer.Option("--config", help="Pipeline config with a convert: section.")] = None,
+    precision: Annotated[OptionalText, typer.Option("--precision", help="fp32, fp16 or bf16 (convert.precision).")]
+    = None,
+    quantize: Annotated[OptionalText, typer.Option("--quantize", help="int8, fp8 or int4 (convert.quantize.mode).")]
+    = None,
+    data: Annotated[OptionalPath, typer.Option("--data", help="Calibration and verification inputs (.npz, folder of "
+                                               ".npy, Polygraphy JSON); default random.")] = None,
+    shapes: Annotated[OptionalText, typer.Option("--shapes", help="Fix input shapes, e.g. input:1x3x224x224 "
+                                                 "(convert.input_shapes).")] = None,
+    opset: Annotated[OptionalText, typer.Option("--opset", help="Convert to this opset (convert.opset).")] = None,
+    no_fold: Annotated[bool, typer.Option("--no-fold", help="Skip constant folding.")] = False,
+    no_simplify: Annotated[bool, typer.Option("--no-simplify", help="Skip onnxslim simplification.")] = False,
+    no_verify: Annotated[bool, typer.Option("--no-verify", help="Skip the onnxruntime comparison.")] = False,
+    overrides: SetOption = None,
+    json: JsonFlag = False,
+) -> None:
+    """Convert an ONNX model for TensorRT; exit 1 when its outputs drift beyond the tolerance."""
+    from trtkit.config.loader import load_config
+    from trtkit.errors import UsageError
+    from trtkit.report.convert import convert_document, render_convert
+    from trtkit.report.jsonout import emit_json
+    from trtkit.stages.convert import check_model_exists, convert as run_convert, default_output
+
+    flags = list(overrides or [])
+    for key, value in (("precision", precision), ("quantize.mode", quantize), ("data.path", str(data) if data
+                                                                             else None),
+                       ("input_shapes", shapes), ("opset", opset), ("fold_constants", "false" if no_fold else None),
+                       ("simplify", "false" if no_simplify else None),
+                       ("verify.enabled", "false" if no_verify else None)):
+        if value is not None:
+            flags.append(f"convert.{key}={value}")
+    settings = load_config(config, flags)
+    if model is None:
+        if settings.model is None:
+            raise UsageError("convert needs a model", "give MODEL.onnx or a --config with model:")
+        model = settings.resolve(settings.model)
+    check_model_exists(model)
+    section = settings.convert
+    target = output or (settings.resolve(section.output) if section.output else
+                        default_output(model, settings.resolve(settings.workdir), section))
+    profiles = list(settings.build.profiles.values())
+    result = run_convert(model, target, section, base_dir=settings.resolve(".") if config else Path.cwd(),
+                         profile_shapes=dict(profiles[0].opt) if profiles else None)
+    if wants_json(json):
+        emit_json(convert_document(result))
+    else:
+        render_convert(result)
+    if not result.passed:
+        raise typer.Exit(1)

@@ -1,0 +1,57 @@
+"""Rendering of `convert`: Rich tables and the `trtkit/convert/v1` document."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from trtkit.report import console
+from trtkit.report.jsonout import document
+from trtkit.stages.convert import ConvertResult
+
+
+def convert_document(result: ConvertResult) -> dict[str, Any]:
+    payload = asdict(result)
+    payload["passed"] = result.passed
+    return document("convert", payload)
+
+
+def _bytes(value: float) -> str:
+    for unit, factor in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if value >= factor:
+            return f"{value / factor:.2f} {unit}"
+    return f"{value:.0f} B"
+
+
+def render_convert(result: ConvertResult) -> None:
+    from rich.markup import escape
+
+    from trtkit.report.compare import render_outputs
+
+    out = console.out()
+    out.print(f"[bold]{escape(result.source)}[/bold] -> [bold]{escape(result.output)}[/bold]")
+    out.print(console.table("Steps", ["step", "nodes before", "nodes after", "seconds", "detail"],
+                            [(escape(step.name), step.nodes_before, step.nodes_after, f"{step.seconds:.2f}",
+                              escape(step.detail)) for step in result.steps],
+                            right_align=("nodes before", "nodes after", "seconds")))
+    if result.op_histogram_change:
+        changes = sorted(result.op_histogram_change.items(), key=lambda item: (-abs(item[1]), item[0]))
+        out.print(console.table("Operators changed", ["op", "count change"],
+                                [(escape(op), f"{count:+d}") for op, count in changes], right_align=("count change",)))
+    precision = result.precision
+    rows = [("nodes by output type", ", ".join(f"{k} {v}" for k, v in precision["nodes_by_dtype"].items())),
+            ("weights by type", ", ".join(f"{k} {_bytes(v)}" for k, v in precision["weight_bytes_by_dtype"].items())),
+            ("Q/DQ", f"{precision['qdq_pairs']} QuantizeLinear, {precision['dequantize_nodes']} DequantizeLinear"),
+            ("compute ops on Q/DQ inputs", ", ".join(f"{k} {v}" for k, v in precision["quantized_compute_ops"].items())
+             or "none"),
+            ("compute ops without", ", ".join(f"{k} {v}" for k, v in precision["unquantized_compute_ops"].items())
+             or "none")]
+    if result.external_data_bytes:
+        rows.append(("external data", _bytes(result.external_data_bytes)))
+    out.print(console.table("Precision profile of the output", ["", ""], [(key, escape(value)) for key, value in rows]))
+    for warning in result.warnings:
+        console.warn(escape(warning))
+    if result.verification is not None:
+        render_outputs(result.verification)
+    elif result.verification_note:
+        console.warn(escape(result.verification_note))

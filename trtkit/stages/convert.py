@@ -1,0 +1,273 @@
+"""`convert`: prepare an ONNX model for TensorRT in a fixed order of steps, each reported: shapes and shape
+inference, constant folding and cleanup, simplification, opset conversion, mixed precision (AutoCast),
+quantization (Model Optimizer PTQ); then verify the result against the original in onnxruntime."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trtkit.errors import InputFileError, UsageError
+
+TWO_GIB = 2**31  # protobuf's limit on one serialized message
+
+
+@dataclass
+class StepReport:
+    name: str
+    nodes_before: int
+    nodes_after: int
+    seconds: float
+    detail: str = ""
+
+
+@dataclass
+class ConvertResult:
+    source: str
+    output: str
+    steps: list[StepReport] = field(default_factory=list)
+    op_histogram_change: dict[str, int] = field(default_factory=dict)  # op -> count after minus before
+    precision: dict = field(default_factory=dict)  # analysis.onnx_model.precision_profile
+    external_data_bytes: int = 0
+    data: str | None = None
+    verification: object = None  # stages.compare.OutputComparison, or None
+    verification_note: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.verification is None or self.verification.passed
+
+
+def _nodes(model) -> int:
+    return len(model.graph.node)
+
+
+def write_model(model, path: Path, weights_dir: Path | None) -> None:
+    """Write a model: tensors still in external data (of `weights_dir`) get their data files copied beside `path`
+    and renamed after it, in a stream; tensors in memory go into `<path>.data` when the model would pass
+    protobuf's 2 GB, else inline."""
+    import shutil
+
+    import onnx
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    renamed: dict[str, str] = {}
+    for tensor in model.graph.initializer:
+        if tensor.data_location != onnx.TensorProto.EXTERNAL:
+            continue
+        for entry in tensor.external_data:
+            if entry.key == "location":
+                if entry.value not in renamed:
+                    renamed[entry.value] = f"{path.name}.data" if not renamed else f"{path.name}.{len(renamed)}.data"
+                    shutil.copyfile(weights_dir / entry.value, path.parent / renamed[entry.value])
+                entry.value = renamed[entry.value]
+    in_memory = sum(len(tensor.raw_data) for tensor in model.graph.initializer)
+    if in_memory > TWO_GIB:
+        onnx.save(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+                  location=path.name + ".weights.data", size_threshold=1024)
+    else:
+        onnx.save(model, str(path))
+
+
+class Steps:
+    """Runs the steps on one ModelProto and records each."""
+
+    def __init__(self, result: ConvertResult):
+        self.result = result
+
+    @contextlib.contextmanager
+    def step(self, name: str, model_ref: list):
+        before = _nodes(model_ref[0])
+        start = time.perf_counter()
+        report = StepReport(name, before, before, 0.0)
+        yield report
+        report.nodes_after = _nodes(model_ref[0])
+        report.seconds = time.perf_counter() - start
+        self.result.steps.append(report)
+
+
+def convert(source: Path, output: Path, config, shapes=None, verify: bool | None = None,
+            base_dir: Path | None = None, profile_shapes: dict | None = None) -> ConvertResult:
+    """Convert `source` to `output` following `config` (a PipelineConfig's `convert` section); random
+    calibration and verification data take `profile_shapes` (a build profile's opt shapes) for dynamic inputs."""
+    import onnx
+
+    from trtkit.analysis.onnx_model import precision_profile
+    from trtkit.io.onnx_model import graph_inputs, load_onnx
+
+    if output.resolve() == source.resolve():
+        raise UsageError(f"the output {output} is the input model", "choose another output path (-o)")
+    # Weights in external data stay on disk (graphsurgeon keeps them lazy): a model over 2 GB is never held
+    # in memory by the steps that do not need its weights.
+    model = load_onnx(source, load_weights=False)
+    original_ops = Counter(node.op_type for node in model.graph.node)
+    large = any(init.data_location == onnx.TensorProto.EXTERNAL for init in model.graph.initializer)
+    result = ConvertResult(str(source), str(output))
+    steps = Steps(result)
+    ref = [model]
+    input_shapes = dict(config.input_shapes or {})
+    input_shapes.update(shapes or {})
+    with steps.step("shapes and shape inference", ref) as report:
+        if input_shapes:
+            _override_shapes(ref[0], input_shapes)
+        ref[0] = onnx.shape_inference.infer_shapes(ref[0])  # the proto without external weights is small
+        report.detail = f"fixed {', '.join(input_shapes)}" if input_shapes else "shape inference"
+    if config.fold_constants:
+        with steps.step("constant folding and cleanup", ref) as report:
+            ref[0] = _fold(ref[0])
+    if config.simplify:
+        with steps.step("simplification (onnxslim)", ref) as report:
+            if large:
+                report.detail = "skipped: onnxslim holds every weight in memory, and this model keeps its weights " \
+                                "in external data"
+            else:
+                ref[0] = _simplify(ref[0])
+    if config.opset is not None:
+        with steps.step(f"opset conversion to {config.opset}", ref) as report:
+            current = next(opset.version for opset in ref[0].opset_import if opset.domain in ("", "ai.onnx"))
+            if current != config.opset:
+                ref[0] = onnx.version_converter.convert_version(ref[0], config.opset)
+            report.detail = f"{current} -> {config.opset}"
+    feeds, data = None, None
+    if config.precision != "fp32" or config.quantize is not None or _verify(config, verify):
+        from trtkit.io.data import feeds_for
+
+        spec = config.quantize.calibration if config.quantize is not None and config.quantize.calibration.path \
+            else config.data
+        feeds, data = feeds_for(spec, graph_inputs(ref[0]), base_dir, input_shapes or profile_shapes)
+        result.data = data
+        if spec.path is None and config.quantize is not None:
+            result.warnings.append("calibration uses random data: the quantization scales will be meaningless; "
+                                   "set convert.quantize.calibration to real inputs")
+    with tempfile.TemporaryDirectory(prefix="trtkit-convert-") as scratch:
+        scratch = Path(scratch)
+        weights_dir = source.parent
+        if config.quantize is not None:
+            with steps.step(f"quantization {config.quantize.mode} (Model Optimizer PTQ)", ref) as report:
+                ref[0], weights_dir = _quantize(ref[0], config, feeds, scratch, weights_dir, large)
+                report.detail = f"method {config.quantize.method or 'default'}, {len(feeds)} calibration batch(es)"
+        elif config.precision != "fp32":
+            with steps.step(f"mixed precision {config.precision} (Model Optimizer AutoCast)", ref) as report:
+                ref[0] = _autocast(ref[0], config, feeds, scratch, weights_dir)
+                weights_dir = None  # AutoCast returns the weights in memory
+                kept = config.keep_fp32_nodes + config.keep_fp32_op_types
+                report.detail = f"kept in FP32: {', '.join(kept)}" if kept else "all eligible nodes"
+        write_model(ref[0], output, weights_dir)
+    converted = load_onnx(output)
+    result.op_histogram_change = {op: count for op, count in (
+        Counter(node.op_type for node in converted.graph.node) - original_ops).items()}
+    result.op_histogram_change.update({op: -count for op, count in (
+        original_ops - Counter(node.op_type for node in converted.graph.node)).items()})
+    result.precision = precision_profile(converted)
+    result.external_data_bytes = sum(file.stat().st_size for file in output.parent.glob(f"{output.name}*.data"))
+    if _verify(config, verify):
+        _verification(result, source, output, config, feeds)
+    return result
+
+
+def _verify(config, verify: bool | None) -> bool:
+    return config.verify.enabled if verify is None else verify
+
+
+def _override_shapes(model, shapes: dict) -> None:
+    names = {value.name: value for value in model.graph.input}
+    for name, shape in shapes.items():
+        if name not in names:
+            raise UsageError(f"convert.input_shapes names {name!r}, which is not an input of the model",
+                             f"the inputs are {', '.join(names)}")
+        dims = names[name].type.tensor_type.shape.dim
+        if len(dims) != len(shape):
+            raise UsageError(f"convert.input_shapes gives {name} rank {len(shape)}, the model has rank {len(dims)}",
+                             "give one size per dimension")
+        for dim, size in zip(dims, shape, strict=True):
+            dim.ClearField("dim_param")
+            dim.dim_value = size
+    # stale intermediate shapes would contradict the new input shapes
+    del model.graph.value_info[:]
+
+
+def _fold(model):
+    import onnx_graphsurgeon as gs
+
+    from trtkit.backends.onnxrt import quiet_onnxruntime
+
+    quiet_onnxruntime()  # graphsurgeon evaluates constant subgraphs with onnxruntime
+    graph = gs.import_onnx(model)
+    graph.fold_constants().cleanup().toposort()
+    return gs.export_onnx(graph)
+
+
+def _simplify(model):
+    import onnxslim
+
+    return onnxslim.slim(model)
+
+
+def _quantize(model, config, feeds, scratch: Path, weights_dir: Path | None, large: bool):
+    """Quantize through files (Model Optimizer reads and writes paths); returns the model, its weights' folder."""
+    import numpy as np
+    import onnx
+
+    from trtkit.backends.modelopt import quantize
+
+    source, target = scratch / "before_quantize.onnx", scratch / "quantized.onnx"
+    write_model(model, source, weights_dir)
+    calibration = {name: np.concatenate([feed[name] for feed in feeds]) for name in feeds[0]}
+    high = "fp16" if config.precision == "fp16" else "fp32"
+    quantize(source, target, config.quantize.mode, calibration, config.quantize.method,
+             config.quantize.exclude_nodes, config.quantize.exclude_op_types, high, large)
+    return onnx.load(str(target), load_external_data=False), scratch
+
+
+def _autocast(model, config, feeds, scratch: Path, weights_dir: Path | None):
+    import numpy as np
+
+    from trtkit.backends.modelopt import autocast
+
+    source, calibration = scratch / "before_autocast.onnx", scratch / "calibration.npz"
+    write_model(model, source, weights_dir)
+    np.savez(calibration, **{name: np.concatenate([feed[name] for feed in feeds]) for name in feeds[0]})
+    opset = next(entry.version for entry in model.opset_import if entry.domain in ("", "ai.onnx"))
+    return autocast(source, config.precision, config.keep_io_types, config.keep_fp32_nodes,
+                    config.keep_fp32_op_types, calibration, opset)
+
+
+def _verification(result: ConvertResult, source: Path, output: Path, config, feeds) -> None:
+    import numpy as np
+
+    from trtkit.analysis.accuracy import compare_arrays, resolve_tolerance
+    from trtkit.backends.onnxrt import run_onnx
+    from trtkit.errors import BackendUnavailableError
+    from trtkit.stages.compare import OutputComparison
+
+    try:
+        reference, candidate = run_onnx(source, feeds), run_onnx(output, feeds)
+    except BackendUnavailableError as error:
+        result.verification_note = f"not verified: {error.one_line()}"
+        return
+    precision = config.quantize.mode if config.quantize is not None else config.precision
+    comparison = OutputComparison(str(source), str(output), result.data or "", precision)
+    for name in reference[0]:
+        if name not in candidate[0]:
+            comparison.missing.append(name)
+            continue
+        ref = np.stack([run[name] for run in reference])
+        cand = np.stack([run[name] for run in candidate])
+        tolerance = resolve_tolerance(name, str(cand.dtype), precision, config.verify.tolerances)
+        comparison.outputs.append(compare_arrays(name, ref, cand, tolerance))
+    result.verification = comparison
+
+
+def default_output(source: Path, workdir: Path, config) -> Path:
+    suffix = config.quantize.mode if config.quantize is not None else config.precision
+    return workdir / f"{source.stem}.{suffix}.onnx"
+
+
+def check_model_exists(path: Path) -> None:
+    if not path.is_file():
+        raise InputFileError(f"ONNX model {path} does not exist", "check the path")
