@@ -36,7 +36,8 @@ def make_model(layers: int, width: int = 8192) -> Path:
     for index in range(layers):
         weight = (rng.standard_normal((width, width), dtype=np.float32) / np.sqrt(width)).astype(np.float32)
         initializers.append(numpy_helper.from_array(weight, f"layer{index}.weight"))
-        nodes.append(helper.make_node("MatMul", [x, f"layer{index}.weight"], [f"h{index}"], name=f"/layer{index}/MatMul"))
+        nodes.append(helper.make_node("MatMul", [x, f"layer{index}.weight"], [f"h{index}"],
+                                      name=f"/layer{index}/MatMul"))
         nodes.append(helper.make_node("Relu", [f"h{index}"], [f"a{index}"], name=f"/layer{index}/Relu"))
         x = f"a{index}"
     graph = helper.make_graph(nodes, "large", [helper.make_tensor_value_info("input", TensorProto.FLOAT,

@@ -167,7 +167,8 @@ def transformer_encoder(layers: int = 2, hidden: int = 256, heads: int = 4, ffn:
     mask = graph.op("Mul", [mask, graph.constant("/mask/min", np.array(-10000.0, np.float32))], "/mask")
     split_heads = None if legacy_shapes else graph.constant("/attention/split_shape",
                                                             np.array([0, 0, heads, head_dim], np.int64))
-    merge_heads = None if legacy_shapes else graph.constant("/attention/merge_shape", np.array([0, 0, hidden], np.int64))
+    merge_heads = None if legacy_shapes else graph.constant("/attention/merge_shape",
+                                                            np.array([0, 0, hidden], np.int64))
     scale = graph.constant("/attention/scale", np.array(math.sqrt(head_dim), np.float32))
     for index in range(layers):
         name = f"encoder.layer.{index}"

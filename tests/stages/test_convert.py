@@ -7,8 +7,8 @@ import sys
 
 import onnx
 import pytest
-
 from make_models import SMALL, transformer_encoder
+
 from tests.conftest import build_with_rtx, run_subprocess
 
 needs_modelopt = pytest.mark.skipif(
@@ -114,3 +114,24 @@ def test_json_stdout_stays_clean(example_models, tmp_path):
     result = run_subprocess("convert", example_models["resnet18"], "-o", tmp_path / "o.onnx", "--json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["output"].endswith("o.onnx")
+
+
+@needs_modelopt
+def test_int4_weight_only_and_fp8_without_a_cpu_kernel(run_cli, example_models, tmp_path):
+    int4 = _convert(run_cli, example_models["transformer_encoder"], tmp_path / "t.int4.onnx", "--quantize", "int4")
+    assert "int4" in int4["precision"]["weight_bytes_by_dtype"] and int4["precision"]["quantized_compute_ops"]
+    assert int4["passed"] and int4["verification"]["precision"] == "int4"
+    fp8 = _convert(run_cli, example_models["transformer_encoder"], tmp_path / "t.fp8.onnx", "--quantize", "fp8")
+    assert fp8["precision"]["qdq_pairs"] > 0
+    assert fp8["verification"] is None and fp8["verification_note"].startswith("not verified: onnxruntime")
+
+
+@needs_modelopt
+def test_calibration_from_saved_inputs(run_cli, example_models, tmp_path):
+    import numpy as np
+
+    np.savez(tmp_path / "calibration.npz", input=np.random.default_rng(0).random((4, 3, 64, 64), dtype=np.float32))
+    document = _convert(run_cli, example_models["resnet18"], tmp_path / "r.int8.onnx", "--quantize", "int8",
+                        "--data", tmp_path / "calibration.npz")
+    assert document["data"].endswith("calibration.npz (1 feed(s))") and not document["warnings"]
+    assert document["verification"]["outputs"][0]["shape"] == [1, 4, 10]

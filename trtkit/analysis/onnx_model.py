@@ -107,7 +107,7 @@ _COMPUTE_OPS = ("Conv", "ConvTranspose", "MatMul", "Gemm")
 
 def precision_profile(model) -> dict:
     """What precision a (converted) model computes in: nodes by output data type, weight bytes by type,
-    Q/DQ pairs, and which compute ops read dequantized inputs (are covered by Q/DQ)."""
+    Q/DQ pairs, and which compute ops read a dequantized input or weight (are covered by Q/DQ)."""
     import onnx
 
     try:
@@ -133,8 +133,8 @@ def precision_profile(model) -> dict:
     dequantized = {node.output[0] for node in graph.node if node.op_type == "DequantizeLinear"}
     covered, uncovered = {}, {}
     for node in graph.node:
-        if node.op_type in _COMPUTE_OPS:
-            target = covered if node.input and node.input[0] in dequantized else uncovered
+        if node.op_type in _COMPUTE_OPS:  # activations or weights (weight-only INT4) through DequantizeLinear
+            target = covered if any(name in dequantized for name in node.input[:2]) else uncovered
             target[node.op_type] = target.get(node.op_type, 0) + 1
     return {
         "nodes_by_dtype": nodes, "weight_bytes_by_dtype": weights,

@@ -38,7 +38,8 @@ def convert(
     from trtkit.errors import UsageError
     from trtkit.report.convert import convert_document, render_convert
     from trtkit.report.jsonout import emit_json
-    from trtkit.stages.convert import check_model_exists, convert as run_convert, default_output
+    from trtkit.stages.convert import check_model_exists, default_output
+    from trtkit.stages.convert import convert as run_convert
 
     flags = list(overrides or [])
     for key, value in (("precision", precision), ("quantize.mode", quantize), ("data.path", str(data) if data
