@@ -277,7 +277,7 @@ class PipelineConfig(StrictModel):
     def resolve(self, path: Path | str) -> Path:
         """A path from the config, made absolute against the folder of the config file."""
         path = Path(path)
-        return path if path.is_absolute() else self._base_dir / path
+        return path if path.is_absolute() else (self._base_dir / path).resolve()
 
     @property
     def artifact_name(self) -> str:

@@ -88,6 +88,12 @@ def _binary(path: Path) -> Artifact:
 
 def _json_artifact(path: Path, documents: list[Any]) -> Artifact:
     first = documents[0]
+    if isinstance(first, dict) and first.get("schema") == "trtkit/build-metadata/v1":
+        versions = first.get("versions", {})
+        version = versions.get("tensorrt")
+        if version and versions.get("backend") == "tensorrt-rtx":
+            version = f"{version} (TensorRT-RTX)"
+        return Artifact(path, "build-metadata", first, version)
     if isinstance(first, dict) and str(first.get("schema", "")).startswith("trtkit/"):
         return Artifact(path, "trtkit", first)
     if all(profile.is_export_profile(document) for document in documents):

@@ -30,6 +30,7 @@ class InspectorResult:
     io_tensors: list[IOTensor] = field(default_factory=list)
     detailed: bool = True
     form: str = "json"
+    raw_io: list[dict] = field(default_factory=list)  # I/O tensor records as listed (one-line text form)
 
 
 def split_lines(text: str) -> list[str]:
@@ -180,11 +181,11 @@ def parse_inspector_json(document: Any) -> InspectorResult:
     if not lowered.keys() & {"layers", "bindings", "i/otensors"}:  # one getLayerInformation() record
         return _from_layer_records([document], "json")
     result = _from_layer_records(lowered.get("layers") or [], "json")
-    for name in lowered.get("bindings") or []:
-        result.io_tensors.append(IOTensor(name=str(name)))
-    for raw in lowered.get("i/otensors") or []:
-        if isinstance(raw, dict):
-            result.io_tensors.append(io_tensor_from_dict(raw))
+    records = [raw for raw in lowered.get("i/otensors") or [] if isinstance(raw, dict)]
+    if records:  # trtkit writes both (TREx reads Bindings): the objects say more
+        result.io_tensors = [io_tensor_from_dict(raw) for raw in records]
+    else:
+        result.io_tensors = [IOTensor(name=str(name)) for name in lowered.get("bindings") or []]
     return result
 
 
@@ -314,6 +315,7 @@ def parse_oneline_text(text: str) -> InspectorResult | None:
         return None
     layer_records: list[Any] = []
     io_tensors: list[IOTensor] = []
+    raw_io: list[dict] = []
     section = "Layers:"
     for line in lines[start + 1:]:
         if _LOG_LINE.match(line):
@@ -328,11 +330,12 @@ def parse_oneline_text(text: str) -> InspectorResult | None:
         elif section == "Bindings:":
             io_tensors.append(IOTensor(name=stripped))
         elif section == "I/O Tensors:" and stripped.startswith("Name: "):
-            io_tensors.append(io_tensor_from_dict(parse_fields(stripped)))
+            raw_io.append(parse_fields(stripped))
+            io_tensors.append(io_tensor_from_dict(raw_io[-1]))
     if not layer_records:
         return None
     result = _from_layer_records(layer_records, "oneline")
-    result.io_tensors = io_tensors
+    result.io_tensors, result.raw_io = io_tensors, raw_io
     return result
 
 

@@ -86,7 +86,7 @@ def _load(paths: list[str | Path], with_companions: bool) -> LoadResult:
             singles.append(path)
             continue
         members = groups.setdefault(key, [])
-        companions = EngineArtifacts(key).existing().values() if with_companions else [path]
+        companions = _companions(key) if with_companions else [path]
         for member in [path, *companions]:
             if member not in members and member != key:
                 members.append(member)
@@ -142,6 +142,16 @@ def _one_engine(artifacts: list[Artifact]) -> bool:
     return len(listings) == 1 and bool(extras) and all(
         artifact.kind in COMPANION_KINDS and (not isinstance(artifact.data, list) or len(artifact.data) == 1)
         for artifact in extras)
+
+
+def _companions(engine: Path) -> list[Path]:
+    """The artifacts beside an engine that describe it; the build log only when there is no .graph.json
+    (both list the layers)."""
+    existing = EngineArtifacts(engine).existing()
+    existing.pop("engine", None)
+    if "graph" in existing:
+        existing.pop("build_log", None)
+    return list(existing.values())
 
 
 def _order(path: Path) -> int:
@@ -214,6 +224,7 @@ def _merge(plan: EnginePlan, artifact: Artifact) -> None:
         if data.get("device_information"):
             plan.device = metadata.device_from_trex(data["device_information"])
     elif kind == "build-metadata":
+        plan.tensorrt_version = plan.tensorrt_version or artifact.tensorrt_version
         plan.model_options = {key: str(value) for key, value in (data.get("model_options") or {}).items()}
         plan.build_options = {key: str(value) for key, value in (data.get("build_options") or {}).items()}
     elif kind == "device-properties":

@@ -1,0 +1,114 @@
+"""Build benchmark: `trtkit build` against the same build through the TensorRT-RTX API in a bare script, and
+against `polygraphy convert` (with POLYGRAPHY_USE_TENSORRT_RTX=1), on the full-size example models with the
+same optimization profile, in interleaved rounds (each a fresh process).
+
+Targets (issue 7): trtkit within 10% of the bare script, and no slower than polygraphy convert.
+Usage: python bench/build_speed.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out" / "build_speed"
+sys.path.insert(0, str(HERE.parent / "examples"))
+
+MODELS = {  # model -> one profile (min, opt, max) per input
+    "resnet18": {"input": ((1, 3, 224, 224), (4, 3, 224, 224), (8, 3, 224, 224))},
+    "transformer_encoder": {"input_ids": ((1, 1), (4, 128), (8, 256)), "attention_mask": ((1, 1), (4, 128), (8, 256))},
+}
+BARE = """
+import sys, tensorrt_rtx as trt
+model, engine, shapes = sys.argv[1], sys.argv[2], eval(sys.argv[3])
+logger = trt.Logger(trt.Logger.WARNING)
+builder = trt.Builder(logger)
+network = builder.create_network(0)
+parser = trt.OnnxParser(network, logger)
+assert parser.parse_from_file(model)
+config = builder.create_builder_config()
+config.profiling_verbosity = trt.ProfilingVerbosity.DETAILED
+profile = builder.create_optimization_profile()
+for name, (low, opt, high) in shapes.items():
+    profile.set_shape(name, low, opt, high)
+config.add_optimization_profile(profile)
+open(engine, "wb").write(builder.build_serialized_network(network, config))
+"""
+
+
+def _shape_text(shapes: dict, index: int, polygraphy: bool = False) -> str:
+    if polygraphy:
+        return " ".join(f"{name}:[{','.join(map(str, dims[index]))}]" for name, dims in shapes.items())
+    return ",".join(f"{name}:{'x'.join(map(str, dims[index]))}" for name, dims in shapes.items())
+
+
+def main() -> int:
+    from make_models import write_examples
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    arguments = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    models = write_examples(OUT / "models")
+    (OUT / "bare.py").write_text(BARE)
+    env = {**os.environ, "POLYGRAPHY_USE_TENSORRT_RTX": "1"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    polygraphy = shutil.which("polygraphy", path=str(Path(sys.executable).parent))
+    results = {}
+    for name, shapes in MODELS.items():
+        model = str(models[name])
+        config = OUT / f"{name}.yaml"
+        profile = "\n".join(f"      {key}: {_shape_text(shapes, index)}"
+                            for index, key in enumerate(("min", "opt", "max")))
+        config.write_text(f"model: {model}\nbackend: tensorrt-rtx\nbuild:\n  profiles:\n    p:\n{profile}\n")
+        commands = {
+            "trtkit build": [sys.executable, "-m", "trtkit", "-q", "build", "--config", str(config), "-o",
+                             str(OUT / f"{name}.trtkit.engine")],
+            "bare TensorRT-RTX script": [sys.executable, str(OUT / "bare.py"), model, str(OUT / f"{name}.bare.engine"),
+                                         repr(shapes)],
+        }
+        if polygraphy:
+            commands["polygraphy convert"] = [
+                polygraphy, "convert", model, "-o", str(OUT / f"{name}.polygraphy.engine"),
+                "--trt-min-shapes", *_shape_text(shapes, 0, True).split(), "--trt-opt-shapes",
+                *_shape_text(shapes, 1, True).split(), "--trt-max-shapes", *_shape_text(shapes, 2, True).split(),
+                "--profiling-verbosity", "detailed"]
+        for command in commands.values():  # warm-up, and a check that each works
+            completed = subprocess.run(command, capture_output=True, text=True, env=env)
+            if completed.returncode != 0:
+                raise SystemExit(f"{command[:4]} failed:\n{completed.stderr[-1500:]}")
+        samples = {label: [] for label in commands}
+        for _ in range(arguments.runs):
+            for label, command in commands.items():
+                start = time.perf_counter()
+                subprocess.run(command, capture_output=True, env=env, check=True)
+                samples[label].append(time.perf_counter() - start)
+        results[name] = {label: statistics.median(values) for label, values in samples.items()}
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(f"machine: {machine}; medians of {arguments.runs} interleaved rounds, each a fresh process")
+    ok = True
+    for name, figures in results.items():
+        bare, ours = figures["bare TensorRT-RTX script"], figures["trtkit build"]
+        line = f"{name}: trtkit {ours:.2f} s, bare script {bare:.2f} s ({100 * (ours / bare - 1):+.1f}%)"
+        ok = ok and ours <= 1.10 * bare
+        if "polygraphy convert" in figures:
+            line += f", polygraphy convert {figures['polygraphy convert']:.2f} s"
+            ok = ok and ours <= figures["polygraphy convert"]
+        print(line)
+    print("meets its targets" if ok else "MISSES its targets")
+    summary = {"machine": machine, "results": results}
+    (HERE / "out" / "build_speed.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""`trtkit build` with TensorRT-RTX on the CPU: real engines, their artifacts, and every bad input answered in one
+line with its exit code. The full-TensorRT paths (10.x weak typing, timing cache, IEngineInspector on a GPU)
+cannot run here and skip with the reason."""
+
+import importlib.util
+import json
+import os
+import signal
+from pathlib import Path
+
+import onnx
+import pytest
+from make_models import SMALL, transformer_encoder
+from onnx import TensorProto, helper
+
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("tensorrt_rtx") is None,
+                                reason="TensorRT-RTX is not installed (pip install 'trtkit[rtx]')")
+TWO_PROFILES = ("build:\n  profiles:\n    small:\n      min: input:1x3x64x64\n      opt: input:1x3x64x64\n"
+                "      max: input:2x3x64x64\n    large:\n      min: input:4x3x64x64\n      opt: input:8x3x64x64\n"
+                "      max: input:8x3x64x64\n")
+
+
+def _config(tmp_path, model, text, name="pipeline.yaml"):
+    path = tmp_path / name
+    path.write_text(f"model: {model}\nbackend: tensorrt-rtx\n" + text)
+    return path
+
+
+def test_cnn_with_two_profiles(run_cli, example_models, tmp_path):
+    config = _config(tmp_path, example_models["resnet18"], TWO_PROFILES)
+    engine = tmp_path / "out" / "cnn.engine"
+    result = run_cli("build", "--config", config, "-o", engine, "--json")
+    assert result.exit_code == 0, result.stderr
+    document = result.json()
+    assert document["schema"] == "trtkit/build/v1" and document["backend"] == "tensorrt-rtx"
+    assert sorted(path.name for path in engine.parent.iterdir()) == [
+        "cnn.engine", "cnn.engine.build.log", "cnn.engine.build.metadata.json", "cnn.engine.graph.json"]
+    assert engine.read_bytes()[:4] == b"vtrt" and document["engine_bytes"] == engine.stat().st_size
+    metadata = json.loads((tmp_path / "out" / "cnn.engine.build.metadata.json").read_text())
+    from trtkit.io.artifacts import sha256_file
+
+    assert metadata["model"]["sha256"] == sha256_file(example_models["resnet18"])
+    assert list(metadata["profiles"]) == ["small", "large"] and metadata["versions"]["backend"] == "tensorrt-rtx"
+    assert metadata["build_options"]["profiling_verbosity"] == "detailed"
+    inspected = run_cli("inspect", tmp_path / "out" / "cnn.engine.graph.json", "--json").json()
+    [plan] = inspected["plans"]
+    assert plan["detailed"] and {layer["profile"] for layer in plan["layers"]} == {0, 1}
+    assert plan["tensorrt_version"].endswith("(TensorRT-RTX)")
+    assert any("/conv1/Conv" in layer["onnx_nodes"] for layer in plan["layers"])
+    assert [tensor["name"] for tensor in plan["io_tensors"]] == ["input", "output"]
+
+
+def test_transformer_dynamic_batch_and_sequence(run_cli, example_models, tmp_path):
+    profile = ("build:\n  profiles:\n    p:\n"
+               "      min: {input_ids: 1x1, attention_mask: 1x1}\n"
+               "      opt: {input_ids: 2x16, attention_mask: 2x16}\n"
+               "      max: {input_ids: 4x64, attention_mask: 4x64}\n")
+    config = _config(tmp_path, example_models["transformer_encoder"], profile)
+    result = run_cli("build", "--config", config, "-o", tmp_path / "enc.engine", "--json")
+    assert result.exit_code == 0, result.stderr
+    plan = run_cli("inspect", tmp_path / "enc.engine", "--json").json()["plans"][0]  # the engine's artifacts
+    assert plan["summary"]["layer_count"] > 5
+    assert {tensor["name"] for tensor in plan["io_tensors"]} == {"input_ids", "attention_mask", "last_hidden_state"}
+
+
+@pytest.mark.skipif(importlib.util.find_spec("modelopt") is None, reason="Model Optimizer is not installed")
+@pytest.mark.parametrize("flag, value, dtype", [("--precision", "fp16", "FP16"), ("--quantize", "int8", "INT8")])
+def test_converted_models_build_strongly_typed(run_cli, example_models, tmp_path, flag, value, dtype):
+    converted = tmp_path / f"cnn.{value}.onnx"
+    assert run_cli("convert", example_models["resnet18"], "-o", converted, flag, value).exit_code == 0
+    engine = tmp_path / f"cnn.{value}.engine"
+    result = run_cli("build", converted, "-o", engine, "--backend", "tensorrt-rtx", "--shapes", "input:2x3x64x64")
+    assert result.exit_code == 0, result.stderr
+    plan = run_cli("inspect", engine, "--json").json()["plans"][0]
+    assert dtype in {group["key"] for group in plan["summary"]["by_precision"]}
+
+
+def test_dry_run_builds_nothing(run_cli, example_models, tmp_path):
+    config = _config(tmp_path, example_models["resnet18"], TWO_PROFILES)
+    result = run_cli("build", "--config", config, "-o", tmp_path / "x.engine", "--dry-run", "--json")
+    assert result.exit_code == 0
+    document = result.json()
+    assert document["dry_run"] and document["network"]["inputs"][0]["shape"] == [-1, 3, 64, 64]
+    assert not (tmp_path / "x.engine").exists()
+
+
+def _unsupported_model(tmp_path):
+    nodes = [helper.make_node("Relu", ["x"], ["r"], name="relu_0"),
+             helper.make_node("Unique", ["r"], ["y"], name="unique_1")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    path = tmp_path / "unique.onnx"
+    onnx.save(model, str(path))
+    return path
+
+
+def test_bad_inputs_one_line_each(run_cli, example_models, tmp_path):
+    cnn = example_models["resnet18"]
+    unsupported = run_cli("build", _unsupported_model(tmp_path), "-o", tmp_path / "u.engine", "--backend",
+                          "tensorrt-rtx")
+    assert unsupported.exit_code == 3
+    assert "at node 'unique_1' (Unique)" in unsupported.stderr.strip().splitlines()[-1]
+    assert "ONNX parser errors" in unsupported.stderr  # and the table of every error
+    cases = {
+        "missing input": ("build:\n  profiles:\n    p:\n      min: image:1x3x64x64\n      opt: image:1x3x64x64\n"
+                          "      max: image:1x3x64x64\n", 2, "'image', which is not an input"),
+        "min above max": ("build:\n  profiles:\n    p:\n      min: input:4x3x64x64\n      opt: input:2x3x64x64\n"
+                          "      max: input:2x3x64x64\n", 2, "need min <= opt <= max"),
+        "no profile": ("build: {}\n", 2, "dynamic inputs (input) and build.profiles is empty"),
+        "tiny workspace": ("build:\n  workspace: 1KiB\n  profiles:\n    p:\n      min: input:1x3x64x64\n"
+                           "      opt: input:1x3x64x64\n      max: input:1x3x64x64\n", 2, "workspace"),
+        "precision flag": ("build:\n  precision: [fp16]\n", 2,
+                           "TensorRT-RTX builds strongly typed networks only: set convert.precision: fp16 and rebuild"),
+        "tactic source": ("build:\n  tactic_sources: [cublas]\n", 2, "has no tactic source cublas"),
+        "target": ("build:\n  compute_capabilities: [9.0]\n", 2, "cannot target 9.0"),
+    }
+    for name, (text, code, message) in cases.items():
+        config = _config(tmp_path, cnn, text, f"{name.replace(' ', '_')}.yaml")
+        result = run_cli("build", "--config", config, "-o", tmp_path / "bad.engine")
+        assert result.exit_code == code, (name, result.stderr)
+        [line] = [line for line in result.stderr.strip().splitlines() if line.startswith("error:")]
+        assert message in line, (name, line)
+        assert not (tmp_path / "bad.engine").exists()
+    truncated = tmp_path / "truncated.onnx"
+    truncated.write_bytes(Path(cnn).read_bytes()[:3000])
+    empty = tmp_path / "empty.onnx"
+    empty.write_bytes(b"\x08\x07")  # a valid protobuf that holds no graph
+    for corrupt in (truncated, empty):
+        result = run_cli("build", corrupt, "-o", tmp_path / "c.engine", "--backend", "tensorrt-rtx")
+        assert result.exit_code == 3, (corrupt.name, result.stderr)
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1 and "parse" in errors[0], result.stderr
+        assert not (tmp_path / "c.engine").exists()
+
+
+def test_no_op_options_warn_on_rtx(run_cli, example_models, tmp_path):
+    text = TWO_PROFILES + "  timing_cache: timing.cache\n  optimization_level: 5\n"
+    result = run_cli("build", "--config", _config(tmp_path, example_models["resnet18"], text), "-o",
+                     tmp_path / "w.engine")
+    assert result.exit_code == 0
+    assert "build.timing_cache is a no-op on TensorRT-RTX" in result.stderr
+    assert not (tmp_path / "timing.cache").exists()
+
+
+def test_ctrl_c_cancels_through_the_monitor_and_writes_nothing(example_models, tmp_path):
+    from trtkit.backends.trt_builder import BuildCancelled
+    from trtkit.config.loader import load_config
+    from trtkit.stages.build import build_engine
+
+    config = _config(tmp_path, example_models["resnet18"], TWO_PROFILES)
+    engine = tmp_path / "cancelled.engine"
+    sent = []
+
+    def interrupt(name, parent, steps):  # a user's Ctrl-C as the first phase starts
+        if not sent:
+            sent.append(name)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(BuildCancelled):
+        build_engine(example_models["resnet18"], engine, load_config(config), on_phase=interrupt)
+    assert sent and not list(tmp_path.glob("cancelled.engine*"))
+
+
+def test_legacy_transformer_builds_after_convert(run_cli, tmp_path):
+    legacy = tmp_path / "legacy.onnx"
+    onnx.save(transformer_encoder(**SMALL["transformer_encoder"], legacy_shapes=True), str(legacy))
+    converted = tmp_path / "legacy.clean.onnx"
+    assert run_cli("convert", legacy, "-o", converted).exit_code == 0
+    result = run_cli("build", converted, "-o", tmp_path / "legacy.engine", "--backend", "tensorrt-rtx",
+                     "--shapes", "input_ids:2x16,attention_mask:2x16")
+    assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tensorrt") is None,
+                    reason="full TensorRT is not installable here: its weak-typing options (precision flags, "
+                           "calibration) and timing cache are written to the 10.x API but not executed")
+def test_full_tensorrt_10_precision_flags(run_cli, example_models, tmp_path):
+    import tensorrt
+
+    if int(tensorrt.__version__.split(".")[0]) >= 11:
+        pytest.skip("TensorRT 11 has no precision flags")
+    config = tmp_path / "p.yaml"
+    config.write_text(f"model: {example_models['resnet18']}\nbackend: tensorrt\nbuild:\n  precision: [fp16]\n"
+                      "  timing_cache: t.cache\n" + TWO_PROFILES.split("\n", 1)[1])
+    assert run_cli("build", "--config", config, "-o", tmp_path / "f.engine").exit_code == 0
+    assert (tmp_path / "t.cache").is_file()

@@ -1,0 +1,66 @@
+"""`trtkit build`: an ONNX model to a TensorRT engine, from the `build:` section of a config and flags."""
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from trtkit.cli.options import JsonFlag, SetOption, wants_json
+
+OptionalPath = Optional[Path]  # noqa: UP045 - typer reads these annotations at runtime on Python 3.10
+OptionalText = Optional[str]  # noqa: UP045
+
+
+def build(
+    model: Annotated[OptionalPath, typer.Argument(metavar="MODEL.onnx", help="Model to build (default: the "
+                                                                            "config's model).")] = None,
+    output: Annotated[OptionalPath, typer.Option("-o", "--output", help="Engine path (build.output; default "
+                                                 "<workdir>/<name>.engine).")] = None,
+    config: Annotated[OptionalPath, typer.Option("--config", help="Pipeline config with a build: section.")] = None,
+    backend: Annotated[OptionalText, typer.Option("--backend", help="auto, tensorrt or tensorrt-rtx.")] = None,
+    shapes: Annotated[OptionalText, typer.Option(
+        "--shapes", help="One optimization profile with min=opt=max, e.g. input:1x3x224x224.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Parse and validate, print the network; build "
+                                                            "nothing.")] = False,
+    overrides: SetOption = None,
+    json: JsonFlag = False,
+) -> None:
+    """Build an engine; writes <engine>, .graph.json, .build.metadata.json and .build.log beside it."""
+    from trtkit.config.loader import load_config
+    from trtkit.errors import UsageError
+    from trtkit.report import console
+    from trtkit.report.build import BuildProgress, build_document, render_build
+    from trtkit.report.jsonout import emit_json
+    from trtkit.stages.build import ParseFailed, build_engine
+
+    flags = list(overrides or [])
+    if backend:
+        flags.append(f"backend={backend}")
+    if shapes:
+        flags += [f"build.profiles.shapes.{key}={shapes}" for key in ("min", "opt", "max")]
+    settings = load_config(config, flags)
+    if model is None:
+        if settings.model is None:
+            raise UsageError("build needs a model", "give MODEL.onnx or a --config with model:")
+        model = settings.resolve(settings.model)
+    engine = output or (settings.resolve(settings.build.output) if settings.build.output else
+                        settings.resolve(settings.workdir) / f"{settings.name or model.stem}.engine")
+    as_json = wants_json(json)
+    try:
+        with BuildProgress(enabled=not as_json and not console.OUTPUT.quiet and not dry_run) as progress:
+            result = build_engine(model, engine, settings, dry_run=dry_run, on_phase=progress.phase,
+                                  on_step=progress.step)
+    except ParseFailed as failure:  # every parser error, as a table (or JSON), then the one-line error
+        from trtkit.report.build import render_parser_errors
+
+        if as_json:
+            from trtkit.report.jsonout import document
+
+            emit_json(document("build", {"model": str(model), "parser_errors": failure.problems}))
+        else:
+            render_parser_errors(failure.problems)
+        raise
+    if as_json:
+        emit_json(build_document(result))
+    else:
+        render_build(result)

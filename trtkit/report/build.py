@@ -1,0 +1,80 @@
+"""Rendering of `build`: the Rich summary, the `trtkit/build/v1` document, and the live progress display."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from trtkit.report import console
+from trtkit.report.jsonout import document
+from trtkit.stages.build import BuildResult
+
+
+def build_document(result: BuildResult) -> dict[str, Any]:
+    return document("build", asdict(result))
+
+
+class BuildProgress:
+    """A Rich progress display fed by the builder's IProgressMonitor phases (on stderr)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.progress = None
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self) -> BuildProgress:
+        if self.enabled:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                                     console=console.err(), transient=True)
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def phase(self, name: str, parent: str | None, steps: int) -> None:
+        if self.progress is not None:
+            indent = "  " if parent else ""
+            self.tasks[name] = self.progress.add_task(f"{indent}{name}", total=max(steps, 1))
+
+    def step(self, name: str, step: int) -> None:
+        if self.progress is not None and name in self.tasks:
+            self.progress.update(self.tasks[name], completed=step + 1)
+
+
+def render_build(result: BuildResult) -> None:
+    from rich.markup import escape
+
+    out = console.out()
+    backend = "TensorRT-RTX" if result.backend == "tensorrt-rtx" else "TensorRT"
+    network = result.network
+    rows = [("model", result.model), ("backend", f"{backend} {result.tensorrt_version}"),
+            ("network", f"{network.get('layers', 0)} layers; inputs "
+                        + ", ".join(f"{t['name']} {t['dtype']} {t['shape']}" for t in network.get("inputs", []))
+                        + "; outputs " + ", ".join(f"{t['name']} {t['dtype']}" for t in network.get("outputs", []))),
+            ("profiles", ", ".join(result.profiles) or "none")]
+    if result.dry_run:
+        rows.append(("dry run", "parsed and validated; nothing built"))
+    else:
+        rows += [("engine", f"{result.engine} ({(result.engine_bytes or 0) / 2**20:.2f} MiB)"),
+                 ("build time", f"{result.build_seconds:.2f} s"),
+                 ("layer information", result.graph_source or "")]
+        rows += [(key.replace("_", " "), f"{value / 2**20:.2f} MiB") for key, value in result.memory.items()]
+    out.print(console.table("Build", ["", ""], [(key, escape(str(value))) for key, value in rows]))
+    if result.phases:
+        slowest = sorted(result.phases.items(), key=lambda item: -item[1])[:8]
+        rows = [(escape(name), f"{seconds:.2f}") for name, seconds in slowest]
+        out.print(console.table("Slowest builder phases", ["phase", "seconds"], rows, right_align=("seconds",)))
+    for warning in result.warnings:
+        console.warn(escape(warning))
+
+
+def render_parser_errors(problems: list[dict]) -> None:
+    from rich.markup import escape
+
+    console.err().print(console.table("ONNX parser errors", ["node", "operator", "message"],
+                                      [(escape(p["node"]), escape(p["operator"]), escape(p["message"]))
+                                       for p in problems]))

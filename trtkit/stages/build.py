@@ -1,0 +1,298 @@
+"""`build`: an ONNX model to an engine through the TensorRT builder API, with every option validated against
+the installed TensorRT before minutes are spent, and everything a later stage needs written beside it."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import platform
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from trtkit import __version__
+from trtkit.errors import InputFileError, UsageError
+from trtkit.io.artifacts import EngineArtifacts, sha256_file
+
+# build option -> (what the installed TensorRT must have, "attr" on IBuilderConfig or "flag" in BuilderFlag)
+REQUIRES = {
+    "tiling_level": ("tiling_optimization_level", "attr"), "l2_limit_for_tiling": ("l2_limit_for_tiling", "attr"),
+    "max_tactics": ("max_num_tactics", "attr"), "runtime_platform": ("runtime_platform", "attr"),
+    "max_aux_streams": ("max_aux_streams", "attr"), "hardware_compatibility": ("hardware_compatibility_level", "attr"),
+    "optimization_level": ("builder_optimization_level", "attr"),
+    "version_compatible": ("VERSION_COMPATIBLE", "flag"), "exclude_lean_runtime": ("EXCLUDE_LEAN_RUNTIME", "flag"),
+    "refit": ("REFIT", "flag"), "strip_weights": ("STRIP_PLAN", "flag"), "sparsity": ("SPARSE_WEIGHTS", "flag"),
+    "editable_timing_cache": ("EDITABLE_TIMING_CACHE", "flag"),
+    "error_on_timing_cache_miss": ("ERROR_ON_TIMING_CACHE_MISS", "flag"),
+}
+_MEMORY = re.compile(r"Total (Host Persistent|Device Persistent|Weights|Activation) Memory: (\d+) bytes")
+
+
+class ParseFailed(InputFileError):
+    """The ONNX parser refused the model; carries every error (node, operator, message)."""
+
+    def __init__(self, message: str, hint: str, problems: list[dict]):
+        super().__init__(message, hint)
+        self.problems = problems
+
+
+@dataclass
+class BuildResult:
+    backend: str
+    tensorrt_version: str
+    model: str
+    engine: str | None
+    network: dict = field(default_factory=dict)
+    profiles: dict = field(default_factory=dict)
+    parser_errors: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    build_seconds: float | None = None
+    phases: dict[str, float] = field(default_factory=dict)
+    engine_bytes: int | None = None
+    memory: dict[str, int] = field(default_factory=dict)
+    graph_source: str | None = None
+    written: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+
+def strongly_typed_only(backend: str, module) -> bool:
+    return backend == "tensorrt-rtx" or int(module.__version__.split(".")[0]) >= 11
+
+
+def validate_options(build, backend: str, module) -> list[str]:
+    """Refuse what the installed TensorRT cannot do (exit 2, before parsing); return warnings for no-ops."""
+    from trtkit.config.models import BuildConfig
+
+    name = "TensorRT-RTX" if backend == "tensorrt-rtx" else f"TensorRT {module.__version__.split('.')[0]}"
+    defaults = BuildConfig()
+    if strongly_typed_only(backend, module):
+        if build.precision:
+            first = build.precision[0]
+            raise UsageError(f"{name} builds strongly typed networks only: set convert.precision: {first} and rebuild",
+                             "(build.precision works on TensorRT 10.x only)")
+        for key, replacement in (("calibration", "convert.quantize with calibration data"),
+                                 ("layer_precisions", "convert.keep_fp32_nodes"),
+                                 ("layer_output_types", "types set in the model by convert")):
+            if getattr(build, key) not in (None, {}, []):
+                raise UsageError(f"{name} builds strongly typed networks only: build.{key} is gone",
+                                 f"use {replacement}")
+        if build.precision_constraints != "none":
+            raise UsageError(f"{name} has no precision constraints (strongly typed networks only)",
+                             "remove build.precision_constraints; keep layers in FP32 with convert.keep_fp32_nodes")
+    warnings = []
+    config_type = module.IBuilderConfig
+    for option, (required, kind) in REQUIRES.items():
+        if getattr(build, option) == getattr(defaults, option):
+            continue
+        present = hasattr(config_type, required) if kind == "attr" else hasattr(module.BuilderFlag, required)
+        if not present:
+            raise UsageError(f"build.{option} needs {required}, which the installed {name} "
+                             f"({module.__version__}) does not have", "remove the option or install a TensorRT "
+                             "that has it")
+    for source in build.tactic_sources or []:
+        if not hasattr(module.TacticSource, source.upper()):
+            raise UsageError(f"build.tactic_sources: the installed {name} has no tactic source {source}",
+                             f"it has: {', '.join(s.lower() for s in module.TacticSource.__members__)}")
+    for flag in build.parser_flags:
+        if not hasattr(module.OnnxParserFlag, flag.upper()):
+            raise UsageError(f"build.parser_flags: the installed {name} parser has no flag {flag}",
+                             f"it has: {', '.join(f.lower() for f in module.OnnxParserFlag.__members__)}")
+    if build.compute_capabilities and backend != "tensorrt-rtx":
+        raise UsageError("build.compute_capabilities is for TensorRT-RTX ahead-of-time builds",
+                         "remove it (TensorRT builds for the GPU it runs on) or use backend: tensorrt-rtx")
+    for capability in build.compute_capabilities:
+        if not hasattr(module.ComputeCapability, "SM" + capability.replace(".", "")):
+            raise UsageError(f"build.compute_capabilities: {name} {module.__version__} cannot target {capability}",
+                             "see trtkit doctor for the targets it has")
+    if backend == "tensorrt-rtx":
+        for option in ("timing_cache", "optimization_level", "max_tactics"):
+            if getattr(build, option) is not None:
+                warnings.append(f"build.{option} is a no-op on TensorRT-RTX (ignored)")
+        if build.dla.core is not None:
+            raise UsageError("TensorRT-RTX has no DLA", "remove build.dla")
+    return warnings
+
+
+def check_profiles(build, network_summary) -> None:
+    """Profiles against the parsed network: every dynamic input set, no unknown inputs, ranks and fixed dims."""
+    inputs = {tensor["name"]: tensor["shape"] for tensor in network_summary.inputs}
+    dynamic = [name for name, shape in inputs.items() if -1 in shape]
+    if dynamic and not build.profiles:
+        raise UsageError(f"the model has dynamic inputs ({', '.join(dynamic)}) and build.profiles is empty",
+                         "add a profile with min/opt/max for them (trtkit config init MODEL.onnx writes one)")
+    for profile_name, profile in build.profiles.items():
+        for name in profile.min:
+            if name not in inputs:
+                raise UsageError(f"build.profiles.{profile_name} sets {name!r}, which is not an input of the model",
+                                 f"the inputs are {', '.join(inputs)}")
+            shape = inputs[name]
+            if len(shape) != len(profile.min[name]):
+                raise UsageError(f"build.profiles.{profile_name}: {name} has rank {len(profile.min[name])}, the "
+                                 f"model's input has rank {len(shape)}", "give one size per dimension")
+            for key, shapes in (("min", profile.min), ("opt", profile.opt), ("max", profile.max)):
+                for axis, (fixed, given) in enumerate(zip(shape, shapes[name], strict=True)):
+                    if fixed != -1 and fixed != given:
+                        raise UsageError(f"build.profiles.{profile_name}.{key}: {name} axis {axis} is fixed at "
+                                         f"{fixed} in the model, got {given}", "change only the dynamic dimensions")
+        missing = [name for name in dynamic if name not in profile.min]
+        if missing:
+            raise UsageError(f"build.profiles.{profile_name} does not set the dynamic input(s) {', '.join(missing)}",
+                             "every profile sets every dynamic input")
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """An exclusive lock on `<path>.lock` while the timing cache is read, merged and written."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_phase=None,
+                 on_step=None) -> BuildResult:
+    """Parse, validate, build and write the engine and its artifacts (atomically); `settings` is a PipelineConfig."""
+    from trtkit.backends import trt_builder
+    from trtkit.backends.tensorrt import import_backend
+
+    build = settings.build
+    if not model.is_file():
+        raise InputFileError(f"ONNX model {model} does not exist", "check the path")
+    backend, trt = import_backend(settings.backend)
+    warnings = validate_options(build, backend, trt)
+    lines: list[tuple[str, str]] = []
+    logger = trt_builder.make_logger(trt, lines)
+    builder = trt.Builder(logger)
+    trt_builder.load_plugins(trt, builder, [settings.resolve(path) for path in build.plugins])
+    network, parser, ok, problems = trt_builder.parse(trt, builder, logger, model, build.parser_flags,
+                                                      build.strongly_typed)
+    result = BuildResult(backend, trt.__version__, str(model), None, warnings=warnings,
+                         parser_errors=[asdict(problem) for problem in problems], dry_run=dry_run)
+    if not ok:
+        first = problems[0] if problems else None
+        where = f" at node {first.node!r} ({first.operator})" if first and first.node else ""
+        raise ParseFailed(f"TensorRT {trt.__version__} could not parse {model}{where}: "
+                          f"{first.message if first else 'no details'}",
+                          "unsupported operators need a plugin or `trtkit convert`; `trtkit lint MODEL` lists them",
+                          result.parser_errors)
+    summary = trt_builder.summarize_network(network)
+    if not summary.outputs:
+        # stray bytes can parse as an empty protobuf: a network with nothing to compute is not a model
+        raise ParseFailed(f"{model} parsed to a network with no outputs; it is not a usable ONNX model",
+                          "check the file is the exported model (`trtkit lint MODEL` reads it)", result.parser_errors)
+    result.network = asdict(summary)
+    check_profiles(build, summary)
+    result.profiles = {name: profile.model_dump(mode="json") for name, profile in build.profiles.items()}
+    if dry_run:
+        return result
+    config = trt_builder.configure(trt, builder, network, build, backend)
+    # the model's hashes go into the metadata: compute them while TensorRT builds (it releases the GIL)
+    from concurrent.futures import ThreadPoolExecutor
+
+    hasher = ThreadPoolExecutor(max_workers=1)
+    hashes = hasher.submit(_model_hashes, model)
+    cache_path = settings.resolve(build.timing_cache) if build.timing_cache and backend != "tensorrt-rtx" else None
+    if cache_path is not None:
+        with _locked(cache_path):
+            data = cache_path.read_bytes() if cache_path.is_file() else b""
+        config.set_timing_cache(config.create_timing_cache(data), False)
+    try:
+        run = trt_builder.build_serialized(trt, builder, network, config, lines, on_phase, on_step)
+    finally:
+        hasher.shutdown(wait=True)
+    result.build_seconds, result.phases = run.seconds, run.phases
+    errors = [message for severity, message in lines if severity in ("ERROR", "INTERNAL_ERROR")]
+    if run.serialized is None:  # the model parsed: what TensorRT refuses now is the configuration
+        raise UsageError(f"the build failed: {errors[-1] if errors else 'no error message'}",
+                         "check the memory pools (build.workspace) and profiles; the log: trtkit -v build")
+    result.engine_bytes = len(run.serialized)
+    result.memory = {match.group(1).lower().replace(" ", "_") + "_bytes": int(match.group(2))
+                     for _, message in lines for match in [_MEMORY.search(message)] if match}
+    _write_outputs(result, engine, run, lines, settings, trt, model, cache_path, config, hashes.result())
+    return result
+
+
+def _model_hashes(model: Path) -> dict:
+    external = sorted(path for path in model.parent.glob(f"{model.name}*.data"))
+    return {"path": str(model), "sha256": sha256_file(model),
+            "external_data": {path.name: sha256_file(path) for path in external}}
+
+
+def _write_outputs(result: BuildResult, engine: Path, run, lines, settings, trt, model: Path,
+                   cache_path: Path | None, config, hashes: dict) -> None:
+    from trtkit.backends import trt_builder
+    from trtkit.io.atomic import write_bytes_atomic, write_text_atomic
+    from trtkit.report.jsonout import document, write_json
+
+    artifacts = EngineArtifacts(engine)
+    write_bytes_atomic(engine, run.serialized)
+    log = trt_builder.log_text(lines)
+    write_text_atomic(artifacts.build_log, log)
+    graph, source = _graph_document(run.serialized, log, trt)
+    if graph is not None:
+        write_json(artifacts.graph, graph, indent=1)
+    result.graph_source = source
+    if cache_path is not None:
+        with _locked(cache_path):
+            cache = config.get_timing_cache()
+            if cache_path.is_file():  # merge what concurrent builds wrote meanwhile
+                cache.combine(config.create_timing_cache(cache_path.read_bytes()), True)
+            write_bytes_atomic(cache_path, bytes(cache.serialize()))
+    result.engine = str(engine)
+    result.written = [str(path) for path in (engine, artifacts.build_log, artifacts.graph, artifacts.build_metadata)
+                      if path != artifacts.graph or graph is not None]
+    write_json(artifacts.build_metadata, document("build-metadata", _metadata(result, settings, model, hashes)))
+
+
+def _graph_document(serialized: bytes, log: str, trt) -> tuple[dict | None, str]:
+    """IEngineInspector JSON: from the engine when it deserializes here (a GPU), else from the layer listing
+    the builder logs at verbose level with detailed verbosity (TensorRT-RTX on the CPU)."""
+    from trtkit.backends.cuda import probe_cuda
+
+    if probe_cuda().has_gpu:
+        with contextlib.suppress(Exception):
+            runtime = trt.Runtime(trt.Logger(trt.Logger.ERROR))
+            deserialized = runtime.deserialize_cuda_engine(serialized)
+            if deserialized is not None:
+                inspector = deserialized.create_engine_inspector()
+                return json.loads(inspector.get_engine_information(trt.LayerInformationFormat.JSON)), \
+                    "IEngineInspector"
+    from trtkit.plan.inspector import parse_oneline_text
+
+    listing = parse_oneline_text(log)
+    if listing is None:
+        return None, "none: the engine did not deserialize here and the builder logged no layer listing"
+    document = {"Layers": [layer.attributes for layer in listing.layers]}
+    if listing.raw_io:
+        document["I/O Tensors"] = listing.raw_io
+    document["Bindings"] = [tensor.name for tensor in listing.io_tensors]
+    return document, "builder log layer listing (verbose, detailed profiling verbosity)"
+
+
+def _metadata(result: BuildResult, settings, model: Path, hashes: dict) -> dict:
+    from trtkit.backends.cuda import probe_cuda
+
+    cuda = probe_cuda()
+    build_section = settings.build.model_dump(mode="json")
+    return {
+        # TREx reads these two; trtkit's loader too
+        "model_options": {"Format": "ONNX", "Model": str(model)},
+        "build_options": {key: json.dumps(value) if not isinstance(value, str) else value
+                          for key, value in build_section.items() if value not in (None, [], {}, False)},
+        "effective_config": {"backend": settings.backend, "build": build_section},
+        "versions": {"trtkit": __version__, "backend": result.backend, "tensorrt": result.tensorrt_version,
+                     "cuda_driver": cuda.driver_version, "cuda_driver_api": cuda.driver_api_version},
+        "host": {"platform": platform.platform(), "machine": platform.machine(), "node": platform.node()},
+        "targets": {"gpus": [asdict(gpu) for gpu in cuda.gpus],
+                    "compute_capabilities": settings.build.compute_capabilities},
+        "model": hashes,
+        "network": result.network, "profiles": result.profiles,
+        "build_seconds": result.build_seconds, "phases_seconds": result.phases,
+        "engine_bytes": result.engine_bytes, "memory": result.memory,
+        "parser_errors": result.parser_errors, "warnings": result.warnings, "graph_source": result.graph_source,
+    }
