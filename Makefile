@@ -42,6 +42,7 @@ bench: install
 	$(PY) bench/plan_load.py
 	$(PY) bench/lint_plan.py
 	$(PY) bench/convert_large.py
+	$(PY) bench/build_speed.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

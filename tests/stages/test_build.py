@@ -175,7 +175,7 @@ def test_legacy_transformer_builds_after_convert(run_cli, tmp_path):
 
 @pytest.mark.skipif(importlib.util.find_spec("tensorrt") is None,
                     reason="full TensorRT is not installable here: its weak-typing options (precision flags, "
-                           "calibration) and timing cache are written to the 10.x API but not executed")
+                           "layer precisions) and timing cache are written to the 10.x API but not executed")
 def test_full_tensorrt_10_precision_flags(run_cli, example_models, tmp_path):
     import tensorrt
 
@@ -186,3 +186,17 @@ def test_full_tensorrt_10_precision_flags(run_cli, example_models, tmp_path):
                       "  timing_cache: t.cache\n" + TWO_PROFILES.split("\n", 1)[1])
     assert run_cli("build", "--config", config, "-o", tmp_path / "f.engine").exit_code == 0
     assert (tmp_path / "t.cache").is_file()
+
+
+def test_implicit_calibration_is_refused_not_ignored():
+    # a stand-in for the tensorrt module, only to reach the TensorRT 10.x branch of the option checks
+    from types import SimpleNamespace
+
+    from trtkit.config.models import BuildConfig
+    from trtkit.errors import UsageError
+    from trtkit.stages.build import validate_options
+
+    build = BuildConfig.model_validate({"precision": ["int8"], "calibration": {"data": {"seed": 0}}})
+    with pytest.raises(UsageError, match="not implemented") as caught:
+        validate_options(build, "tensorrt", SimpleNamespace(__version__="10.13.3"))
+    assert caught.value.exit_code == 2 and "convert --quantize int8" in caught.value.one_line()

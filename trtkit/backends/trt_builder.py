@@ -37,7 +37,7 @@ class NetworkSummary:
 
 @dataclass
 class BuildRun:
-    serialized: bytes | None
+    serialized: memoryview | None  # over the IHostMemory, which it keeps alive
     log: list[tuple[str, str]]  # (severity, message)
     phases: dict[str, float]  # phase name -> seconds
     seconds: float
@@ -98,7 +98,7 @@ def summarize_network(network) -> NetworkSummary:
     return summary
 
 
-def configure(trt: ModuleType, builder, network, build, backend: str, calibrator=None):
+def configure(trt: ModuleType, builder, network, build, backend: str):
     """The IBuilderConfig for the validated `build` section."""
     config = builder.create_builder_config()
     config.profiling_verbosity = getattr(trt.ProfilingVerbosity, build.profiling_verbosity.upper())
@@ -148,13 +148,13 @@ def configure(trt: ModuleType, builder, network, build, backend: str, calibrator
         config.num_compute_capabilities = len(build.compute_capabilities)
         for index, capability in enumerate(build.compute_capabilities):
             config.set_compute_capability(getattr(trt.ComputeCapability, "SM" + capability.replace(".", "")), index)
-    _weak_typing(trt, network, config, build, calibrator)
+    _weak_typing(trt, network, config, build)
     return config
 
 
-def _weak_typing(trt: ModuleType, network, config, build, calibrator) -> None:
+def _weak_typing(trt: ModuleType, network, config, build) -> None:
     """TensorRT 10.x only (the stage refuses these on 11 and TensorRT-RTX): precision flags, constraints,
-    per-layer precisions and output types, INT8 calibration."""
+    per-layer precisions and output types (implicit INT8 calibration is refused before this)."""
     for precision in build.precision:
         names = list(_PRECISION_FLAGS.values()) if precision == "best" else [_PRECISION_FLAGS[precision]]
         for name in names:
@@ -169,8 +169,6 @@ def _weak_typing(trt: ModuleType, network, config, build, calibrator) -> None:
         for layer in _matching_layers(network, pattern):
             for index in range(layer.num_outputs):
                 layer.set_output_type(index, getattr(trt.DataType, dtype.upper()))
-    if calibrator is not None:
-        config.int8_calibrator = calibrator
 
 
 def _matching_layers(network, pattern: str):
@@ -217,7 +215,8 @@ def build_serialized(trt: ModuleType, builder, network, config, lines: list[tupl
     seconds = time.perf_counter() - start
     if cancelled.is_set():
         raise BuildCancelled("the build was cancelled (Ctrl-C); nothing was written")
-    return BuildRun(bytes(serialized) if serialized is not None else None, lines, phases, seconds)
+    # a view of TensorRT's IHostMemory, not a copy: engines run to gigabytes
+    return BuildRun(memoryview(serialized) if serialized is not None else None, lines, phases, seconds)
 
 
 _LETTERS = {"INTERNAL_ERROR": "F", "ERROR": "E", "WARNING": "W", "INFO": "I", "VERBOSE": "V"}

@@ -3,6 +3,7 @@ the installed TensorRT before minutes are spent, and everything a later stage ne
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import json
 import platform
@@ -79,6 +80,10 @@ def validate_options(build, backend: str, module) -> list[str]:
         if build.precision_constraints != "none":
             raise UsageError(f"{name} has no precision constraints (strongly typed networks only)",
                              "remove build.precision_constraints; keep layers in FP32 with convert.keep_fp32_nodes")
+    elif build.calibration is not None:
+        raise UsageError("build.calibration (implicit INT8 calibration on TensorRT 10.x) is not implemented in trtkit "
+                         "yet", "quantize in the model instead: trtkit convert --quantize int8 --data CALIB (explicit "
+                         "Q/DQ, which TensorRT 10.x builds too)")
     warnings = []
     config_type = module.IBuilderConfig
     for option, (required, kind) in REQUIRES.items():
@@ -192,9 +197,7 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
         return result
     config = trt_builder.configure(trt, builder, network, build, backend)
     # the model's hashes go into the metadata: compute them while TensorRT builds (it releases the GIL)
-    from concurrent.futures import ThreadPoolExecutor
-
-    hasher = ThreadPoolExecutor(max_workers=1)
+    hasher = concurrent.futures.ThreadPoolExecutor(max_workers=1)
     hashes = hasher.submit(_model_hashes, model)
     cache_path = settings.resolve(build.timing_cache) if build.timing_cache and backend != "tensorrt-rtx" else None
     if cache_path is not None:
@@ -230,10 +233,13 @@ def _write_outputs(result: BuildResult, engine: Path, run, lines, settings, trt,
     from trtkit.report.jsonout import document, write_json
 
     artifacts = EngineArtifacts(engine)
-    write_bytes_atomic(engine, run.serialized)
-    log = trt_builder.log_text(lines)
-    write_text_atomic(artifacts.build_log, log)
-    graph, source = _graph_document(run.serialized, log, trt)
+    # the engine's write and fsync release the GIL: the log, graph and metadata are made meanwhile
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        engine_written = pool.submit(write_bytes_atomic, engine, run.serialized)
+        log = trt_builder.log_text(lines)
+        write_text_atomic(artifacts.build_log, log)
+        graph, source = _graph_document(run.serialized, log, trt)
+        engine_written.result()
     if graph is not None:
         write_json(artifacts.graph, graph, indent=1)
     result.graph_source = source
