@@ -48,6 +48,11 @@ def test_cnn_with_two_profiles(run_cli, example_models, tmp_path):
     assert plan["tensorrt_version"].endswith("(TensorRT-RTX)")
     assert any("/conv1/Conv" in layer["onnx_nodes"] for layer in plan["layers"])
     assert [tensor["name"] for tensor in plan["io_tensors"]] == ["input", "output"]
+    shown = run_cli("inspect", tmp_path / "out" / "cnn.engine.graph.json")
+    assert shown.exit_code == 0 and "TensorRT-RTX 1." in shown.stdout
+    # the builder's listing has no timings, weights or static shapes: no empty columns, no "0 B" figures
+    assert " ms " not in shown.stdout and "Memory and compute" not in shown.stdout
+    assert "no weight counts or static shapes" in shown.stderr
 
 
 def test_transformer_dynamic_batch_and_sequence(run_cli, example_models, tmp_path):

@@ -59,7 +59,12 @@ def _render_plan(view: PlanView, by: str, top: int) -> None:
     out, plan, summary = console.out(), view.plan, view.summary
     device = plan.device
     header = f"[bold]{escape(plan.name)}[/bold]"
-    details = [f"TensorRT {plan.tensorrt_version}" if plan.tensorrt_version else None,
+    version = plan.tensorrt_version or ""
+    if version.endswith(" (TensorRT-RTX)"):
+        version = "TensorRT-RTX " + version.removesuffix(" (TensorRT-RTX)")
+    elif version:
+        version = f"TensorRT {version}"
+    details = [version or None,
                f"{device.name} (compute capability {device.compute_capability})" if device and device.name else None,
                None if plan.detailed else "names only"]
     out.print(header + "".join(f"  ·  {escape(item)}" for item in details if item))
@@ -92,15 +97,9 @@ def _render_plan(view: PlanView, by: str, top: int) -> None:
     out.print(console.table("Summary", ["", ""], [(escape(key), escape(value)) for key, value in rows]))
     timed = summary.has_profile
     title = {"type": "By layer type", "precision": "By precision", "onnx-node": "By ONNX node"}[by]
-    out.print(console.table(title, [by, "layers", "ms", "%"],
-                            [(escape(group.key), group.count, _ms(group.latency_ms) if timed else "",
-                              f"{group.percent:.1f}" if timed else "") for group in view.groups],
-                            right_align=("layers", "ms", "%")))
+    out.print(_group_table(title, by, view.groups, timed))
     if by != "precision":
-        out.print(console.table("By precision", ["precision", "layers", "ms", "%"],
-                                [(group.key, group.count, _ms(group.latency_ms) if timed else "",
-                                  f"{group.percent:.1f}" if timed else "") for group in summary.by_precision],
-                                right_align=("layers", "ms", "%")))
+        out.print(_group_table("By precision", "precision", summary.by_precision, timed))
     if view.top_layers:
         out.print(console.table(f"Top {len(view.top_layers)} slowest layers",
                                 ["#", "layer", "type", "precision", "ms", "%"],
@@ -125,14 +124,27 @@ def _render_plan(view: PlanView, by: str, top: int) -> None:
                                 [(escape(info.name[:80]), info.origin or "", info.source, info.target,
                                   _ms(info.latency_ms) if timed else "") for info in shown],
                                 right_align=("ms",)))
-    if plan.detailed:
-        memory = [("weights", _bytes(summary.weights_bytes)), ("bias", _bytes(summary.bias_bytes)),
-                  ("engine I/O", _bytes(summary.io_bytes)), ("layer outputs (sum)", _bytes(summary.activation_bytes))]
+    sizes = (summary.weights_bytes, summary.bias_bytes, summary.io_bytes, summary.activation_bytes)
+    if plan.detailed and any(sizes):
+        memory = [(key, _bytes(value)) for key, value in
+                  zip(("weights", "bias", "engine I/O", "layer outputs (sum)"), sizes, strict=True)]
         if summary.total_macs:
             memory.append(("convolution/GEMM MACs", f"{summary.total_macs / 1e9:.2f} G"))
         out.print(console.table("Memory and compute", ["", ""], memory))
+    elif plan.detailed:
+        console.info("memory and compute: this source has no weight counts or static shapes to size them from")
     for note in plan.notes:
         console.warn(escape(f"{plan.name}: {note}"))
+
+
+def _group_table(title: str, key: str, groups, timed: bool):
+    """Layers per group, with their latency and share only when a profile is joined."""
+    if not timed:
+        return console.table(title, [key, "layers"], [(escape(group.key), group.count) for group in groups],
+                             right_align=("layers",))
+    return console.table(title, [key, "layers", "ms", "%"],
+                         [(escape(group.key), group.count, _ms(group.latency_ms), f"{group.percent:.1f}")
+                          for group in groups], right_align=("layers", "ms", "%"))
 
 
 def _render_model(model) -> None:
