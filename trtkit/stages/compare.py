@@ -99,6 +99,21 @@ class OutputComparison:
     def passed(self) -> bool:
         return not self.missing and all(output.passed for output in self.outputs)
 
+    def add_runs(self, reference_runs: list[dict], candidate_runs: list[dict], tolerances: dict) -> None:
+        """Compare each output over all runs (stacked), with the tolerance for its name, dtype and precision."""
+        import numpy as np
+
+        from trtkit.analysis.accuracy import compare_arrays, resolve_tolerance
+
+        for name in reference_runs[0]:
+            if name not in candidate_runs[0]:
+                self.missing.append(name)
+                continue
+            ref = np.stack([run[name] for run in reference_runs])
+            cand = np.stack([run[name] for run in candidate_runs])
+            tolerance = resolve_tolerance(name, str(cand.dtype), self.precision, tolerances)
+            self.outputs.append(compare_arrays(name, ref, cand, tolerance))
+
 
 def _kind(path: Path) -> str:
     from trtkit.plan.artifacts import read_artifact
@@ -152,7 +167,6 @@ def detect_precision(model) -> str:
 def compare_outputs(reference: Path, candidate: Path, compare_config, shapes=None, precision: str | None = None,
                     base_dir: Path | None = None) -> OutputComparison:
     """Run (or read) both sides on the same inputs and compare every output of the reference."""
-    from trtkit.analysis.accuracy import compare_arrays, resolve_tolerance
     from trtkit.backends.onnxrt import run_onnx
     from trtkit.io.data import feeds_for
     from trtkit.io.onnx_model import graph_inputs, load_onnx
@@ -188,14 +202,5 @@ def compare_outputs(reference: Path, candidate: Path, compare_config, shapes=Non
     if len(reference_runs) != len(candidate_runs):
         raise InputFileError(f"{reference} has {len(reference_runs)} result set(s), {candidate} has "
                              f"{len(candidate_runs)}", "compare results of the same inputs")
-    import numpy as np
-
-    for name in reference_runs[0]:
-        if name not in candidate_runs[0]:
-            comparison.missing.append(name)
-            continue
-        ref = np.stack([run[name] for run in reference_runs])
-        cand = np.stack([run[name] for run in candidate_runs])
-        tolerance = resolve_tolerance(name, str(cand.dtype), chosen, compare_config.tolerances)
-        comparison.outputs.append(compare_arrays(name, ref, cand, tolerance))
+    comparison.add_runs(reference_runs, candidate_runs, compare_config.tolerances)
     return comparison

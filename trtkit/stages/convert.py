@@ -238,9 +238,6 @@ def _autocast(model, config, feeds, scratch: Path, weights_dir: Path | None):
 
 
 def _verification(result: ConvertResult, source: Path, output: Path, config, feeds) -> None:
-    import numpy as np
-
-    from trtkit.analysis.accuracy import compare_arrays, resolve_tolerance
     from trtkit.backends.onnxrt import run_onnx
     from trtkit.errors import BackendUnavailableError
     from trtkit.stages.compare import OutputComparison
@@ -254,14 +251,7 @@ def _verification(result: ConvertResult, source: Path, output: Path, config, fee
         return
     precision = config.quantize.mode if config.quantize is not None else config.precision
     comparison = OutputComparison(str(source), str(output), result.data or "", precision)
-    for name in reference[0]:
-        if name not in candidate[0]:
-            comparison.missing.append(name)
-            continue
-        ref = np.stack([run[name] for run in reference])
-        cand = np.stack([run[name] for run in candidate])
-        tolerance = resolve_tolerance(name, str(cand.dtype), precision, config.verify.tolerances)
-        comparison.outputs.append(compare_arrays(name, ref, cand, tolerance))
+    comparison.add_runs(reference, candidate, config.verify.tolerances)
     result.verification = comparison
 
 
