@@ -1,14 +1,10 @@
 """`trtkit build`: an ONNX model to a TensorRT engine, from the `build:` section of a config and flags."""
 
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from trtkit.cli.options import JsonFlag, SetOption, wants_json
-
-OptionalPath = Optional[Path]  # noqa: UP045 - typer reads these annotations at runtime on Python 3.10
-OptionalText = Optional[str]  # noqa: UP045
+from trtkit.cli.options import JsonFlag, OptionalPath, OptionalText, SetOption, wants_json
 
 
 def build(

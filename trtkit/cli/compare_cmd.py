@@ -5,10 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from trtkit.cli.options import JsonFlag, SetOption, wants_json
-
-OptionalPath = Optional[Path]  # noqa: UP045 - typer reads these annotations at runtime on Python 3.10
-OptionalText = Optional[str]  # noqa: UP045
+from trtkit.cli.options import JsonFlag, OptionalPath, OptionalText, SetOption, wants_json
 
 
 def compare(

@@ -15,6 +15,8 @@ SetOption = Annotated[
                  help="Override a config value, e.g. --set build.workspace=2GiB (repeatable)."),
 ]
 ConfigFile = Annotated[Path, typer.Argument(metavar="CONFIG.yaml", help="Pipeline config file.")]
+OptionalPath = Optional[Path]  # noqa: UP045 - typer reads these annotations at runtime on Python 3.10
+OptionalText = Optional[str]  # noqa: UP045
 
 
 def wants_json(flag: bool) -> bool:
