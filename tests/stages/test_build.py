@@ -205,3 +205,28 @@ def test_implicit_calibration_is_refused_not_ignored():
     with pytest.raises(UsageError, match="not implemented") as caught:
         validate_options(build, "tensorrt", SimpleNamespace(__version__="10.13.3"))
     assert caught.value.exit_code == 2 and "convert --quantize int8" in caught.value.one_line()
+
+
+def test_timing_cache_lock_serializes_concurrent_builds(tmp_path):
+    # the lock that guards read-merge-write of a shared timing cache, taken by another process first
+    import subprocess
+    import sys
+    import time
+
+    from trtkit.stages.build import _locked
+
+    cache, held, order = tmp_path / "shared.cache", tmp_path / "held", tmp_path / "order"
+    child = subprocess.Popen([sys.executable, "-c", (
+        "import pathlib, sys, time\nfrom trtkit.stages.build import _locked\n"
+        f"with _locked(pathlib.Path({str(cache)!r})):\n"
+        f"    pathlib.Path({str(held)!r}).touch()\n    time.sleep(0.5)\n"
+        f"    pathlib.Path({str(order)!r}).write_text('other build\\n')\n")])
+    deadline = time.monotonic() + 30
+    while not held.exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert held.exists(), "the other process never took the lock"
+    with _locked(cache):
+        with order.open("a") as log:
+            log.write("this build\n")
+    assert child.wait(30) == 0
+    assert order.read_text().splitlines() == ["other build", "this build"]
