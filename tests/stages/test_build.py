@@ -1,5 +1,5 @@
 """`trtkit build` with TensorRT-RTX on the CPU: real engines, their artifacts, and every bad input answered in one
-line with its exit code. The full-TensorRT paths (10.x weak typing, timing cache, IEngineInspector on a GPU)
+line with its exit code. The full-TensorRT paths (10.x weak typing and calibration, timing cache, IEngineInspector)
 cannot run here and skip with the reason."""
 
 import importlib.util
@@ -180,7 +180,8 @@ def test_legacy_transformer_builds_after_convert(run_cli, tmp_path):
 
 @pytest.mark.skipif(importlib.util.find_spec("tensorrt") is None,
                     reason="full TensorRT is not installable here: its weak-typing options (precision flags, "
-                           "layer precisions) and timing cache are written to the 10.x API but not executed")
+                           "layer precisions, INT8 calibration) and timing cache are written to the 10.x API but "
+                           "not executed")
 def test_full_tensorrt_10_precision_flags(run_cli, example_models, tmp_path):
     import tensorrt
 
@@ -191,20 +192,14 @@ def test_full_tensorrt_10_precision_flags(run_cli, example_models, tmp_path):
                       "  timing_cache: t.cache\n" + TWO_PROFILES.split("\n", 1)[1])
     assert run_cli("build", "--config", config, "-o", tmp_path / "f.engine").exit_code == 0
     assert (tmp_path / "t.cache").is_file()
-
-
-def test_implicit_calibration_is_refused_not_ignored():
-    # a stand-in for the tensorrt module, only to reach the TensorRT 10.x branch of the option checks
-    from types import SimpleNamespace
-
-    from trtkit.config.models import BuildConfig
-    from trtkit.errors import UsageError
-    from trtkit.stages.build import validate_options
-
-    build = BuildConfig.model_validate({"precision": ["int8"], "calibration": {"data": {"seed": 0}}})
-    with pytest.raises(UsageError, match="not implemented") as caught:
-        validate_options(build, "tensorrt", SimpleNamespace(__version__="10.13.3"))
-    assert caught.value.exit_code == 2 and "convert --quantize int8" in caught.value.one_line()
+    calibrated = tmp_path / "c.yaml"
+    calibrated.write_text(f"model: {example_models['resnet18']}\nbackend: tensorrt\nbuild:\n  precision: [int8]\n"
+                          "  calibration: {cache: calib.cache, data: {seed: 0, batches: 4}}\n"
+                          + TWO_PROFILES.split("\n", 1)[1])
+    first = run_cli("build", "--config", calibrated, "-o", tmp_path / "i.engine", "--json")
+    assert first.exit_code == 0 and first.json()["calibration"].startswith("4 batch(es)")
+    again = run_cli("build", "--config", calibrated, "-o", tmp_path / "i2.engine", "--json")
+    assert again.json()["calibration"].startswith("scales read from")
 
 
 def test_timing_cache_lock_serializes_concurrent_builds(tmp_path):
@@ -230,3 +225,17 @@ def test_timing_cache_lock_serializes_concurrent_builds(tmp_path):
             log.write("this build\n")
     assert child.wait(30) == 0
     assert order.read_text().splitlines() == ["other build", "this build"]
+
+
+def test_calibration_without_int8_is_refused_before_parsing():
+    # a stand-in for the tensorrt module, only to reach the TensorRT 10.x branch of the option checks
+    from types import SimpleNamespace
+
+    from trtkit.config.models import BuildConfig
+    from trtkit.errors import UsageError
+    from trtkit.stages.build import validate_options
+
+    build = BuildConfig.model_validate({"precision": ["fp16"], "calibration": {"data": {"seed": 0}}})
+    with pytest.raises(UsageError, match="does not enable int8") as caught:
+        validate_options(build, "tensorrt", SimpleNamespace(__version__="10.13.3"))
+    assert caught.value.exit_code == 2

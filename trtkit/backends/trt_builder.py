@@ -102,11 +102,13 @@ def configure(trt: ModuleType, builder, network, build, backend: str):
     """The IBuilderConfig for the validated `build` section."""
     config = builder.create_builder_config()
     config.profiling_verbosity = getattr(trt.ProfilingVerbosity, build.profiling_verbosity.upper())
-    for profile in build.profiles.values():
+    for index, profile in enumerate(build.profiles.values()):
         optimization_profile = builder.create_optimization_profile()
         for tensor in profile.min:
             optimization_profile.set_shape(tensor, profile.min[tensor], profile.opt[tensor], profile.max[tensor])
         config.add_optimization_profile(optimization_profile)
+        if index == 0 and build.calibration is not None:  # TensorRT 10.x: calibrate at the first profile
+            config.set_calibration_profile(optimization_profile)
     if build.workspace is not None:
         config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, build.workspace)
     for pool, value in build.memory_pools.model_dump().items():
@@ -154,7 +156,7 @@ def configure(trt: ModuleType, builder, network, build, backend: str):
 
 def _weak_typing(trt: ModuleType, network, config, build) -> None:
     """TensorRT 10.x only (the stage refuses these on 11 and TensorRT-RTX): precision flags, constraints,
-    per-layer precisions and output types (implicit INT8 calibration is refused before this)."""
+    per-layer precisions and output types (the INT8 calibrator is set by the stage)."""
     for precision in build.precision:
         names = list(_PRECISION_FLAGS.values()) if precision == "best" else [_PRECISION_FLAGS[precision]]
         for name in names:

@@ -62,6 +62,8 @@ def render_build(result: BuildResult) -> None:
         rows += [("engine", f"{result.engine} ({(result.engine_bytes or 0) / 2**20:.2f} MiB)"),
                  ("build time", f"{result.build_seconds:.2f} s"),
                  ("layer information", result.graph_source or "")]
+        if result.calibration is not None:
+            rows.append(("INT8 calibration", result.calibration))
         rows += [(key.replace("_", " "), f"{value / 2**20:.2f} MiB") for key, value in result.memory.items()]
     out.print(console.table("Build", ["", ""], [(key, escape(str(value))) for key, value in rows]))
     if result.phases:

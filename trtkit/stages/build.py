@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from trtkit import __version__
-from trtkit.errors import InputFileError, UsageError
+from trtkit.errors import InputFileError, TrtkitError, UsageError
 from trtkit.io.artifacts import EngineArtifacts, sha256_file
 
 # build option -> (what the installed TensorRT must have, "attr" on IBuilderConfig or "flag" in BuilderFlag)
@@ -54,6 +54,7 @@ class BuildResult:
     graph_source: str | None = None
     written: list[str] = field(default_factory=list)
     dry_run: bool = False
+    calibration: str | None = None  # TensorRT 10.x implicit INT8 calibration: batches or cache
 
 
 def strongly_typed_only(backend: str, module) -> bool:
@@ -80,10 +81,9 @@ def validate_options(build, backend: str, module) -> list[str]:
         if build.precision_constraints != "none":
             raise UsageError(f"{name} has no precision constraints (strongly typed networks only)",
                              "remove build.precision_constraints; keep layers in FP32 with convert.keep_fp32_nodes")
-    elif build.calibration is not None:
-        raise UsageError("build.calibration (implicit INT8 calibration on TensorRT 10.x) is not implemented in trtkit "
-                         "yet", "quantize in the model instead: trtkit convert --quantize int8 --data CALIB (explicit "
-                         "Q/DQ, which TensorRT 10.x builds too)")
+    elif build.calibration is not None and not {"int8", "best"} & set(build.precision):
+        raise UsageError("build.calibration calibrates INT8, but build.precision does not enable int8",
+                         "add int8 to build.precision, or remove build.calibration")
     warnings = []
     config_type = module.IBuilderConfig
     for option, (required, kind) in REQUIRES.items():
@@ -196,6 +196,7 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
     if dry_run:
         return result
     config = trt_builder.configure(trt, builder, network, build, backend)
+    calibrator = _calibrator(trt, config, build, settings, model) if build.calibration is not None else None
     # the model's hashes go into the metadata: compute them while TensorRT builds (it releases the GIL)
     hasher = concurrent.futures.ThreadPoolExecutor(max_workers=1)
     hashes = hasher.submit(_model_hashes, model)
@@ -208,6 +209,14 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
         run = trt_builder.build_serialized(trt, builder, network, config, lines, on_phase, on_step)
     finally:
         hasher.shutdown(wait=True)
+        if calibrator is not None:
+            calibrator.free()
+    if calibrator is not None:
+        if isinstance(calibrator.error, TrtkitError):
+            raise calibrator.error
+        if calibrator.error is not None:
+            raise InputFileError(f"INT8 calibration failed: {calibrator.error}", "check build.calibration.data")
+        result.calibration = calibrator.summary()
     result.build_seconds, result.phases = run.seconds, run.phases
     errors = [message for severity, message in lines if severity in ("ERROR", "INTERNAL_ERROR")]
     if run.serialized is None:  # the model parsed: what TensorRT refuses now is the configuration
@@ -218,6 +227,28 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
                      for _, message in lines for match in [_MEMORY.search(message)] if match}
     _write_outputs(result, engine, run, lines, settings, trt, model, cache_path, config, hashes.result())
     return result
+
+
+def _calibrator(trt, config, build, settings, model: Path):
+    """TensorRT 10.x implicit INT8 calibration: feeds from the shared data spec at the first profile's opt
+    shapes (the calibration profile), on the GPU TensorRT calibrates on."""
+    from trtkit.backends.calibrator import make_calibrator
+    from trtkit.backends.cuda import probe_cuda
+    from trtkit.errors import BackendUnavailableError
+    from trtkit.io.data import feeds_for
+    from trtkit.io.onnx_model import graph_inputs, load_onnx
+
+    if not probe_cuda().has_gpu:
+        raise BackendUnavailableError("INT8 calibration runs the network on a GPU and none is usable here",
+                                      "build on a machine with a GPU (trtkit doctor), or quantize with trtkit convert")
+    calibration = build.calibration
+    first = next(iter(build.profiles.values()), None)
+    shapes = {name: tuple(shape) for name, shape in first.opt.items()} if first is not None else None
+    feeds, _ = feeds_for(calibration.data, graph_inputs(load_onnx(model)), settings.resolve("."), shapes)
+    cache = settings.resolve(calibration.cache) if calibration.cache else None
+    calibrator = make_calibrator(trt, calibration.algorithm, feeds, cache)
+    config.int8_calibrator = calibrator  # configure() made the first profile the calibration profile
+    return calibrator
 
 
 def _model_hashes(model: Path) -> dict:
