@@ -98,3 +98,27 @@ def test_median_interval_covers_the_true_median():
         low, high = median_confidence_interval(list(sample), 0.95)
         covered += low <= 10.0 <= high
     assert 0.9 <= covered / 200 <= 1.0
+
+
+@pytest.mark.parametrize("name", ["resnet18-a100/fp32", "resnet18-a100/fp16", "resnet18-a100/qat",
+                                  "mobilenet-qat/mobilenet.qat", "mobilenet-qat/mobilenet_v2_residuals.qat"])
+def test_timing_figures_and_warnings_on_real_per_iteration_data(fixtures_dir, name):
+    from trtkit.analysis.statistics import timing_warnings
+
+    folder, _, stem = name.partition("/")
+    pattern = f"{stem}.onnx.engine.timing.json" if "." in stem else f"{stem}/*.timing.json"
+    [path] = (fixtures_dir / "trt8" / folder).glob(pattern)
+    records = json.loads(path.read_text())
+    compute = np.array([record["computeMs"] for record in records])
+    enqueue = np.array([record["endEnqMs"] - record["startEnqMs"] for record in records])
+    figures = {"compute": describe(list(compute)), "enqueue": describe(list(enqueue))}
+    assert figures["compute"].median == pytest.approx(np.median(compute))
+    assert figures["compute"].percentiles[99.0] == pytest.approx(np.percentile(compute, 99))
+    assert figures["compute"].cv_percent == pytest.approx(100 * compute.std() / compute.mean())
+    warnings = timing_warnings(figures, transfers=False, cuda_graph=False)
+    assert any("coefficient of variation" in warning for warning in warnings) == (100 * compute.std() / compute.mean()
+                                                                                  > 1.0)
+    assert any("bound by the host" in warning for warning in warnings) == (np.median(enqueue) > np.median(compute))
+    # the same real figures with the roles swapped: an enqueue slower than the compute
+    swapped = timing_warnings({"compute": figures["enqueue"], "enqueue": figures["compute"]}, False, True)
+    assert any("bound by the host" in warning and "use more streams" in warning for warning in swapped)

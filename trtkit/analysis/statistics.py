@@ -60,3 +60,24 @@ def _z_score(confidence: float) -> float:
         else:
             high = middle
     return (low + high) / 2.0
+
+
+def timing_warnings(figures: dict[str, Statistic], transfers: bool, cuda_graph: bool) -> list[str]:
+    """trtexec's warnings about a measurement, each with the figure that triggered it. `figures` holds
+    `compute`, `enqueue` and, with transfers, `h2d` and `d2h` statistics in ms."""
+    warnings = []
+    compute, enqueue = figures["compute"], figures.get("enqueue")
+    if compute.cv_percent is not None and compute.cv_percent > 1.0:
+        warnings.append(f"GPU compute time varies: coefficient of variation {compute.cv_percent:.2f}% (above 1%); "
+                        "lock the GPU clocks (nvidia-smi -lgc) and keep other work off the GPU")
+    if enqueue is not None and enqueue.median > compute.median:
+        remedy = "use more streams" if cuda_graph else "turn on CUDA graphs (profile.cuda_graph) or use more streams"
+        warnings.append(f"throughput is bound by the host: median enqueue time {enqueue.median:.4f} ms exceeds median "
+                        f"GPU compute time {compute.median:.4f} ms; {remedy}")
+    if transfers and "h2d" in figures and "d2h" in figures:
+        copies = figures["h2d"].median + figures["d2h"].median
+        if copies > compute.median:
+            warnings.append(f"the copies dominate: median host-to-device plus device-to-host {copies:.4f} ms exceeds "
+                            f"median GPU compute time {compute.median:.4f} ms; measure without transfers "
+                            "(profile.transfers: false) to see the engine alone")
+    return warnings

@@ -173,3 +173,81 @@ class Stream:
         if self.stream is not None:
             check(self.runtime.cudaStreamDestroy(self.stream))
             self.stream = None
+
+
+class Event:
+    """A CUDA event with timing; `blocking` events make `synchronize` sleep instead of spinning."""
+
+    def __init__(self, blocking: bool = False):
+        self.runtime = cuda_runtime()
+        flags = self.runtime.cudaEventBlockingSync if blocking else self.runtime.cudaEventDefault
+        self.event = check(self.runtime.cudaEventCreateWithFlags(flags))
+
+    def record(self, stream: int) -> None:
+        check(self.runtime.cudaEventRecord(self.event, stream))
+
+    def done(self) -> bool:
+        (error,) = self.runtime.cudaEventQuery(self.event)
+        if error == self.runtime.cudaError_t.cudaErrorNotReady:
+            return False
+        check(error)
+        return True
+
+    def wait(self, spin: bool) -> None:
+        """Until the work recorded before this event is done: polling (spin-wait) or in the driver."""
+        if spin:
+            while not self.done():
+                pass
+        else:
+            check(self.runtime.cudaEventSynchronize(self.event))
+
+    def elapsed_ms(self, later: Event) -> float:
+        return float(check(self.runtime.cudaEventElapsedTime(self.event, later.event)))
+
+    def destroy(self) -> None:
+        if self.event is not None:
+            check(self.runtime.cudaEventDestroy(self.event))
+            self.event = None
+
+
+class PinnedBuffer:
+    """Page-locked host memory viewed as a numpy array, so copies to and from the device run asynchronously."""
+
+    def __init__(self, shape, dtype):
+        import numpy as np
+
+        self.runtime = cuda_runtime()
+        dtype = np.dtype(dtype)
+        nbytes = max(int(np.prod(shape, dtype=np.int64)) * dtype.itemsize, 1)
+        self.pointer = check(self.runtime.cudaMallocHost(nbytes))
+        buffer = (ctypes.c_byte * nbytes).from_address(int(self.pointer))
+        self.array = np.frombuffer(buffer, dtype=dtype, count=int(np.prod(shape, dtype=np.int64))).reshape(shape)
+
+    def free(self) -> None:
+        if self.pointer is not None:
+            self.array = None
+            check(self.runtime.cudaFreeHost(self.pointer))
+            self.pointer = None
+
+
+class CudaGraph:
+    """The work `enqueue(stream)` puts on a stream, captured once and replayed with one launch."""
+
+    def __init__(self, stream: int, enqueue):
+        self.runtime = cuda_runtime()
+        mode = self.runtime.cudaStreamCaptureMode.cudaStreamCaptureModeThreadLocal
+        check(self.runtime.cudaStreamBeginCapture(stream, mode))
+        try:
+            enqueue(stream)
+        finally:
+            self.graph = check(self.runtime.cudaStreamEndCapture(stream))
+        self.executable = check(self.runtime.cudaGraphInstantiate(self.graph, 0))
+
+    def launch(self, stream: int) -> None:
+        check(self.runtime.cudaGraphLaunch(self.executable, stream))
+
+    def destroy(self) -> None:
+        if self.executable is not None:
+            check(self.runtime.cudaGraphExecDestroy(self.executable))
+            check(self.runtime.cudaGraphDestroy(self.graph))
+            self.executable = None
