@@ -51,6 +51,8 @@ class Samples:
     d2h: list[float] = field(default_factory=list)
     enqueue: list[float] = field(default_factory=list)
     stream: list[int] = field(default_factory=list)
+    start: list[float] = field(default_factory=list)  # GPU: the iteration's start event, since the run's first
+    enqueue_start: list[float] = field(default_factory=list)  # host: since the run started
 
 
 @dataclass
@@ -82,6 +84,7 @@ class _Slot:
         self.enqueue_ms = 0.0
         self.busy = False
         self.order = 0  # the iteration's number, to collect what is in flight oldest first
+        self.enqueue_begin = 0.0
 
     def destroy(self) -> None:
         for event in (self.start, self.h2d, self.compute, self.end):
@@ -121,25 +124,38 @@ def measure(executors: list[Executor], mode: TimingMode) -> Measurement:
 
 def _run(executors, streams, slots, graphs, mode: TimingMode, samples: Samples, duration_s: float,
          iterations: int) -> None:
+    from trtkit.backends.cuda import Event
+
+    origin = Event()  # GPU times of the run are read against it
+    origin.record(streams[0].handle)
     started = time.perf_counter()
+    clock = _Clock(origin, started)
     count = 0
     while count < iterations or time.perf_counter() - started < duration_s:
         index = count % len(executors)
         slot = slots[index][(count // len(executors)) % len(slots[index])]
         if slot.busy:  # the iteration that used these events `depth` rounds ago
-            _collect(slot, index, mode, samples)
+            _collect(slot, index, mode, samples, clock)
         _enqueue(executors[index], streams[index].handle, graphs[index], slot, mode, count)
         if not mode.enqueue_ahead:
-            _collect(slot, index, mode, samples)
+            _collect(slot, index, mode, samples, clock)
         count += 1
     for index, stream_slots in enumerate(slots):  # what is still in flight, oldest first
         pending = sorted((slot for slot in stream_slots if slot.busy), key=lambda slot: slot.order)
         for slot in pending:
-            _collect(slot, index, mode, samples)
+            _collect(slot, index, mode, samples, clock)
+    origin.destroy()
+
+
+@dataclass
+class _Clock:
+    origin: object  # Event
+    started: float  # perf_counter at the run's start
 
 
 def _enqueue(executor: Executor, stream: int, graph, slot: _Slot, mode: TimingMode, order: int) -> None:
     begin = time.perf_counter()
+    slot.enqueue_begin = begin
     slot.start.record(stream)
     if mode.transfers:
         executor.upload(stream)
@@ -156,8 +172,10 @@ def _enqueue(executor: Executor, stream: int, graph, slot: _Slot, mode: TimingMo
     slot.busy, slot.order = True, order
 
 
-def _collect(slot: _Slot, stream_index: int, mode: TimingMode, samples: Samples) -> None:
+def _collect(slot: _Slot, stream_index: int, mode: TimingMode, samples: Samples, clock: _Clock) -> None:
     slot.end.wait(spin=mode.spin_wait)
+    samples.start.append(clock.origin.elapsed_ms(slot.start))
+    samples.enqueue_start.append(1e3 * (slot.enqueue_begin - clock.started))
     samples.latency.append(slot.start.elapsed_ms(slot.end))
     samples.h2d.append(slot.start.elapsed_ms(slot.h2d))
     samples.compute.append(slot.h2d.elapsed_ms(slot.compute))
