@@ -89,22 +89,28 @@ def import_backend(requested: str = "auto") -> tuple[str, ModuleType]:
     return backend, importlib.import_module(found.module)
 
 
-def engine_information(path: str | Path, requested: str = "auto") -> dict:
-    """IEngineInspector JSON of a serialized engine (needs TensorRT and a GPU): deserialize the engine and
-    ask its inspector for `getEngineInformation(kJSON)`."""
+def load_engine(path: str | Path, requested: str = "auto", needs: str = "reading the engine", instead: str = ""):
+    """(module, ICudaEngine) of a serialized engine; a missing GPU or backend exits 4 saying what to do
+    `instead`, an engine this TensorRT cannot load exits 3."""
     from trtkit.backends.cuda import probe_cuda
 
     cuda = probe_cuda()
     if not cuda.has_gpu:
-        raise BackendUnavailableError(
-            f"reading the engine {path} needs a GPU and TensorRT ({cuda.error})",
-            f"inspect {Path(path).name}.graph.json instead (written by trtkit build or trtexec --exportLayerInfo)")
+        raise BackendUnavailableError(f"{needs} {path} needs TensorRT and a GPU ({cuda.error})",
+                                      instead or "run on a GPU machine with TensorRT")
     _, trt = import_backend(requested)
-    logger = trt.Logger(trt.Logger.ERROR)
-    runtime = trt.Runtime(logger)
-    engine = runtime.deserialize_cuda_engine(Path(path).read_bytes())
+    engine = trt.Runtime(trt.Logger(trt.Logger.ERROR)).deserialize_cuda_engine(Path(path).read_bytes())
     if engine is None:
         raise InputFileError(f"{path} could not be deserialized by TensorRT {trt.__version__}",
                              "an engine only loads with the TensorRT version and GPU family it was built for")
+    return trt, engine
+
+
+def engine_information(path: str | Path, requested: str = "auto") -> dict:
+    """IEngineInspector JSON of a serialized engine (needs TensorRT and a GPU): deserialize the engine and
+    ask its inspector for `getEngineInformation(kJSON)`."""
+    trt, engine = load_engine(path, requested, "reading the engine",
+                              f"inspect {Path(path).name}.graph.json instead (written by trtkit build or trtexec "
+                              "--exportLayerInfo)")
     inspector = engine.create_engine_inspector()
     return json.loads(inspector.get_engine_information(trt.LayerInformationFormat.JSON))

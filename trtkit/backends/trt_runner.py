@@ -17,19 +17,11 @@ def run_engine(path: Path, feeds: list[dict], requested: str = "auto", profile: 
     and cuda-python."""
     import numpy as np
 
-    from trtkit.backends.cuda import DeviceBuffer, Stream, probe_cuda
-    from trtkit.backends.tensorrt import import_backend
+    from trtkit.backends.cuda import DeviceBuffer, Stream
+    from trtkit.backends.tensorrt import load_engine
 
-    cuda = probe_cuda()
-    if not cuda.has_gpu:
-        raise BackendUnavailableError(f"running the engine {path} needs TensorRT and a GPU ({cuda.error})",
-                                      "compare its ONNX model here, or run on a GPU machine with TensorRT")
-    _, trt = import_backend(requested)
-    logger = trt.Logger(trt.Logger.ERROR)
-    engine = trt.Runtime(logger).deserialize_cuda_engine(Path(path).read_bytes())
-    if engine is None:
-        raise InputFileError(f"{path} could not be deserialized by TensorRT {trt.__version__}",
-                             "an engine only loads with the TensorRT version and GPU family it was built for")
+    trt, engine = load_engine(path, requested, "running the engine",
+                              "compare its ONNX model here, or run on a GPU machine with TensorRT")
     context = engine.create_execution_context()
     stream = Stream()
     names = [engine.get_tensor_name(index) for index in range(engine.num_io_tensors)]
