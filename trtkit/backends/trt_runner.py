@@ -39,7 +39,7 @@ def run_engine(path: Path, feeds: list[dict], requested: str = "auto", profile: 
             buffers = []
             try:
                 for name in inputs:
-                    array = np.ascontiguousarray(feed[name], dtype=_dtype(trt, engine, name))
+                    array = np.ascontiguousarray(feed[name], dtype=numpy_dtype(trt, engine, name))
                     context.set_input_shape(name, array.shape)
                     buffer = DeviceBuffer(array.nbytes)
                     buffer.upload(array, stream.handle)
@@ -47,7 +47,7 @@ def run_engine(path: Path, feeds: list[dict], requested: str = "auto", profile: 
                     buffers.append(buffer)
                 host = {}
                 for name in outputs:
-                    host[name] = np.empty(tuple(context.get_tensor_shape(name)), dtype=_dtype(trt, engine, name))
+                    host[name] = np.empty(tuple(context.get_tensor_shape(name)), dtype=numpy_dtype(trt, engine, name))
                     buffer = DeviceBuffer(host[name].nbytes)
                     context.set_tensor_address(name, buffer.address)
                     buffers.append((name, buffer))
@@ -67,7 +67,7 @@ def run_engine(path: Path, feeds: list[dict], requested: str = "auto", profile: 
     return results
 
 
-def _dtype(trt, engine, name: str):
+def numpy_dtype(trt, engine, name: str):
     import numpy as np
 
     kind = engine.get_tensor_dtype(name).name

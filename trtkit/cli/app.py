@@ -44,10 +44,20 @@ def global_options(
 
 
 def _register() -> None:
-    from trtkit.cli import build_cmd, compare_cmd, config_cmd, convert_cmd, doctor_cmd, inspect_cmd, lint_cmd
+    from trtkit.cli import (
+        build_cmd,
+        compare_cmd,
+        config_cmd,
+        convert_cmd,
+        doctor_cmd,
+        inspect_cmd,
+        lint_cmd,
+        profile_cmd,
+    )
 
     app.command("convert")(convert_cmd.convert)
     app.command("build")(build_cmd.build)
+    app.command("profile")(profile_cmd.profile)
     app.command("inspect")(inspect_cmd.inspect)
     app.command("lint")(lint_cmd.lint)
     app.command("compare")(compare_cmd.compare)

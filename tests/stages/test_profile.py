@@ -1,0 +1,63 @@
+"""`trtkit profile`. Without a GPU (here) it answers in one line with exit 4; the engine-independent part
+(harness, telemetry, statistics, warnings, report) runs on a GPU with an executor of known duration
+(bench/gpu_executors.py; verified on the device tool's H100, skipped here). TensorRT's executor and per-layer
+run need TensorRT on a GPU and are not executed anywhere here."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from trtkit.backends.cuda import probe_cuda
+
+GPU = probe_cuda()
+
+
+def test_without_a_gpu_exit_4_in_one_line(run_cli, rtx_builds, tmp_path):
+    if GPU.has_gpu:
+        pytest.skip("this machine has a GPU: the no-GPU answer is not what happens here")
+    engine = rtx_builds["resnet18"].engine
+    result = run_cli("profile", engine)
+    assert result.exit_code == 4, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: profiling the engine") and "needs TensorRT and a GPU" in line
+    assert not Path(f"{engine}.timing.json").exists() and not Path(f"{engine}.profile.metadata.json").exists()
+    assert run_cli("profile", tmp_path / "missing.engine").exit_code == 3
+
+
+def test_bad_profile_settings_are_config_errors(run_cli, tmp_path):
+    config = tmp_path / "p.yaml"
+    config.write_text("profile:\n  percentiles: [150]\n")
+    assert run_cli("profile", tmp_path / "x.engine", "--config", config).exit_code == 2
+    config.write_text("profile:\n  durration: 3s\n")
+    result = run_cli("profile", tmp_path / "x.engine", "--config", config)
+    assert result.exit_code == 2 and "did you mean 'duration'" in result.stderr
+
+
+@pytest.mark.skipif(not GPU.has_gpu, reason=f"no GPU here ({GPU.error})")
+def test_measurement_statistics_warnings_and_report_on_a_gpu(capsys, monkeypatch):
+    pytest.importorskip("cupy", reason="CuPy is not installed (the known-duration kernel is launched with it)")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from gpu_executors import SpinExecutor
+
+    from trtkit.config.models import ProfileConfig
+    from trtkit.report.profile import render_profile
+    from trtkit.stages.profile import measure_with
+
+    config = ProfileConfig.model_validate({"warmup": "50ms", "duration": "300ms", "iterations": 50,
+                                           "transfers": True, "streams": 2})
+    executors = [SpinExecutor(300), SpinExecutor(300)]
+    result, measurement = measure_with(executors, config, "spin.engine")
+    for executor in executors:
+        executor.free()
+    assert result.iterations == measurement.iterations >= 50 and result.mode["streams"] == 2
+    compute = result.figures["gpu_compute"]
+    assert compute["median"] == pytest.approx(0.3, rel=0.05)
+    low, high = compute["median_ci_ms"]
+    assert low <= compute["median"] <= high
+    assert result.figures["latency"]["median"] > compute["median"]  # 4 MiB copies each way
+    assert result.telemetry is None or result.telemetry["gpu"] == GPU.gpus[0].name
+    monkeypatch.setenv("COLUMNS", "200")  # one line per row
+    render_profile(result)
+    shown = capsys.readouterr().out
+    assert "CUDA graph on, spin-wait on, transfers on" in shown and "host to device" in shown

@@ -1,0 +1,45 @@
+"""`trtkit profile`: measure an engine on the GPU like trtexec, from the `profile:` section of a config and
+flags."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from trtkit.cli.options import JsonFlag, OptionalPath, OptionalText, SetOption, wants_json
+
+
+def profile(
+    engine: Annotated[OptionalPath, typer.Argument(metavar="ENGINE", help="Engine to measure (default: profile.engine, "
+                                                                         "else the engine build writes).")] = None,
+    config: Annotated[OptionalPath, typer.Option("--config", help="Pipeline config with a profile: section.")] = None,
+    backend: Annotated[OptionalText, typer.Option("--backend", help="auto, tensorrt or tensorrt-rtx.")] = None,
+    shapes: Annotated[OptionalText, typer.Option("--shapes", help="Input shapes for dynamic inputs, e.g. "
+                                                 "input:4x3x224x224 (default: the profile's opt shapes).")] = None,
+    overrides: SetOption = None,
+    json: JsonFlag = False,
+) -> None:
+    """Measure an engine on the GPU; writes <engine>.timing.json, .profile.json and .profile.metadata.json."""
+    from trtkit.config.loader import load_config
+    from trtkit.report.jsonout import document, emit_json
+    from trtkit.report.profile import render_profile
+    from trtkit.stages.profile import profile_engine
+
+    flags = list(overrides or [])
+    if backend:
+        flags.append(f"backend={backend}")
+    if shapes:
+        flags.append(f"profile.shapes={shapes}")
+    settings = load_config(config, flags)
+    section = settings.profile
+    if engine is None:
+        engine = settings.resolve(section.engine) if section.engine else (
+            settings.resolve(settings.build.output) if settings.build.output else
+            settings.resolve(settings.workdir) / f"{settings.name or Path(str(settings.model or 'model')).stem}.engine")
+    result = profile_engine(engine, section, settings.backend, settings.resolve(".") if config else Path.cwd())
+    if wants_json(json):
+        from dataclasses import asdict
+
+        emit_json(document("profile", asdict(result)))
+    else:
+        render_profile(result)

@@ -1,0 +1,150 @@
+"""`trtkit profile`: measure an engine on the GPU the way trtexec does, say how it was measured, and how far
+to trust the figures. The engine-independent part (`measure_with`: harness, telemetry, statistics,
+warnings) runs with any executor; `profile_engine` adds TensorRT (engine, contexts, per-layer run)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from trtkit.errors import UsageError
+
+FIGURES = {"latency": "latency", "gpu_compute": "compute", "enqueue": "enqueue", "h2d": "h2d", "d2h": "d2h"}
+
+
+@dataclass
+class ProfileResult:
+    engine: str
+    mode: dict  # timing.TimingMode, as measured
+    iterations: int
+    wall_s: float
+    throughput_qps: float
+    figures: dict[str, dict] = field(default_factory=dict)  # name -> Statistic fields + median_ci_ms
+    warnings: list[str] = field(default_factory=list)
+    telemetry: dict | None = None
+    shapes: dict[str, list[int]] = field(default_factory=dict)
+    backend: str | None = None
+    layers_profiled: int | None = None
+    written: list[str] = field(default_factory=list)
+
+
+def timing_mode(config):
+    """The harness's mode from the `profile:` section."""
+    from trtkit.backends.timing import TimingMode
+
+    return TimingMode(warmup_s=config.warmup, min_iterations=config.iterations, min_duration_s=config.duration,
+                      cuda_graph=config.cuda_graph, spin_wait=config.spin_wait, transfers=config.transfers,
+                      enqueue_ahead=config.enqueue_ahead, streams=config.streams)
+
+
+def measure_with(executors, config, engine: str = "") -> tuple[ProfileResult, object]:
+    """Time `executors` (one per stream) as `config` says, with NVML telemetry when asked and installed;
+    the result with statistics and warnings, and the raw measurement."""
+    from trtkit.analysis.statistics import describe, median_confidence_interval, timing_warnings
+    from trtkit.backends.timing import measure
+
+    mode = timing_mode(config)
+    telemetry, sampler = None, None
+    if config.telemetry:
+        try:
+            from trtkit.backends.telemetry import TelemetrySampler
+
+            sampler = TelemetrySampler(config.device)
+        except ImportError:  # nvidia-ml-py missing: said in the warnings, not fatal
+            sampler = None
+    if sampler is not None:
+        with sampler:
+            measurement = measure(executors, mode)
+        telemetry = sampler.telemetry
+    else:
+        measurement = measure(executors, mode)
+    samples = measurement.samples
+    figures = {}
+    for name, attribute in FIGURES.items():
+        values = getattr(samples, attribute)
+        statistic = asdict(describe(values, config.percentiles))
+        statistic["median_ci_ms"] = list(median_confidence_interval(values))
+        figures[name] = statistic
+    stats = {attribute: describe(getattr(samples, attribute), config.percentiles)
+             for attribute in ("compute", "enqueue", "h2d", "d2h")}
+    warnings = timing_warnings(stats, mode.transfers, mode.cuda_graph)
+    if telemetry is not None:
+        from trtkit.backends.telemetry import telemetry_warnings
+
+        warnings += telemetry_warnings(telemetry)
+    elif config.telemetry:
+        warnings.append("no GPU telemetry: nvidia-ml-py is not installed (pip install 'trtkit[gpu]'); clocks and "
+                        "throttling during the run are unknown")
+    result = ProfileResult(engine, asdict(mode), measurement.iterations, measurement.wall_s,
+                           measurement.throughput_qps, figures, warnings,
+                           telemetry.to_dict() if telemetry is not None else None)
+    return result, measurement
+
+
+def profile_engine(engine: Path, config, backend: str = "auto", base_dir: Path | None = None) -> ProfileResult:
+    """Measure `engine`; write its `.timing.json`, `.profile.json` (per-layer run) and
+    `.profile.metadata.json` beside it, atomically."""
+    import json
+
+    from trtkit.backends.tensorrt import load_engine
+    from trtkit.backends.trt_executor import TrtExecutor, layer_times
+    from trtkit.io.artifacts import EngineArtifacts
+    from trtkit.io.atomic import write_text_atomic
+    from trtkit.io.data import feeds_for
+    from trtkit.plan.writers import layer_profile_records, profile_metadata, timing_records
+
+    if not engine.is_file():
+        from trtkit.errors import InputFileError
+
+        raise InputFileError(f"engine {engine} does not exist", "build it first: trtkit build")
+    trt, loaded = load_engine(engine, backend, "profiling the engine",
+                              "profile on a machine with a GPU and TensorRT (trtkit doctor says what this one has)")
+    if config.optimization_profile >= loaded.num_optimization_profiles:
+        raise UsageError(f"profile.optimization_profile {config.optimization_profile} is out of range: the engine "
+                         f"has {loaded.num_optimization_profiles}", "count from 0")
+    specs = engine_inputs(trt, loaded, config.optimization_profile)
+    shapes = {spec.name: tuple(spec.dims) for spec in specs if all(isinstance(dim, int) for dim in spec.dims)}
+    shapes.update({name: tuple(shape) for name, shape in (config.shapes or {}).items()})
+    feeds, _ = feeds_for(config.data, specs, base_dir, shapes)
+    executors = [TrtExecutor(trt, loaded, config.optimization_profile, feeds[0]) for _ in range(config.streams)]
+    try:
+        result, measurement = measure_with(executors, config, str(engine))
+        times = layer_times(trt, executors[0], max(config.iterations, 10)) if config.per_layer else {}
+    finally:
+        for executor in executors:
+            executor.free()
+    result.backend, result.shapes = trt.__version__, {name: list(shape) for name, shape in shapes.items()}
+    artifacts = EngineArtifacts(engine)
+    write_text_atomic(artifacts.timing, json.dumps(timing_records(measurement.samples)))
+    written = [artifacts.timing]
+    if times:
+        write_text_atomic(artifacts.profile, json.dumps(layer_profile_records(times, max(config.iterations, 10))))
+        written.append(artifacts.profile)
+        result.layers_profiled = len(times)
+    metadata = profile_metadata(measurement.samples, measurement.wall_s, measurement.mode, shapes)
+    metadata["trtkit"] = {"telemetry": result.telemetry, "warnings": result.warnings}
+    write_text_atomic(artifacts.profile_metadata, json.dumps(metadata, indent=1))
+    result.written = [str(path) for path in (*written, artifacts.profile_metadata)]
+    return result
+
+
+def engine_inputs(trt, engine, profile: int):
+    """The engine's inputs as the data spec's TensorSpec: dynamic dimensions take the profile's opt shape."""
+    from trtkit.io.onnx_model import TensorSpec
+
+    specs = []
+    for index in range(engine.num_io_tensors):
+        name = engine.get_tensor_name(index)
+        if engine.get_tensor_mode(name) != trt.TensorIOMode.INPUT:
+            continue
+        dims = list(engine.get_tensor_shape(name))
+        if any(dim < 0 for dim in dims):
+            dims = list(engine.get_tensor_profile_shape(name, profile)[1])
+        specs.append(TensorSpec(name, _numpy_name(trt, engine, name), tuple(dims)))
+    return specs
+
+
+def _numpy_name(trt, engine, name: str) -> str:
+    from trtkit.backends.trt_runner import numpy_dtype
+
+    return str(numpy_dtype(trt, engine, name))
