@@ -61,3 +61,20 @@ def test_measurement_statistics_warnings_and_report_on_a_gpu(capsys, monkeypatch
     render_profile(result)
     shown = capsys.readouterr().out
     assert "CUDA graph on, spin-wait on, transfers on" in shown and "host to device" in shown
+
+
+@pytest.mark.skipif(not (GPU.has_gpu and __import__("importlib").util.find_spec("tensorrt")),
+                    reason="needs TensorRT on a GPU (neither is here; the device machine has no TensorRT): the "
+                           "TensorRT executor, the per-layer IProfiler run and the engine's outputs are not executed")
+def test_profile_a_built_engine_end_to_end(run_cli, example_models, tmp_path):
+    engine = tmp_path / "cnn.engine"
+    built = run_cli("build", example_models["resnet18"], "-o", engine, "--backend", "tensorrt",
+                    "--shapes", "input:2x3x64x64")
+    assert built.exit_code == 0, built.stderr
+    result = run_cli("profile", engine, "--backend", "tensorrt", "--set", "profile.duration=300ms", "--json")
+    assert result.exit_code == 0, result.stderr
+    document = result.json()
+    assert document["schema"] == "trtkit/profile/v1" and document["iterations"] >= 10
+    assert document["layers_profiled"] > 0 and len(document["written"]) == 3
+    plan = run_cli("inspect", f"{engine}.graph.json", "--json").json()["plans"][0]
+    assert plan["summary"]["total_layer_latency_ms"] > 0 and plan["performance"]["gpu_compute_time"]["median"] > 0
