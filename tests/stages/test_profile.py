@@ -57,6 +57,12 @@ def test_measurement_statistics_warnings_and_report_on_a_gpu(capsys, monkeypatch
     assert low <= compute["median"] <= high
     assert result.figures["latency"]["median"] > compute["median"]  # 4 MiB copies each way
     assert result.telemetry is None or result.telemetry["gpu"] == GPU.gpus[0].name
+    monkeypatch.setitem(sys.modules, "pynvml", None)  # without nvidia-ml-py: measured all the same, and said
+    quiet = ProfileConfig.model_validate({"warmup": "10ms", "duration": "50ms", "iterations": 5})
+    executor = SpinExecutor(100)
+    without, _ = measure_with([executor], quiet, "spin.engine")
+    executor.free()
+    assert without.telemetry is None and any("no GPU telemetry" in warning for warning in without.warnings)
     monkeypatch.setenv("COLUMNS", "200")  # one line per row
     render_profile(result)
     shown = capsys.readouterr().out

@@ -42,16 +42,17 @@ def measure_with(executors, config, engine: str = "") -> tuple[ProfileResult, ob
     the result with statistics and warnings, and the raw measurement."""
     from trtkit.analysis.statistics import describe, median_confidence_interval, timing_warnings
     from trtkit.backends.timing import measure
+    from trtkit.errors import BackendUnavailableError
 
     mode = timing_mode(config)
-    telemetry, sampler = None, None
+    telemetry, sampler, missing = None, None, None
     if config.telemetry:
-        try:
-            from trtkit.backends.telemetry import TelemetrySampler
+        from trtkit.backends.telemetry import TelemetrySampler
 
+        try:
             sampler = TelemetrySampler(config.device)
-        except ImportError:  # nvidia-ml-py missing: said in the warnings, not fatal
-            sampler = None
+        except BackendUnavailableError as error:  # nvidia-ml-py missing: said in the warnings, not fatal
+            missing = error.one_line()
     if sampler is not None:
         with sampler:
             measurement = measure(executors, mode)
@@ -72,9 +73,8 @@ def measure_with(executors, config, engine: str = "") -> tuple[ProfileResult, ob
         from trtkit.backends.telemetry import telemetry_warnings
 
         warnings += telemetry_warnings(telemetry)
-    elif config.telemetry:
-        warnings.append("no GPU telemetry: nvidia-ml-py is not installed (pip install 'trtkit[gpu]'); clocks and "
-                        "throttling during the run are unknown")
+    elif missing:
+        warnings.append(f"no GPU telemetry ({missing}): clocks and throttling during the run are unknown")
     result = ProfileResult(engine, asdict(mode), measurement.iterations, measurement.wall_s,
                            measurement.throughput_qps, figures, warnings,
                            telemetry.to_dict() if telemetry is not None else None)
