@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from trtkit.cli.options import JsonFlag, OptionalPath, OptionalText, SetOption, wants_json
+from trtkit.cli.options import BackendOption, JsonFlag, OptionalPath, OptionalText, SetOption, config_flags, wants_json
 
 
 def build(
@@ -13,7 +13,7 @@ def build(
     output: Annotated[OptionalPath, typer.Option("-o", "--output", help="Engine path (build.output; default "
                                                  "<workdir>/<name>.engine).")] = None,
     config: Annotated[OptionalPath, typer.Option("--config", help="Pipeline config with a build: section.")] = None,
-    backend: Annotated[OptionalText, typer.Option("--backend", help="auto, tensorrt or tensorrt-rtx.")] = None,
+    backend: BackendOption = None,
     shapes: Annotated[OptionalText, typer.Option(
         "--shapes", help="One optimization profile with min=opt=max, e.g. input:1x3x224x224.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Parse and validate, print the network; build "
@@ -29,9 +29,7 @@ def build(
     from trtkit.report.jsonout import emit_json
     from trtkit.stages.build import ParseFailed, build_engine
 
-    flags = list(overrides or [])
-    if backend:
-        flags.append(f"backend={backend}")
+    flags = config_flags(overrides, backend)
     if shapes:
         flags += [f"build.profiles.shapes.{key}={shapes}" for key in ("min", "opt", "max")]
     settings = load_config(config, flags)

@@ -17,6 +17,12 @@ SetOption = Annotated[
 ConfigFile = Annotated[Path, typer.Argument(metavar="CONFIG.yaml", help="Pipeline config file.")]
 OptionalPath = Optional[Path]  # noqa: UP045 - typer reads these annotations at runtime on Python 3.10
 OptionalText = Optional[str]  # noqa: UP045
+BackendOption = Annotated[OptionalText, typer.Option("--backend", help="auto, tensorrt or tensorrt-rtx.")]
+
+
+def config_flags(overrides: list[str] | None, backend: str | None) -> list[str]:
+    """The --set overrides, with --backend as one more (it is the config's top-level `backend`)."""
+    return [*(overrides or []), *([f"backend={backend}"] if backend else [])]
 
 
 def wants_json(flag: bool) -> bool:

@@ -6,14 +6,14 @@ from typing import Annotated
 
 import typer
 
-from trtkit.cli.options import JsonFlag, OptionalPath, OptionalText, SetOption, wants_json
+from trtkit.cli.options import BackendOption, JsonFlag, OptionalPath, OptionalText, SetOption, config_flags, wants_json
 
 
 def profile(
     engine: Annotated[OptionalPath, typer.Argument(metavar="ENGINE", help="Engine to measure (default: profile.engine, "
                                                                          "else the engine build writes).")] = None,
     config: Annotated[OptionalPath, typer.Option("--config", help="Pipeline config with a profile: section.")] = None,
-    backend: Annotated[OptionalText, typer.Option("--backend", help="auto, tensorrt or tensorrt-rtx.")] = None,
+    backend: BackendOption = None,
     shapes: Annotated[OptionalText, typer.Option("--shapes", help="Input shapes for dynamic inputs, e.g. "
                                                  "input:4x3x224x224 (default: the profile's opt shapes).")] = None,
     overrides: SetOption = None,
@@ -25,9 +25,7 @@ def profile(
     from trtkit.report.profile import render_profile
     from trtkit.stages.profile import profile_engine
 
-    flags = list(overrides or [])
-    if backend:
-        flags.append(f"backend={backend}")
+    flags = config_flags(overrides, backend)
     if shapes:
         flags.append(f"profile.shapes={shapes}")
     settings = load_config(config, flags)
