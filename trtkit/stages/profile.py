@@ -4,6 +4,7 @@ warnings) runs with any executor; `profile_engine` adds TensorRT (engine, contex
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -53,21 +54,15 @@ def measure_with(executors, config, engine: str = "") -> tuple[ProfileResult, ob
             sampler = TelemetrySampler(config.device)
         except BackendUnavailableError as error:  # nvidia-ml-py missing: said in the warnings, not fatal
             missing = error.one_line()
-    if sampler is not None:
-        with sampler:
-            measurement = measure(executors, mode)
-        telemetry = sampler.telemetry
-    else:
+    with sampler if sampler is not None else contextlib.nullcontext():
         measurement = measure(executors, mode)
+    if sampler is not None:
+        telemetry = sampler.telemetry
     samples = measurement.samples
-    figures = {}
-    for name, attribute in FIGURES.items():
-        values = getattr(samples, attribute)
-        statistic = asdict(describe(values, config.percentiles))
-        statistic["median_ci_ms"] = list(median_confidence_interval(values))
-        figures[name] = statistic
-    stats = {attribute: describe(getattr(samples, attribute), config.percentiles)
-             for attribute in ("compute", "enqueue", "h2d", "d2h")}
+    stats = {attribute: describe(getattr(samples, attribute), config.percentiles) for attribute in FIGURES.values()}
+    figures = {name: {**asdict(stats[attribute]),
+                      "median_ci_ms": list(median_confidence_interval(getattr(samples, attribute)))}
+               for name, attribute in FIGURES.items()}
     warnings = timing_warnings(stats, mode.transfers, mode.cuda_graph)
     if telemetry is not None:
         from trtkit.backends.telemetry import telemetry_warnings
@@ -106,10 +101,13 @@ def profile_engine(engine: Path, config, backend: str = "auto", base_dir: Path |
     shapes = {spec.name: tuple(spec.dims) for spec in specs if all(isinstance(dim, int) for dim in spec.dims)}
     shapes.update({name: tuple(shape) for name, shape in (config.shapes or {}).items()})
     feeds, _ = feeds_for(config.data, specs, base_dir, shapes)
-    executors = [TrtExecutor(trt, loaded, config.optimization_profile, feeds[0]) for _ in range(config.streams)]
-    try:
+    executors = []
+    try:  # one context per stream; whatever was made is freed, whatever fails
+        for _ in range(config.streams):
+            executors.append(TrtExecutor(trt, loaded, config.optimization_profile, feeds[0]))
         result, measurement = measure_with(executors, config, str(engine))
-        times = layer_times(trt, executors[0], max(config.iterations, 10)) if config.per_layer else {}
+        layer_runs = max(config.iterations, 10)
+        times = layer_times(trt, executors[0], layer_runs) if config.per_layer else {}
     finally:
         for executor in executors:
             executor.free()
@@ -118,7 +116,7 @@ def profile_engine(engine: Path, config, backend: str = "auto", base_dir: Path |
     write_text_atomic(artifacts.timing, json.dumps(timing_records(measurement.samples)))
     written = [artifacts.timing]
     if times:
-        write_text_atomic(artifacts.profile, json.dumps(layer_profile_records(times, max(config.iterations, 10))))
+        write_text_atomic(artifacts.profile, json.dumps(layer_profile_records(times, layer_runs)))
         written.append(artifacts.profile)
         result.layers_profiled = len(times)
     metadata = profile_metadata(measurement.samples, measurement.wall_s, measurement.mode, shapes)
