@@ -16,6 +16,25 @@ FIXTURES = Path(os.environ.get("TRTKIT_FIXTURES", REPO.parent / "shared" / "fixt
 sys.path.insert(0, str(REPO / "examples"))
 
 
+# The small example CNN as a pipeline: FP16 tolerances for its conversion and output comparison, one profile.
+SMALL_CNN_PIPELINE = """model: {model}
+backend: tensorrt-rtx
+convert:
+  verify:
+    tolerances:
+      "*": {{atol: 0.05, rtol: 0.01}}
+compare:
+  tolerances:
+    "*": {{atol: 0.05, rtol: 0.01}}
+build:
+  profiles:
+    small:
+      min: input:1x3x64x64
+      opt: input:2x3x64x64
+      max: input:4x3x64x64
+"""
+
+
 @dataclass
 class CliResult:
     exit_code: int

@@ -208,19 +208,19 @@ def test_timing_cache_lock_serializes_concurrent_builds(tmp_path):
     import sys
     import time
 
-    from trtkit.stages.build import _locked
+    from trtkit.io.locks import locked
 
     cache, held, order = tmp_path / "shared.cache", tmp_path / "held", tmp_path / "order"
     child = subprocess.Popen([sys.executable, "-c", (
-        "import pathlib, sys, time\nfrom trtkit.stages.build import _locked\n"
-        f"with _locked(pathlib.Path({str(cache)!r})):\n"
+        "import pathlib, sys, time\nfrom trtkit.io.locks import locked\n"
+        f"with locked(pathlib.Path({str(cache)!r})):\n"
         f"    pathlib.Path({str(held)!r}).touch()\n    time.sleep(0.5)\n"
         f"    pathlib.Path({str(order)!r}).write_text('other build\\n')\n")])
     deadline = time.monotonic() + 30
     while not held.exists() and child.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     assert held.exists(), "the other process never took the lock"
-    with _locked(cache):
+    with locked(cache):
         with order.open("a") as log:
             log.write("this build\n")
     assert child.wait(30) == 0

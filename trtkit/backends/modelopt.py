@@ -40,6 +40,20 @@ def _stdout_to_stderr():
         os.close(saved)
 
 
+def _quiet_logs() -> None:
+    """Model Optimizer configures its loggers at INFO when imported; keep its warnings, show its progress only
+    with -v."""
+    import logging
+
+    from trtkit.report.console import OUTPUT
+
+    if OUTPUT.verbose:
+        return
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("modelopt"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def autocast(model_path: Path, low_precision: str, keep_io_types: bool, nodes: list[str], op_types: list[str],
              calibration_npz: Path | None, opset: int):
     """Mixed precision with AutoCast, keeping the model's opset; returns the converted ModelProto."""
@@ -47,6 +61,7 @@ def autocast(model_path: Path, low_precision: str, keep_io_types: bool, nodes: l
     with _stdout_to_stderr():
         from modelopt.onnx.autocast import convert_to_mixed_precision
 
+        _quiet_logs()
         return convert_to_mixed_precision(
             str(model_path), low_precision_type=low_precision, nodes_to_exclude=nodes or None,
             op_types_to_exclude=op_types or None, keep_io_types=keep_io_types,
@@ -60,6 +75,7 @@ def quantize(model_path: Path, output_path: Path, mode: str, calibration: dict, 
     with _stdout_to_stderr():
         from modelopt.onnx.quantization import quantize as modelopt_quantize
 
+        _quiet_logs()
         modelopt_quantize(
             str(model_path), quantize_mode=mode, calibration_data=calibration, calibration_method=method,
             calibration_eps=["cpu"], nodes_to_exclude=nodes or None, op_types_to_exclude=op_types or None,

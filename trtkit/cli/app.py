@@ -12,7 +12,8 @@ from trtkit.report import console
 
 app = typer.Typer(
     name="trtkit",
-    help="The ONNX -> TensorRT engine pipeline in one tool: convert, build, profile, inspect, lint, compare.",
+    help="The ONNX -> TensorRT engine pipeline in one tool: convert, build, profile, inspect, lint, compare; "
+         "run does them all from one config.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -52,7 +53,9 @@ def _register() -> None:
         doctor_cmd,
         inspect_cmd,
         lint_cmd,
+        migrate_cmd,
         profile_cmd,
+        run_cmd,
     )
 
     app.command("convert")(convert_cmd.convert)
@@ -61,6 +64,8 @@ def _register() -> None:
     app.command("inspect")(inspect_cmd.inspect)
     app.command("lint")(lint_cmd.lint)
     app.command("compare")(compare_cmd.compare)
+    app.command("run")(run_cmd.run)
+    app.command("migrate")(migrate_cmd.migrate)
     app.command("doctor")(doctor_cmd.doctor)
     app.add_typer(config_cmd.config_app, name="config")
 

@@ -54,7 +54,8 @@ def convert(
     check_model_exists(model)
     section = settings.convert
     target = output or (settings.resolve(section.output) if section.output else
-                        default_output(model, settings.resolve(settings.workdir), section))
+                        default_output(settings.name or model.stem, settings.resolve(settings.workdir),
+                                         section))
     profiles = list(settings.build.profiles.values())
     result = run_convert(model, target, section, base_dir=settings.resolve(".") if config else Path.cwd(),
                          profile_shapes=dict(profiles[0].opt) if profiles else None)

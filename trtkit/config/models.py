@@ -259,6 +259,25 @@ class CompareConfig(StrictModel):
     data: DataSpec = Field(default_factory=DataSpecFields)
 
 
+STAGES = ("convert", "build", "profile", "inspect", "lint", "compare")
+StageName = Literal["convert", "build", "profile", "inspect", "lint", "compare"]
+
+
+class RunConfig(StrictModel):
+    """`trtkit run`: which stages the pipeline has; they always run in the order of STAGES."""
+
+    stages: list[StageName] = Field(default_factory=lambda: list(STAGES),
+                                    description="the pipeline's stages (convert, build, profile, inspect, lint, "
+                                                "compare); profile is skipped where no GPU and TensorRT are")
+
+    @model_validator(mode="after")
+    def _no_repeats(self) -> RunConfig:
+        repeated = sorted({stage for stage in self.stages if self.stages.count(stage) > 1})
+        if repeated:
+            raise ValueError(f"stages lists {', '.join(repeated)} more than once")
+        return self
+
+
 class PipelineConfig(StrictModel):
     """The whole pipeline: the model, where artifacts go, the backend, and one section per stage."""
 
@@ -271,6 +290,7 @@ class PipelineConfig(StrictModel):
     profile: ProfileConfig = Field(default_factory=ProfileConfig)
     lint: LintConfig = Field(default_factory=LintConfig)
     compare: CompareConfig = Field(default_factory=CompareConfig)
+    run: RunConfig = Field(default_factory=RunConfig)
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 

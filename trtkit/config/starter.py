@@ -101,5 +101,8 @@ def starter_config(model_path: Path, config_path: Path | None, inputs: list[Tens
         "  max_regression: 5%",
         "  metrics: [median, p99, throughput]",
         "",
+        "run:  # `trtkit run CONFIG` does these in order, redoing only what changed",
+        "  stages: [convert, build, profile, inspect, lint, compare]  # profile is skipped without a GPU",
+        "",
     ]
     return "\n".join(lines)

@@ -87,3 +87,9 @@ def sha256_file(path: str | Path, chunk_size: int = 1 << 20) -> str:
         while chunk := handle.read(chunk_size):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def external_data_files(model: str | Path) -> list[Path]:
+    """The external-data files stored beside an ONNX model under its name (`model.onnx.data`, ...)."""
+    model = Path(model)
+    return sorted(path for path in model.parent.glob(f"{model.name}*.data") if path.is_file())

@@ -97,3 +97,11 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any
     for row in rows:
         result.add_row(*("" if cell is None else str(cell) for cell in row))
     return result
+
+
+def format_bytes(value: float) -> str:
+    """A byte count for people, two decimals in the largest binary unit: 1.50 MiB, 812 B."""
+    for unit, factor in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if value >= factor:
+            return f"{value / factor:.2f} {unit}"
+    return f"{value:.0f} B"

@@ -16,13 +16,6 @@ def convert_document(result: ConvertResult) -> dict[str, Any]:
     return document("convert", payload)
 
 
-def _bytes(value: float) -> str:
-    for unit, factor in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if value >= factor:
-            return f"{value / factor:.2f} {unit}"
-    return f"{value:.0f} B"
-
-
 def render_convert(result: ConvertResult) -> None:
     from rich.markup import escape
 
@@ -40,14 +33,15 @@ def render_convert(result: ConvertResult) -> None:
                                 [(escape(op), f"{count:+d}") for op, count in changes], right_align=("count change",)))
     precision = result.precision
     rows = [("nodes by output type", ", ".join(f"{k} {v}" for k, v in precision["nodes_by_dtype"].items())),
-            ("weights by type", ", ".join(f"{k} {_bytes(v)}" for k, v in precision["weight_bytes_by_dtype"].items())),
+            ("weights by type", ", ".join(f"{k} {console.format_bytes(v)}"
+                                          for k, v in precision["weight_bytes_by_dtype"].items())),
             ("Q/DQ", f"{precision['qdq_pairs']} QuantizeLinear, {precision['dequantize_nodes']} DequantizeLinear"),
             ("compute ops on Q/DQ inputs", ", ".join(f"{k} {v}" for k, v in precision["quantized_compute_ops"].items())
              or "none"),
             ("compute ops without", ", ".join(f"{k} {v}" for k, v in precision["unquantized_compute_ops"].items())
              or "none")]
     if result.external_data_bytes:
-        rows.append(("external data", _bytes(result.external_data_bytes)))
+        rows.append(("external data", console.format_bytes(result.external_data_bytes)))
     out.print(console.table("Precision profile of the output", ["", ""], [(key, escape(value)) for key, value in rows]))
     for warning in result.warnings:
         console.warn(escape(warning))

@@ -32,13 +32,6 @@ def _ms(value: float | None) -> str:
     return "" if value is None else f"{value:.4f}"
 
 
-def _bytes(value: float) -> str:
-    for unit, factor in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if value >= factor:
-            return f"{value / factor:.2f} {unit}"
-    return f"{value:.0f} B"
-
-
 def escape(text: str) -> str:
     """Rich markup escaping, imported only when tables are rendered (JSON output never needs Rich)."""
     from rich.markup import escape as rich_escape
@@ -126,7 +119,7 @@ def _render_plan(view: PlanView, by: str, top: int) -> None:
                                 right_align=("ms",)))
     sizes = (summary.weights_bytes, summary.bias_bytes, summary.io_bytes, summary.activation_bytes)
     if plan.detailed and any(sizes):
-        memory = [(key, _bytes(value)) for key, value in
+        memory = [(key, console.format_bytes(value)) for key, value in
                   zip(("weights", "bias", "engine I/O", "layer outputs (sum)"), sizes, strict=True)]
         if summary.total_macs:
             memory.append(("convolution/GEMM MACs", f"{summary.total_macs / 1e9:.2f} G"))
@@ -154,9 +147,10 @@ def _render_model(model) -> None:
     rows = [("opsets", ", ".join(f"{domain} {version}" for domain, version in model.opsets.items())),
             ("nodes", str(model.node_count)
              + (f" (+{model.subgraph_nodes} in subgraphs)" if model.subgraph_nodes else "")),
-            ("parameters", f"{model.parameter_count:,}"), ("file size", _bytes(model.file_bytes))]
+            ("parameters", f"{model.parameter_count:,}"), ("file size", console.format_bytes(model.file_bytes))]
     if model.external_data_files:
-        rows.append(("external data", f"{', '.join(model.external_data_files)} ({_bytes(model.external_data_bytes)})"))
+        external = console.format_bytes(model.external_data_bytes)
+        rows.append(("external data", f"{', '.join(model.external_data_files)} ({external})"))
     out.print(console.table("Model", ["", ""], [(key, escape(value)) for key, value in rows]))
     io_rows = []
     for kind, tensors in (("input", model.inputs), ("output", model.outputs)):
@@ -168,7 +162,7 @@ def _render_model(model) -> None:
     out.print(console.table("Inputs and outputs", ["", "name", "dtype", "shape", "dynamic"], io_rows))
     out.print(console.table("Operators", ["op", "count"], model.op_histogram, right_align=("count",)))
     out.print(console.table("Parameters by data type", ["dtype", "tensors", "elements", "bytes"],
-                            [(group.dtype, group.tensors, f"{group.elements:,}", _bytes(group.bytes))
+                            [(group.dtype, group.tensors, f"{group.elements:,}", console.format_bytes(group.bytes))
                              for group in model.parameters], right_align=("tensors", "elements", "bytes")))
 
 

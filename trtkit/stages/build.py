@@ -13,7 +13,8 @@ from pathlib import Path
 
 from trtkit import __version__
 from trtkit.errors import InputFileError, TrtkitError, UsageError
-from trtkit.io.artifacts import EngineArtifacts, sha256_file
+from trtkit.io.artifacts import EngineArtifacts, external_data_files, sha256_file
+from trtkit.io.locks import locked
 
 # build option -> (what the installed TensorRT must have, "attr" on IBuilderConfig or "flag" in BuilderFlag)
 REQUIRES = {
@@ -145,20 +146,6 @@ def check_profiles(build, network_summary) -> None:
                              "every profile sets every dynamic input")
 
 
-@contextlib.contextmanager
-def _locked(path: Path):
-    """An exclusive lock on `<path>.lock` while the timing cache is read, merged and written."""
-    import fcntl
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_phase=None,
                  on_step=None) -> BuildResult:
     """Parse, validate, build and write the engine and its artifacts (atomically); `settings` is a PipelineConfig."""
@@ -202,7 +189,7 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
     hashes = hasher.submit(_model_hashes, model)
     cache_path = settings.resolve(build.timing_cache) if build.timing_cache and backend != "tensorrt-rtx" else None
     if cache_path is not None:
-        with _locked(cache_path):
+        with locked(cache_path):
             data = cache_path.read_bytes() if cache_path.is_file() else b""
         config.set_timing_cache(config.create_timing_cache(data), False)
     try:
@@ -252,7 +239,7 @@ def _calibrator(trt, config, build, settings, model: Path):
 
 
 def _model_hashes(model: Path) -> dict:
-    external = sorted(path for path in model.parent.glob(f"{model.name}*.data"))
+    external = external_data_files(model)
     return {"path": str(model), "sha256": sha256_file(model),
             "external_data": {path.name: sha256_file(path) for path in external}}
 
@@ -275,7 +262,7 @@ def _write_outputs(result: BuildResult, engine: Path, run, lines, settings, trt,
         write_json(artifacts.graph, graph, indent=1)
     result.graph_source = source
     if cache_path is not None:
-        with _locked(cache_path):
+        with locked(cache_path):
             cache = config.get_timing_cache()
             if cache_path.is_file():  # merge what concurrent builds wrote meanwhile
                 cache.combine(config.create_timing_cache(cache_path.read_bytes()), True)

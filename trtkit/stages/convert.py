@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trtkit.errors import InputFileError, UsageError
+from trtkit.io.artifacts import external_data_files
 
 TWO_GIB = 2**31  # protobuf's limit on one serialized message
 
@@ -164,7 +165,7 @@ def convert(source: Path, output: Path, config, shapes=None, verify: bool | None
     result.op_histogram_change.update({op: -count for op, count in (
         original_ops - Counter(node.op_type for node in converted.graph.node)).items()})
     result.precision = precision_profile(converted)
-    result.external_data_bytes = sum(file.stat().st_size for file in output.parent.glob(f"{output.name}*.data"))
+    result.external_data_bytes = sum(file.stat().st_size for file in external_data_files(output))
     if _verify(config, verify):
         _verification(result, source, output, config, feeds)
     return result
@@ -255,9 +256,10 @@ def _verification(result: ConvertResult, source: Path, output: Path, config, fee
     result.verification = comparison
 
 
-def default_output(source: Path, workdir: Path, config) -> Path:
+def default_output(name: str, workdir: Path, config) -> Path:
+    """`<workdir>/<name>.<precision or quantization mode>.onnx`, `name` being the pipeline's artifact name."""
     suffix = config.quantize.mode if config.quantize is not None else config.precision
-    return workdir / f"{source.stem}.{suffix}.onnx"
+    return workdir / f"{name}.{suffix}.onnx"
 
 
 def check_model_exists(path: Path) -> None:

@@ -76,7 +76,7 @@ def stage_capabilities(report: DoctorReport) -> list[StageCapability]:
     """One line per stage saying what it can do here, and what is missing for the rest."""
     packages, trt, rtx, cuda = report.packages, report.tensorrt, report.tensorrt_rtx, report.cuda
     no_gpu = cuda.error or "no GPU"
-    runtime = _runtime(report)
+    runtime = engine_runtime(report)
     stages: list[StageCapability] = []
 
     if packages["onnx"]:
@@ -106,12 +106,12 @@ def stage_capabilities(report: DoctorReport) -> list[StageCapability]:
     if runtime:
         stages.append(StageCapability("profile", True, f"{runtime} on {_gpu_text(cuda)}"))
     else:
-        stages.append(StageCapability("profile", False, f"unavailable — {_runtime_missing(report)}"))
+        stages.append(StageCapability("profile", False, f"unavailable — {runtime_missing(report)}"))
 
     if runtime:
         engine_files = f"engine files with {runtime}"
     else:
-        engine_files = f"engine files unavailable ({_runtime_missing(report)})"
+        engine_files = f"engine files unavailable ({runtime_missing(report)})"
     stages.append(StageCapability("inspect", True, f"artifacts and ONNX models on the CPU; {engine_files}"))
     stages.append(StageCapability("lint", True, "engine artifacts, ONNX models and configs on the CPU"))
     if packages["onnxruntime"]:
@@ -123,7 +123,7 @@ def stage_capabilities(report: DoctorReport) -> list[StageCapability]:
     return stages
 
 
-def _runtime(report: DoctorReport) -> str | None:
+def engine_runtime(report: DoctorReport) -> str | None:
     """The TensorRT flavour that can run engines on this machine's GPUs, if any."""
     if not report.cuda.has_gpu:
         return None
@@ -135,7 +135,7 @@ def _runtime(report: DoctorReport) -> str | None:
     return None
 
 
-def _runtime_missing(report: DoctorReport) -> str:
+def runtime_missing(report: DoctorReport) -> str:
     if not report.cuda.has_gpu:
         return report.cuda.error or "no GPU"
     if report.tensorrt_rtx.available and not report.tensorrt.available:

@@ -1,0 +1,74 @@
+"""`trtkit migrate`: a trtexec command line (or the one in a trtexec log) turned into a pipeline config."""
+
+from typing import Annotated
+
+import typer
+
+from trtkit.cli.options import JsonFlag, OptionalPath, OptionalText, wants_json
+
+
+def migrate(
+    command: Annotated[OptionalText, typer.Argument(
+        metavar='"trtexec ..."', help="The trtexec command line, quoted as one argument.")] = None,
+    log: Annotated[OptionalPath, typer.Option(
+        "--log", help="Take the command line from a trtexec log (its &&&& RUNNING line).")] = None,
+    output: Annotated[OptionalPath, typer.Option(
+        "-o", "--output", help="Write the config here (atomically); paths are made relative to it.")] = None,
+    target: Annotated[str, typer.Option(
+        "--target", help="11 (default): weak typing becomes convert:; 10: keep it in build: (TensorRT 10.x).")]
+    = "11",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
+    json: JsonFlag = False,
+) -> None:
+    """Write a trtkit pipeline config equivalent to a trtexec command line (TensorRT 7.x-11.x syntax); options
+    TensorRT 11 removed become their replacement, options trtkit has no place for are listed, never dropped."""
+    from trtkit import __version__
+    from trtkit.config.migrate import command_from_log, migrate, to_yaml
+    from trtkit.errors import InputFileError, UsageError
+    from trtkit.report import console
+
+    if target not in ("10", "11"):
+        raise UsageError(f"--target {target!r} is not a TensorRT version trtkit migrates to", "use 10 or 11")
+    if (command is None) == (log is None):
+        raise UsageError("migrate needs one command line", 'give "trtexec ..." or --log TRTEXEC.log')
+    version = None
+    if log is not None:
+        try:
+            command, version = command_from_log(log.read_text(encoding="utf-8", errors="replace"))
+        except FileNotFoundError:
+            raise InputFileError(f"log {log} does not exist", "check the path") from None
+        except ValueError as error:
+            raise InputFileError(f"{log}: {error}", "give the command line itself instead") from None
+    if output is not None and output.exists() and not force:
+        raise UsageError(f"{output} exists", "choose another path or add --force to overwrite it")
+    base = str(output.resolve().parent) if output is not None else None
+    migration = migrate(command, version, base, target)
+    text = to_yaml(migration, __version__)
+    if migration.get("model") is None and migration.get("profile.engine") is None:
+        if migration.legacy_input:
+            raise UsageError(f"the command line reads a Caffe, UFF or implicit-batch model "
+                             f"({' '.join(migration.legacy_input[:2])}), which TensorRT 10 removed",
+                             "export the model to ONNX and migrate `trtexec --onnx=model.onnx ...`")
+        raise UsageError("the command line names no model (--onnx) and no engine (--loadEngine)",
+                         "give a trtexec command line that builds or runs something")
+    if output is not None:
+        from trtkit.config.loader import parse_yaml, validate_config
+        from trtkit.io.atomic import write_text_atomic
+
+        validate_config(*parse_yaml(text, str(output)))  # a config trtkit cannot read is never written
+        write_text_atomic(output, text)
+    if wants_json(json):
+        from trtkit.report.jsonout import document, emit_json
+
+        emit_json(document("migrate", {"command": migration.command, "trtexec_version": version,
+                                       "config": migration.data, "yaml": text, "removed": migration.removed,
+                                       "unknown": migration.unknown, "output": str(output) if output else None}))
+        return
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        console.info(f"wrote {output}")
+    for item in migration.removed:
+        console.info(f"replaced (removed in TensorRT 11): {item}")
+    for option in migration.unknown:
+        console.warn(f"not migrated: {option} (listed at the end of the config)")
