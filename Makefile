@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO_DIR ?= build/demo
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean system-packages
 
 install: $(VENV)/.installed
 
@@ -31,8 +31,17 @@ $(SARIF_SCHEMA):
 	mv build/sarif-pack/package/lib/schemas/sarif-2.1.0-rtm.5.json $@
 	rm -rf build/sarif-pack
 
-test: install $(SARIF_SCHEMA)
-	TRTKIT_SARIF_SCHEMA=$(SARIF_SCHEMA) $(PY) -m pytest -q
+# Headless Chromium and Graphviz from the system packages: the report's browser test opens the HTML report in
+# Chromium, and the report draws engine graphs with Graphviz's dot. Installed with apt-get (as root, else sudo).
+system-packages:
+	@if command -v chromium >/dev/null && command -v dot >/dev/null; then :; \
+	elif command -v apt-get >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium graphviz; \
+	else echo "install Chromium and Graphviz (dot) with your system's package manager" >&2; exit 1; fi
+
+test: install $(SARIF_SCHEMA) system-packages
+	TRTKIT_SARIF_SCHEMA=$(SARIF_SCHEMA) TRTKIT_BROWSER_TEST=required $(PY) -m pytest -q
 
 lint: install
 	$(VENV)/bin/ruff check trtkit tests examples bench
@@ -43,6 +52,7 @@ bench: install
 	$(PY) bench/lint_plan.py
 	$(PY) bench/convert_large.py
 	$(PY) bench/build_speed.py
+	$(PY) bench/report_speed.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -33,6 +33,9 @@ echo "== trtkit compare outputs: the FP32 model against its FP16 conversion"
 "${trtkit[@]}" compare outputs "$out/models/resnet18.onnx" "$out/resnet18/resnet18.fp16.onnx" \
   --shapes input:1x3x224x224 --set 'compare.tolerances={"*": {atol: 0.05, rtol: 0.01}}'
 
+echo "== trtkit report: the engine's report card, one HTML file that opens offline"
+"${trtkit[@]}" report "$out/resnet18" -o "$out/resnet18/report.html"
+
 echo
 echo "Written under $out:"
 echo "  models/resnet18.onnx, models/transformer_encoder.onnx   the example models (FP32)"
@@ -43,3 +46,4 @@ echo "  resnet18/resnet18.inspect.json                          what is inside t
 echo "  resnet18/resnet18.lint.json, resnet18.lint.sarif        lint findings (SARIF for code-scanning services)"
 echo "  resnet18/resnet18.compare.json                          FP16 outputs against the FP32 original"
 echo "  resnet18/trtkit.manifest.json                           what produced each artifact, from which inputs"
+echo "  resnet18/report.html                                    the report card: open it in a browser"

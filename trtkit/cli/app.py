@@ -55,6 +55,7 @@ def _register() -> None:
         lint_cmd,
         migrate_cmd,
         profile_cmd,
+        report_cmd,
         run_cmd,
     )
 
@@ -64,6 +65,7 @@ def _register() -> None:
     app.command("inspect")(inspect_cmd.inspect)
     app.command("lint")(lint_cmd.lint)
     app.command("compare")(compare_cmd.compare)
+    app.command("report")(report_cmd.report)
     app.command("run")(run_cmd.run)
     app.command("migrate")(migrate_cmd.migrate)
     app.command("doctor")(doctor_cmd.doctor)

@@ -96,6 +96,8 @@ def _json_artifact(path: Path, documents: list[Any]) -> Artifact:
         return Artifact(path, "build-metadata", first, version)
     if isinstance(first, dict) and str(first.get("schema", "")).startswith("trtkit/"):
         return Artifact(path, "trtkit", first)
+    if isinstance(first, dict) and first.get("version") == "2.1.0" and isinstance(first.get("runs"), list):
+        return Artifact(path, "sarif", first)  # trtkit lint --format sarif, beside the engine in a run's workdir
     if all(profile.is_export_profile(document) for document in documents):
         return Artifact(path, "export-profile", [profile.parse_export_profile(document) for document in documents])
     if all(profile.is_export_times(document) for document in documents):

@@ -35,11 +35,17 @@ class LoadResult:
     others: list[Artifact] = field(default_factory=list)
 
 
+# Files a folder of artifacts also holds that are never artifacts: configs, reports, pictures, external weights,
+# input data. Named on the command line they are still read (and refused); found in a folder they are passed over.
+NOT_ARTIFACT_SUFFIXES = {".yaml", ".yml", ".html", ".png", ".svg", ".dot", ".md", ".data", ".npz", ".npy", ".lock"}
+
+
 def _expand(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(child for child in path.iterdir() if child.is_file() and not child.name.startswith("."))
+            found = sorted(child for child in path.iterdir() if child.is_file() and not child.name.startswith(".")
+                           and child.suffix.lower() not in NOT_ARTIFACT_SUFFIXES)
             if not found:
                 raise InputFileError(f"{path} holds no files", "give artifact files or a folder of them")
             files.extend(found)

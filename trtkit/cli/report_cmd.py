@@ -1,0 +1,48 @@
+"""`trtkit report`: one self-contained HTML report card of engine artifacts, with plots and the engine graph."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from trtkit.cli.options import JsonFlag, OptionalText, wants_json
+
+
+def report(
+    paths: Annotated[list[Path], typer.Argument(metavar="ARTIFACTS...", help="Engine artifacts (files or folders); "
+                                                                            "several engines are compared.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")] = Path("report.html"),
+    top: Annotated[int, typer.Option("--top", min=1, help="Layers in the slowest-layers and deltas tables.")] = 50,
+    query: Annotated[OptionalText, typer.Option(
+        "--query", metavar="REGEX", help="Graph: only layers whose name, type or ONNX node matches.")] = None,
+    beam: Annotated[OptionalText, typer.Option(
+        "--beam", metavar="NODE:RADIUS", help="Graph: only layers within RADIUS tensors of layer NODE.")] = None,
+    color_by: Annotated[str, typer.Option("--color-by", help="Graph nodes coloured by precision or type.")]
+    = "precision",
+    max_graph_nodes: Annotated[int, typer.Option(
+        "--max-graph-nodes", min=1, help="Draw no graph with more layers than this (use --query/--beam).")] = 400,
+    graph: Annotated[bool, typer.Option("--graph/--no-graph", help="Draw the engine graph (Graphviz dot).")] = True,
+    lint: Annotated[bool, typer.Option("--lint/--no-lint", help="Run the engine lint rules for the report.")]
+    = True,
+    profile: Annotated[int | None, typer.Option("--profile", min=0, help="Optimization profile to show.")] = None,
+    json: JsonFlag = False,
+) -> None:
+    """Write a self-contained HTML report (no network needed to open it): summary, latency by type, precision,
+    per-layer latency, slowest layers, reformats, timing distribution, lint findings, comparison, engine graph."""
+    from trtkit.report import console
+    from trtkit.stages.report import ReportOptions, build_report
+
+    result = build_report(paths, output, ReportOptions(top=top, lint=lint, graph=graph, query=query, beam=beam,
+                                                       color_by=color_by, max_graph_nodes=max_graph_nodes,
+                                                       profile=profile))
+    for note in result.graph_notes:
+        console.warn(note)
+    if wants_json(json):
+        from dataclasses import asdict
+
+        from trtkit.report.jsonout import document, emit_json
+
+        emit_json(document("report", asdict(result)))
+        return
+    console.info(f"wrote {result.output} ({result.bytes / 1024:.0f} KiB, {len(result.engines)} engine(s), views: "
+                 f"{', '.join(result.views)}) in {result.seconds:.2f} s")
