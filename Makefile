@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	# CPU PyTorch for Model Optimizer, first: a plain "torch" requirement would pull a multi-GB CUDA build
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[rtx,dev,modelopt]'
+	$(PY) -m pip install --quiet -e '.[rtx,dev,modelopt,ray]'
 	touch $@
 
 demo: install

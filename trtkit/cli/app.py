@@ -57,6 +57,7 @@ def _register() -> None:
         profile_cmd,
         report_cmd,
         run_cmd,
+        sweep_cmd,
     )
 
     app.command("convert")(convert_cmd.convert)
@@ -67,6 +68,7 @@ def _register() -> None:
     app.command("compare")(compare_cmd.compare)
     app.command("report")(report_cmd.report)
     app.command("run")(run_cmd.run)
+    app.command("sweep")(sweep_cmd.sweep)
     app.command("migrate")(migrate_cmd.migrate)
     app.command("doctor")(doctor_cmd.doctor)
     app.add_typer(config_cmd.config_app, name="config")

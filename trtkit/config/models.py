@@ -278,6 +278,37 @@ class RunConfig(StrictModel):
         return self
 
 
+class SweepConfig(StrictModel):
+    """`trtkit sweep`: a matrix of pipeline variants, run in parallel and compared in one table."""
+
+    axes: dict[str, list[Any]] = Field(
+        default_factory=dict, description="config key -> the values to try, e.g. convert.precision: [fp32, fp16]; "
+                                          "the points are every combination")
+    include: list[dict[str, Any]] = Field(
+        default_factory=list, description="extra points, each {key: value, ...} on top of the base config")
+    exclude: list[dict[str, Any]] = Field(
+        default_factory=list, description="points to leave out: those matching every key: value of an entry")
+    executor: Literal["local", "ray"] = "local"
+    workers: int | None = Field(None, ge=1, description="CPU stages in parallel (default: the CPU count)")
+    gpus: list[int] | None = Field(None, description="GPUs to profile on, one timed run each at a time "
+                                                     "(default: every GPU found)")
+    ray_address: str | None = Field(None, description="an existing Ray cluster (ray://host:10001 or auto); "
+                                                      "default: a local Ray instance started for the sweep")
+    return_artifacts: bool = Field(False, description="Ray: send each task's artifacts back to the driver, for "
+                                                      "workers that do not share the work directory")
+    workdir: Path | None = Field(None, description="where the points go; default <workdir>/sweep")
+
+    @model_validator(mode="after")
+    def _axes_not_empty(self) -> SweepConfig:
+        empty = [key for key, values in self.axes.items() if not values]
+        if empty:
+            raise ValueError(f"axis {empty[0]} has no values")
+        for key in self.axes:
+            if key.split(".")[0] in ("sweep", "run", "workdir", "name"):
+                raise ValueError(f"axis {key}: a sweep varies the pipeline, not {key.split('.')[0]}")
+        return self
+
+
 class PipelineConfig(StrictModel):
     """The whole pipeline: the model, where artifacts go, the backend, and one section per stage."""
 
@@ -291,6 +322,7 @@ class PipelineConfig(StrictModel):
     lint: LintConfig = Field(default_factory=LintConfig)
     compare: CompareConfig = Field(default_factory=CompareConfig)
     run: RunConfig = Field(default_factory=RunConfig)
+    sweep: SweepConfig = Field(default_factory=SweepConfig)
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 

@@ -124,7 +124,8 @@ class Manifest:
 
 
 def stage_key(stage: str, inputs: dict[str, str], config: Any, versions: dict[str, str | None]) -> str:
-    """The hash that decides whether a stage must run again."""
-    text = json.dumps({"stage": stage, "inputs": inputs, "config": config, "versions": versions},
+    """The hash that decides whether a stage must run again: of the inputs' contents, not their paths, so a
+    work directory that moves (or a model copied elsewhere) keeps its keys."""
+    text = json.dumps({"stage": stage, "inputs": sorted(inputs.values()), "config": config, "versions": versions},
                       sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()

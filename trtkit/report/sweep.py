@@ -1,0 +1,101 @@
+"""Rendering of `sweep`: a live display of the points (pending, running, done, failed), the results table with
+the Pareto front marked, and the `trtkit/sweep/v1` document."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from trtkit.report import console
+from trtkit.report.jsonout import document
+from trtkit.stages.sweep import Point, SweepResult
+
+_STYLES = {"done": "green", "failed": "bold red", "pending": "dim"}
+
+
+def sweep_document(result: SweepResult) -> dict[str, Any]:
+    points = []
+    for point in result.points:
+        entry = asdict(point)
+        entry["workdir"] = str(point.workdir)
+        points.append(entry)
+    return document("sweep", {"config": result.config, "workdir": result.workdir, "executor": result.executor,
+                              "axes": result.axes, "pareto_axis": result.pareto_axis, "notes": result.notes,
+                              "exit_code": result.exit_code, "points": points})
+
+
+class SweepProgress:
+    """A live table of the points on stderr while the sweep runs (a line per finished point when not a terminal)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.live = None
+        self.points: dict[str, Point] = {}
+
+    def __enter__(self) -> SweepProgress:
+        if self.enabled and console.err().is_terminal:
+            from rich.live import Live
+
+            self.live = Live(self._table(), console=console.err(), refresh_per_second=4, transient=True)
+            self.live.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+    def event(self, point: Point) -> None:
+        self.points[point.name] = point
+        if self.live is not None:
+            self.live.update(self._table())
+        elif self.enabled and point.status in ("done", "failed"):
+            from rich.markup import escape
+
+            style = _STYLES[point.status]
+            console.err().print(f"[{style}]{point.status:>6}[/{style}] {escape(point.name)}"
+                                + (f": {escape(point.reason)}" if point.reason else ""))
+
+    def _table(self):
+        counts: dict[str, int] = {}
+        for point in self.points.values():
+            state = point.status if point.status in ("pending", "done", "failed") else "running"
+            counts[state] = counts.get(state, 0) + 1
+        title = ", ".join(f"{counts.get(state, 0)} {state}" for state in ("pending", "running", "done", "failed"))
+        return console.table(f"Sweep: {title}", ["point", "status", "GPU"],
+                             [(point.name, point.status, "" if point.gpu is None else str(point.gpu))
+                              for point in self.points.values()])
+
+
+def _ms(value) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+def render_sweep(result: SweepResult) -> None:
+    from rich.markup import escape
+
+    columns = ["", "point", "status", "median ms", "qps", "engine", "build s", "max abs error vs FP32",
+               "lint errors", "reason"]
+    rows = []
+    for point in sorted(result.points, key=lambda item: (item.status != "done", not item.pareto, item.name)):
+        figures = point.figures
+        style = _STYLES.get(point.status, "")
+        accuracy = "" if figures.get("accuracy_max_abs") is None else (
+            f"{figures['accuracy_max_abs']:.3g} (cos {figures['accuracy_min_cosine']:.5f})")
+        rows.append(("*" if point.pareto else "", escape(point.name), f"[{style}]{point.status}[/{style}]",
+                     _ms(figures.get("latency_ms")),
+                     "" if figures.get("throughput_qps") is None else f"{figures['throughput_qps']:.1f}",
+                     "" if figures.get("engine_bytes") is None else console.format_bytes(figures["engine_bytes"]),
+                     "" if figures.get("build_seconds") is None else f"{figures['build_seconds']:.2f}",
+                     accuracy, "" if figures.get("lint_errors") is None else str(figures["lint_errors"]),
+                     escape(point.reason)))
+    # columns no point has a value in (no latency without a GPU, no reason when nothing failed) are left out
+    keep = [index for index, column in enumerate(columns) if index < 3 or any(row[index] for row in rows)]
+    cost = "latency" if result.pareto_axis == "latency_ms" else "engine size"
+    console.out().print(console.table(
+        f"Sweep of {escape(result.config)} ({len(result.points)} points, {result.executor} executor; * Pareto front "
+        f"of {cost} against accuracy loss)", [columns[index] for index in keep],
+        [[row[index] for index in keep] for row in rows],
+        right_align=("median ms", "qps", "engine", "build s", "lint errors")))
+    for note in result.notes:
+        console.info(escape(note))
+    console.info(f"results: {escape(result.workdir)}/sweep.json; each point's artifacts in its folder there")
