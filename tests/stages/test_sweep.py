@@ -121,24 +121,67 @@ def test_local_sweep_shares_conversions_and_fails_points_one_by_one(run_cli, exa
     assert _table(stored) == _table(document)
 
 
+ENCODER = """model: {model}
+name: encoder
+backend: tensorrt-rtx
+convert:
+  keep_fp32_op_types: [LayerNormalization, Softmax]
+compare:
+  tolerances:
+    "*": {{atol: 0.05, rtol: 0.05}}
+build:
+  profiles:
+    default:
+      min: {{input_ids: 1x1, attention_mask: 1x1}}
+      opt: {{input_ids: 2x16, attention_mask: 2x16}}
+      max: {{input_ids: 4x32, attention_mask: 4x32}}
+sweep:
+  axes:
+    convert.precision: [fp32, fp16]
+    build.profiles.default.max: [{{input_ids: 4x32, attention_mask: 4x32}}, {{input_ids: 8x64, attention_mask: 8x64}}]
+"""
+
+
+@pytest.fixture
+def ray_cluster(tmp_path):
+    """An existing Ray cluster on this machine (`ray start --head`), as a team's cluster would be."""
+    ray = os.path.join(os.path.dirname(sys.executable), "ray")
+    port = 6391
+    started = subprocess.run([ray, "start", "--head", "--num-cpus", "2", "--port", str(port), "--node-ip-address",
+                              "127.0.0.1", "--disable-usage-stats", "--include-dashboard=false"],
+                             capture_output=True, text=True, timeout=180)
+    assert started.returncode == 0, started.stderr[-2000:]
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        subprocess.run([ray, "stop"], capture_output=True, timeout=120)
+
+
 @needs_pipeline
 @needs_ray
-def test_ray_sweep_gives_the_same_table(run_cli, example_models, tmp_path):
-    config = _config(tmp_path, example_models["resnet18"])
-    local = run_cli("--json", "sweep", config, "--set", "sweep.workdir=local")
-    assert local.exit_code == 0, local.stderr
-    shared = run_cli("--json", "sweep", config, "--ray", "--set", "sweep.workdir=ray")
-    assert shared.exit_code == 0, shared.stderr
-    assert shared.json()["executor"] == "ray"
-    assert _table(shared.json()) == _table(local.json())
-    # workers without the shared work directory: each point in a scratch folder, its files sent back
-    returned = run_cli("--json", "sweep", config, "--ray", "--set", "sweep.workdir=returned", "--set",
-                       "sweep.return_artifacts=true")
+def test_ray_sweep_gives_the_same_table(run_cli, example_models, tmp_path, ray_cluster):
+    # the example CNN and the example encoder, each precision x two profiles: a local Ray instance started on the
+    # fly gives the local executor's table
+    encoder = tmp_path / "encoder"
+    encoder.mkdir()
+    (encoder / "sweep.yaml").write_text(ENCODER.format(model=example_models["transformer_encoder"]))
+    for config in (_config(tmp_path, example_models["resnet18"]), encoder / "sweep.yaml"):
+        local = run_cli("--json", "sweep", config, "--set", "sweep.workdir=local")
+        assert local.exit_code == 0, local.stderr
+        assert [point["status"] for point in local.json()["points"]] == ["done"] * 4
+        shared = run_cli("--json", "sweep", config, "--ray", "--set", "sweep.workdir=ray")
+        assert shared.exit_code == 0, shared.stderr
+        assert shared.json()["executor"] == "ray"
+        assert _table(shared.json()) == _table(local.json())
+    # an existing cluster, whose workers do not share the work directory: each point in a scratch folder, its
+    # files sent back to the driver
+    returned = run_cli("--json", "sweep", encoder / "sweep.yaml", "--ray", "--set", "sweep.workdir=returned",
+                       "--set", "sweep.return_artifacts=true", "--set", f"sweep.ray_address={ray_cluster}")
     assert returned.exit_code == 0, returned.stderr
     assert [row[:2] + row[3:6] for row in _table(returned.json())] == \
         [row[:2] + row[3:6] for row in _table(local.json())]
     for point in returned.json()["points"]:
-        assert (tmp_path / "returned" / point["name"] / "cnn.engine").is_file()
+        assert (encoder / "returned" / point["name"] / "encoder.engine").is_file()
 
 
 @needs_pipeline

@@ -1,7 +1,7 @@
 """`trtkit report`: one self-contained HTML report card of engine artifacts, with plots and the engine graph."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -24,7 +24,8 @@ def report(
     graph: Annotated[bool, typer.Option("--graph/--no-graph", help="Draw the engine graph (Graphviz dot).")] = True,
     lint: Annotated[bool, typer.Option("--lint/--no-lint", help="Run the engine lint rules for the report.")]
     = True,
-    profile: Annotated[int | None, typer.Option("--profile", min=0, help="Optimization profile to show.")] = None,
+    profile: Annotated[Optional[int], typer.Option(  # noqa: UP045 - typer reads this annotation at runtime on 3.10
+        "--profile", min=0, help="Optimization profile to show.")] = None,
     json: JsonFlag = False,
 ) -> None:
     """Write a self-contained HTML report (no network needed to open it): summary, latency by type, precision,
