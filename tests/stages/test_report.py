@@ -48,7 +48,28 @@ def test_five_engines_are_compared_and_told_apart(run_cli, fixtures_dir, tmp_pat
     assert document["engines"][:2] == ["fp32/resnet.onnx.engine", "fp16/resnet.onnx.engine"]
     text = output.read_text()
     assert 'data-chart="compare-types"' in text and 'data-chart="deltas-4"' in text
+    _every_chart_has_marks(text)
     assert "Aligned layers: fp16/resnet.onnx.engine against fp32/resnet.onnx.engine" in text
+
+
+def _every_chart_has_marks(text: str) -> None:
+    charts = text.split('<svg class="chart')[1:]
+    assert charts and all('class="mark"' in chart.split("</svg>")[0] or 'class="node"' in chart.split("</svg>")[0]
+                          for chart in charts)
+
+
+def test_engines_known_only_by_their_performance_summaries(run_cli, fixtures_dir, tmp_path):
+    # seven trtexec 7.x runs (batch 1 to 128) with no layer information: latencies compared, no empty charts
+    result, output = _report(run_cli, tmp_path, fixtures_dir / "logs/trt7.x_jetson_resnet50_caffe_int8_batchsweep"
+                                                               ".trtexec.log")
+    assert result.exit_code == 0, result.stderr
+    document = result.json()
+    assert len(document["engines"]) == 7 and "comparison" in document["views"]
+    assert all("no layer information" in note for note in document["graph_notes"])
+    text = output.read_text()
+    assert 'data-chart="compare-latency"' in text and text.count("No layer information") >= 7
+    _every_chart_has_marks(text)
+    assert ".trtexec.log#run7</text>" in text  # chart labels keep their distinguishing end
 
 
 def test_graph_selection_and_dot(fixtures_dir):

@@ -141,8 +141,13 @@ def _summary(engine: EngineReport) -> str:
                                                                 for note in plan.notes[:5])
 
 
+NO_LAYERS = '<p class="note">No layer information among this engine\'s artifacts (a performance summary only).</p>'
+
+
 def _by_type(engine: EngineReport, colors: dict[str, str]) -> str:
     summary = engine.summary
+    if not summary.by_type:
+        return f"<h3>{escape(engine.plan.name)}</h3>{NO_LAYERS}"
     timed = summary.has_profile
     bars = [Bar(group.key, group.latency_ms if timed else group.count, colors.get(group.key, "#4878d0"),
                 f"{group.key}: {group.count} layers" + (f", {group.latency_ms:.4f} ms ({group.percent:.1f}%)"
@@ -158,6 +163,8 @@ def _precision(engine: EngineReport) -> str:
     summary = engine.summary
     groups = summary.by_precision
     out = [f"<h3>{escape(engine.plan.name)}</h3>"]
+    if not groups:
+        return out[0] + NO_LAYERS
     by_count = [Bar(group.key, group.count, precision_color(group.key), f"{group.key}: {group.count} layers")
                 for group in groups]
     out.append(_figure(svg.hbar_chart(f"precision-count-{engine.slot}", by_count, "layers",
@@ -253,19 +260,35 @@ def _lint(engine: EngineReport) -> str:
                          name=f"lint-{engine.slot}")
 
 
+def _latencies(engines: list[EngineReport]) -> str:
+    measured = [engine for engine in engines if engine.summary.end_to_end and engine.summary.end_to_end.median]
+    if len(measured) < 2:
+        return ""
+    bars = [Bar(engine.plan.name, engine.summary.end_to_end.median, svg.PALETTE[engine.slot % len(svg.PALETTE)],
+                f"{engine.plan.name}: median {engine.summary.end_to_end.median:.4f} ms"
+                + (f", {engine.summary.throughput_qps:,.1f} qps" if engine.summary.throughput_qps else ""))
+            for engine in measured]
+    return "<h3>Median latency</h3>" + _figure(svg.hbar_chart("compare-latency", bars, "ms",
+                                                               "Median latency of each engine"))
+
+
 def _comparison(data: ReportData) -> str:
     engines = data.engines
     kinds = list(dict.fromkeys(group.key for engine in engines for group in engine.summary.by_type))
     colors = data.type_colors
     timed = all(engine.summary.has_profile for engine in engines)
     unit = "ms" if timed else "layers"
+    if not kinds:
+        return _latencies(engines) + NO_LAYERS + _engine_table(engines)
     rows = [(engine.plan.name, [Bar(kind, _group_value(engine.summary.by_type, kind, timed), colors[kind],
                                     f"{kind}: {_group_value(engine.summary.by_type, kind, timed):.4g} {unit}")
                                 for kind in kinds]) for engine in engines]
-    out = ["<h3>Latency by layer type</h3>" if timed else "<h3>Layers by type</h3>",
+    out = [_latencies(engines), "<h3>Latency by layer type</h3>" if timed else "<h3>Layers by type</h3>",
            _figure(svg.stacked_bars("compare-types", rows, unit, "Latency by layer type of each engine"),
                    legend=svg.legend({kind: colors[kind] for kind in kinds}))]
     precisions = list(dict.fromkeys(group.key for engine in engines for group in engine.summary.by_precision))
+    if not precisions:
+        return "".join(out) + _engine_table(engines)
     rows = [(engine.plan.name, [Bar(precision, _group_value(engine.summary.by_precision, precision, False),
                                     precision_color(precision),
                                     f"{precision}: {_group_value(engine.summary.by_precision, precision, False):.0f}"
@@ -273,6 +296,13 @@ def _comparison(data: ReportData) -> str:
     out += ["<h3>Layers by precision</h3>",
             _figure(svg.stacked_bars("compare-precision", rows, "layers", "Layer precisions of each engine"),
                     legend=svg.legend({precision: precision_color(precision) for precision in precisions}))]
+    out.append(_engine_table(engines))
+    for other, alignment in zip(engines[1:], data.alignments, strict=True):
+        out.append(_deltas(engines[0], other, alignment, min(data.top, 20)))
+    return "".join(out)
+
+
+def _engine_table(engines: list[EngineReport]) -> str:
     summary_rows = []
     for engine in engines:
         latency = engine.summary.end_to_end
@@ -283,12 +313,9 @@ def _comparison(data: ReportData) -> str:
                               engine.summary.throughput_qps),
                              (_ms(engine.summary.total_layer_latency_ms) if engine.summary.has_profile else "",
                               engine.summary.total_layer_latency_ms)])
-    out += ["<h3>Engines</h3>", _table(["engine", "layers", "median ms", "qps", "sum of layers ms"], summary_rows,
+    return "<h3>Engines</h3>" + _table(["engine", "layers", "median ms", "qps", "sum of layers ms"], summary_rows,
                                        {"layers", "median ms", "qps", "sum of layers ms"}, sortable=True,
-                                       name="compare-engines")]
-    for other, alignment in zip(engines[1:], data.alignments, strict=True):
-        out.append(_deltas(engines[0], other, alignment, min(data.top, 20)))
-    return "".join(out)
+                                       name="compare-engines")
 
 
 def _group_value(groups, key: str, timed: bool) -> float:
@@ -306,6 +333,8 @@ def _deltas(first: EngineReport, second: EngineReport, alignment, top: int) -> s
     if not (first.summary.has_profile and second.summary.has_profile):
         return head + summary + '<p class="note">Latency deltas need per-layer profiles of both engines.</p>'
     deltas = sorted(pairs, key=lambda pair: -abs(pair.second.latency_ms - pair.first.latency_ms))[:top]
+    if not deltas:
+        return head + summary
     bars = [Bar(pair.second.name, abs(pair.second.latency_ms - pair.first.latency_ms),
                 "#d65f5f" if pair.second.latency_ms > pair.first.latency_ms else "#6acc64",
                 f"{pair.first.name}: {pair.first.latency_ms:.4f} ms -> {pair.second.name}: "

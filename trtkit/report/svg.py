@@ -43,6 +43,14 @@ def _svg(name: str, width: float, height: float, body: list[str], label: str) ->
             f'xmlns="http://www.w3.org/2000/svg" {FONT}>' + "".join(body) + "</svg>")
 
 
+def _short(text: str, length: int) -> str:
+    """A label cut in the middle, so both the start and the distinguishing end (#run3, .fp16) stay."""
+    if len(text) <= length:
+        return text
+    tail = length * 2 // 3
+    return text[:length - tail - 1] + "…" + text[-tail:]
+
+
 def _number(value: float) -> str:
     if value == 0:
         return "0"
@@ -62,7 +70,7 @@ def hbar_chart(name: str, bars: Sequence[Bar], unit: str, label: str, width: int
     for index, bar in enumerate(bars):
         y = pad + index * row
         length = max(bar.value / top * plot, 1)
-        text = bar.label if len(bar.label) <= 32 else bar.label[:31] + "…"
+        text = _short(bar.label, 32)
         body.append(f'<text x="{label_width - 6}" y="{y + 14}" text-anchor="end">{escape(text)}</text>'
                     f'<rect class="mark" x="{label_width}" y="{y + 3}" width="{length:.1f}" height="{row - 6}" '
                     f'fill="{bar.color}"><title>{escape(bar.tooltip or bar.label)}</title></rect>'
@@ -81,7 +89,7 @@ def stacked_bars(name: str, rows: Sequence[tuple[str, Sequence[Bar]]], unit: str
     for index, (row_label, bars) in enumerate(rows):
         y = pad + index * row
         x = float(label_width)
-        text = row_label if len(row_label) <= 26 else row_label[:25] + "…"
+        text = _short(row_label, 26)
         body.append(f'<text x="{label_width - 6}" y="{y + 19}" text-anchor="end">{escape(text)}</text>')
         for bar in bars:
             length = bar.value / top * plot

@@ -149,6 +149,10 @@ def _distinct_names(plans) -> None:
 def _graph(engine: EngineReport, output: Path, options: ReportOptions, beam, result: ReportResult, graphs) -> None:
     from trtkit.io.atomic import write_text_atomic
 
+    if not engine.layers:
+        engine.graph_note = f"{engine.plan.name}: no layer information among its artifacts, so no graph"
+        result.graph_notes.append(engine.graph_note)
+        return
     try:
         selected = graphs.select(engine.plan, engine.layers, options.query, beam)
     except LookupError as error:
