@@ -170,11 +170,13 @@ class Pipeline:
         section = self.settings.profile
 
         def execute():
+            from dataclasses import asdict
+
             from trtkit.report.jsonout import document, write_json
             from trtkit.stages.profile import profile_engine
 
             result = profile_engine(self.engine, section, self.settings.backend, self.settings.resolve("."))
-            report = write_json(self.report("profile"), document("profile", _as_dict(result)))
+            report = write_json(self.report("profile"), document("profile", asdict(result)))
             figure = result.figures.get("latency") or next(iter(result.figures.values()), {})
             summary = f"median {figure.get('median', float('nan')):.3f} ms, {result.throughput_qps:.1f} qps"
             return EXIT_OK, [*(Path(path) for path in result.written), report], summary
@@ -396,12 +398,6 @@ def _display(backend: str) -> str:
     from trtkit.backends.tensorrt import DISPLAY_NAMES
 
     return DISPLAY_NAMES.get(backend, backend)
-
-
-def _as_dict(result) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    return asdict(result)
 
 
 def _now() -> str:
