@@ -66,6 +66,19 @@ def test_matrix_include_exclude_and_validation(example_models, tmp_path):
                     [])
 
 
+def test_wildcard_axis_sets_every_profile(example_models, tmp_path):
+    config = _config(tmp_path, example_models["resnet18"], "    large:\n      min: input:4x3x64x64\n"
+                     "      opt: input:4x3x64x64\n      max: input:8x3x64x64\n"
+                     "sweep:\n  axes:\n    build.profiles.*.max: [input:8x3x64x64, input:16x3x64x64]\n")
+    _, points, _ = plan_points(config, [])
+    assert [point.name for point in points] == ["max-input-8x3x64x64", "max-input-16x3x64x64"]
+    assert 'build.profiles.small.max="input:16x3x64x64"' in points[1].overrides
+    assert 'build.profiles.large.max="input:16x3x64x64"' in points[1].overrides
+    with pytest.raises(UsageError, match="matches nothing"):
+        plan_points(_config(tmp_path, example_models["resnet18"],
+                            "sweep:\n  axes:\n    build.layer_precisions.*: [fp16]\n"), [])
+
+
 def test_point_values_without_axes_are_the_includes():
     from trtkit.config.models import SweepConfig
 

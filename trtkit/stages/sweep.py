@@ -69,6 +69,24 @@ def _matches(values: dict[str, Any], rule: dict[str, Any]) -> bool:
                for key, expected in rule.items())
 
 
+def expand_key(key: str, data: dict[str, Any]) -> list[str]:
+    """The config keys an axis key stands for: `*` is every key the base config has at that level
+    (`build.profiles.*.opt`: the opt shapes of every profile)."""
+    keys = [""]
+    for part in key.split("."):
+        expanded = []
+        for prefix in keys:
+            node: Any = data
+            for step in filter(None, prefix.split(".")):
+                node = node.get(step, {}) if isinstance(node, dict) else {}
+            names = list(node) if part == "*" and isinstance(node, dict) else [part]
+            expanded += [f"{prefix}.{name}" if prefix else name for name in names]
+        keys = expanded
+    if not keys:
+        raise UsageError(f"sweep axis {key}: `*` matches nothing in the base config", "check the key's path")
+    return keys
+
+
 def point_values(sweep) -> list[dict[str, Any]]:
     """The axis values of every point: the combinations of `axes` not excluded, then `include`."""
     keys = list(sweep.axes)
@@ -93,6 +111,7 @@ def plan_points(config: Path, overrides: list[str]) -> tuple[Any, list[Point], P
         raise UsageError(f"{config} has no model:", "add `model: path/to/model.onnx` to the config")
     root = base.resolve(sweep.workdir) if sweep.workdir else base.resolve(base.workdir) / "sweep"
     name = base.artifact_name
+    data = base.model_dump(mode="json")
     points: list[Point] = []
     seen: dict[str, int] = {}
     for values in values_list:
@@ -100,7 +119,8 @@ def plan_points(config: Path, overrides: list[str]) -> tuple[Any, list[Point], P
         seen[point_name] = seen.get(point_name, 0) + 1
         if seen[point_name] > 1:
             point_name = f"{point_name}_{seen[point_name]}"
-        value_overrides = [f"{key}={json.dumps(value)}" for key, value in values.items()]
+        value_overrides = [f"{expanded}={json.dumps(value)}" for key, value in values.items()
+                           for expanded in expand_key(key, data)]
         try:
             settings = load_config(config, [*overrides, *value_overrides])
         except ConfigError as error:
