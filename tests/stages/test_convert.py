@@ -135,3 +135,18 @@ def test_calibration_from_saved_inputs(run_cli, example_models, tmp_path):
                         "--data", tmp_path / "calibration.npz")
     assert document["data"].endswith("calibration.npz (1 feed(s))") and not document["warnings"]
     assert document["verification"]["outputs"][0]["shape"] == [1, 4, 10]
+
+
+@needs_modelopt
+def test_model_optimizer_progress_only_with_verbose(example_models, tmp_path):
+    # Model Optimizer logs its progress at INFO (to stdout, which trtkit sends to stderr); trtkit shows it with
+    # -v only. In a child process, as a user runs it: its loggers are configured at import.
+    from tests.conftest import run_subprocess
+
+    model = example_models["resnet18"]
+    quiet = run_subprocess("convert", model, "-o", tmp_path / "a.onnx", "--precision", "fp16", "--no-verify")
+    assert quiet.exit_code == 0, quiet.stderr
+    assert "- INFO -" not in quiet.stderr and "- INFO -" not in quiet.stdout
+    verbose = run_subprocess("-v", "convert", model, "-o", tmp_path / "b.onnx", "--precision", "fp16",
+                             "--no-verify")
+    assert verbose.exit_code == 0 and "[modelopt][onnx] - INFO -" in verbose.stderr

@@ -1,6 +1,7 @@
 """`trtkit report` without a browser: the views each input gets, a file that fetches nothing, the engine graph
 (whole, --query, --beam, too large, `dot` missing) and bad input in one line. The browser test opens them."""
 
+import importlib.util
 import re
 import shutil
 
@@ -120,6 +121,22 @@ def test_without_dot_the_graph_is_a_dot_file(run_cli, fixtures_dir, tmp_path, mo
     assert dot_file.endswith("report.graph.dot") and open(dot_file).read().startswith("digraph engine {")
     assert "Graphviz `dot` is not installed" in document["graph_notes"][0]
     assert "report.graph.dot" in output.read_text()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tensorrt_rtx") is None, reason="TensorRT-RTX is not installed")
+def test_optimization_profile_of_an_engine_built_here(run_cli, example_models, tmp_path):
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(f"model: {example_models['resnet18']}\nbackend: tensorrt-rtx\nbuild:\n  profiles:\n"
+                      "    small:\n      min: input:1x3x64x64\n      opt: input:1x3x64x64\n"
+                      "      max: input:2x3x64x64\n    large:\n      min: input:4x3x64x64\n"
+                      "      opt: input:8x3x64x64\n      max: input:8x3x64x64\n")
+    engine = tmp_path / "cnn.engine"
+    assert run_cli("build", "--config", config, "-o", engine).exit_code == 0
+    for profile in ("0", "1"):
+        result, output = _report(run_cli, tmp_path, engine, "--profile", profile, "--no-graph",
+                                 name=f"profile{profile}.html")
+        assert result.exit_code == 0, result.stderr
+        assert f"optimization profile {profile} of 2" in output.read_text()
 
 
 def test_bad_input_is_one_line(run_cli, fixtures_dir, example_models, tmp_path):

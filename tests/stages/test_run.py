@@ -175,3 +175,22 @@ def test_two_runs_on_one_workdir_take_turns(example_models, tmp_path):
     child.wait(timeout=30)
     assert waited and time.monotonic() - started >= 0.5
     assert [outcome.status for outcome in result.outcomes] == ["ran"]
+
+
+@needs_rtx
+def test_a_moved_work_directory_keeps_its_stages(run_cli, example_models, tmp_path):
+    # keys hash the inputs' contents, not their paths: a project folder moved elsewhere is still up to date
+    import shutil
+
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(example_models["resnet18"], project / "cnn.onnx")
+    config = project / "pipeline.yaml"
+    config.write_text(PIPELINE.format(model="cnn.onnx") + "run:\n  stages: [build, inspect, lint]\n")
+    first = run_cli("run", config, "--json")
+    assert first.exit_code == 0, first.stderr
+    moved = tmp_path / "moved"
+    shutil.move(project, moved)
+    again = run_cli("run", moved / "pipeline.yaml", "--json")
+    assert again.exit_code == 0, again.stderr
+    assert _statuses(again) == {"build": "unchanged", "inspect": "unchanged", "lint": "unchanged"}
