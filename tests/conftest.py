@@ -35,6 +35,12 @@ build:
 """
 
 
+# The small example CNN's build section with two named optimization profiles.
+TWO_PROFILES = ("build:\n  profiles:\n    small:\n      min: input:1x3x64x64\n      opt: input:1x3x64x64\n"
+                "      max: input:2x3x64x64\n    large:\n      min: input:4x3x64x64\n      opt: input:8x3x64x64\n"
+                "      max: input:8x3x64x64\n")
+
+
 @dataclass
 class CliResult:
     exit_code: int

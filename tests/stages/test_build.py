@@ -13,11 +13,10 @@ import pytest
 from make_models import SMALL, transformer_encoder
 from onnx import TensorProto, helper
 
+from tests.conftest import TWO_PROFILES
+
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("tensorrt_rtx") is None,
                                 reason="TensorRT-RTX is not installed (pip install 'trtkit[rtx]')")
-TWO_PROFILES = ("build:\n  profiles:\n    small:\n      min: input:1x3x64x64\n      opt: input:1x3x64x64\n"
-                "      max: input:2x3x64x64\n    large:\n      min: input:4x3x64x64\n      opt: input:8x3x64x64\n"
-                "      max: input:8x3x64x64\n")
 
 
 def _config(tmp_path, model, text, name="pipeline.yaml"):

@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 
+from tests.conftest import TWO_PROFILES
 from trtkit.plan.loader import load
 from trtkit.report.graph import parse_beam, select, to_dot
 
@@ -126,10 +127,7 @@ def test_without_dot_the_graph_is_a_dot_file(run_cli, fixtures_dir, tmp_path, mo
 @pytest.mark.skipif(importlib.util.find_spec("tensorrt_rtx") is None, reason="TensorRT-RTX is not installed")
 def test_optimization_profile_of_an_engine_built_here(run_cli, example_models, tmp_path):
     config = tmp_path / "pipeline.yaml"
-    config.write_text(f"model: {example_models['resnet18']}\nbackend: tensorrt-rtx\nbuild:\n  profiles:\n"
-                      "    small:\n      min: input:1x3x64x64\n      opt: input:1x3x64x64\n"
-                      "      max: input:2x3x64x64\n    large:\n      min: input:4x3x64x64\n"
-                      "      opt: input:8x3x64x64\n      max: input:8x3x64x64\n")
+    config.write_text(f"model: {example_models['resnet18']}\nbackend: tensorrt-rtx\n" + TWO_PROFILES)
     engine = tmp_path / "cnn.engine"
     assert run_cli("build", "--config", config, "-o", engine).exit_code == 0
     for profile in ("0", "1"):

@@ -117,6 +117,14 @@ def _load(paths: list[str | Path], with_companions: bool) -> LoadResult:
     return result
 
 
+def distinct_names(plans: list[EnginePlan]) -> None:
+    """Engines of the same name (resnet.onnx.engine in fp32/ and fp16/) are told apart by their folder."""
+    names = [plan.name for plan in plans]
+    for plan in plans:
+        if names.count(plan.name) > 1 and plan.sources:
+            plan.name = f"{Path(plan.sources[0].path).parent.name}/{plan.name}"
+
+
 def complete_io_tensors(plan: EnginePlan) -> EnginePlan:
     """Fill mode, data type and dimensions of name-only bindings (TensorRT <= 10) from the layers."""
     produced = {tensor.name: tensor for layer in plan.layers for tensor in layer.outputs}

@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from trtkit.report import console
+from trtkit.report.console import format_ms
 from trtkit.report.jsonout import document
 from trtkit.stages.compare import EngineComparison, OutputComparison
 
@@ -75,10 +76,6 @@ def _pair(pair) -> dict[str, Any]:
             second.tactic_value}
 
 
-def _ms(value: float | None) -> str:
-    return "" if value is None else f"{value:.4f}"
-
-
 def render_engines(comparison: EngineComparison, top: int = 10) -> None:
     from rich.markup import escape
 
@@ -86,18 +83,20 @@ def render_engines(comparison: EngineComparison, top: int = 10) -> None:
     base = comparison.engines[0]
     names = [escape(view.plan.name) for view in comparison.engines]
     rows = [("layers", *[str(view.summary.layer_count) for view in comparison.engines]),
-            ("median latency (ms)", *[_ms(_median(view)) for view in comparison.engines]),
-            ("p99 latency (ms)", *[_ms(_p99(view)) for view in comparison.engines]),
+            ("median latency (ms)", *[format_ms(_median(view)) for view in comparison.engines]),
+            ("p99 latency (ms)", *[format_ms(_p99(view)) for view in comparison.engines]),
             ("throughput (qps)", *["" if view.summary.throughput_qps is None else f"{view.summary.throughput_qps:g}"
                                    for view in comparison.engines]),
             ("speedup vs first", *[f"{_median(base) / _median(view):.2f}x" if _median(view) and _median(base) else ""
                                    for view in comparison.engines]),
-            ("sum of layer latencies (ms)", *[_ms(view.summary.total_layer_latency_ms) for view in comparison.engines]),
+            ("sum of layer latencies (ms)",
+             *[format_ms(view.summary.total_layer_latency_ms) for view in comparison.engines]),
             ("weights (MiB)", *[f"{view.summary.weights_bytes / 2**20:.2f}" for view in comparison.engines])]
     out.print(console.table("Engines", ["", *names], rows, right_align=names))
     for title, attribute in (("Latency by layer type (ms)", "by_type"), ("Layers by precision", "by_precision")):
         groups = [_groups(view, attribute) for view in comparison.engines]
-        value = (lambda group: _ms(group.latency_ms)) if attribute == "by_type" else (lambda group: str(group.count))
+        value = (lambda group: format_ms(group.latency_ms)) if attribute == "by_type" else \
+            (lambda group: str(group.count))
         table_rows = [(escape(key), *[value(group[key]) if key in group else "" for group in groups])
                       for key in _kinds(comparison, attribute)]
         out.print(console.table(title, ["", *names], table_rows, right_align=names))
@@ -111,8 +110,8 @@ def render_engines(comparison: EngineComparison, top: int = 10) -> None:
             if (pair.first.tactic_name or pair.first.tactic_value) != (pair.second.tactic_name or
                                                                        pair.second.tactic_value):
                 changes.append("tactic")
-            rows.append((escape(pair.first.name[:48]), escape(pair.second.name[:48]), _ms(pair.first.latency_ms),
-                         _ms(pair.second.latency_ms), f"{pair.second.latency_ms - pair.first.latency_ms:+.4f}",
+            rows.append((escape(pair.first.name[:48]), escape(pair.second.name[:48]), format_ms(pair.first.latency_ms),
+                         format_ms(pair.second.latency_ms), f"{pair.second.latency_ms - pair.first.latency_ms:+.4f}",
                          ", ".join(changes), pair.method))
         methods = {method: sum(pair.method == method for pair in alignment.pairs)
                    for method in ("onnx-nodes", "signature")}

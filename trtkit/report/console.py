@@ -105,3 +105,8 @@ def format_bytes(value: float) -> str:
         if value >= factor:
             return f"{value / factor:.2f} {unit}"
     return f"{value:.0f} B"
+
+
+def format_ms(value: float | None) -> str:
+    """Milliseconds in tables: four decimals, empty when there is no figure."""
+    return "" if value is None else f"{value:.4f}"

@@ -7,6 +7,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from trtkit.report import svg
+from trtkit.report.console import format_ms
 from trtkit.report.inspect import MEASUREMENT_KEYS
 from trtkit.report.svg import Bar, precision_color
 
@@ -62,10 +63,6 @@ SCRIPT = """
   document.documentElement.setAttribute('data-charts',String(document.querySelectorAll('svg.chart').length));
 })();
 """
-
-
-def _ms(value: float | None, digits: int = 4) -> str:
-    return "" if value is None else f"{value:.{digits}f}"
 
 
 def _truncated(text: str, length: int) -> str:
@@ -124,8 +121,9 @@ def _summary(engine: EngineReport) -> str:
                    if len(plan.optimization_profiles) > 1 else "")]
     if latency is not None:
         p99 = latency.percentiles.get(99.0)
-        cards.append(_card("latency (median)", f"{_ms(latency.median)} ms",
-                           (f"p99 {_ms(p99)} ms; " if p99 is not None else "") + (summary.end_to_end_source or "")))
+        cards.append(_card("latency (median)", f"{format_ms(latency.median)} ms",
+                           (f"p99 {format_ms(p99)} ms; " if p99 is not None else "")
+                           + (summary.end_to_end_source or "")))
     else:
         cards.append(_card("latency", "not measured", "no timing or performance summary among the artifacts"))
     cards.append(_card("throughput", f"{summary.throughput_qps:,.1f} qps" if summary.throughput_qps else "—"))
@@ -201,7 +199,7 @@ def _slow_layers(engine: EngineReport, top: int) -> str:
     chosen = sorted(layers, key=lambda layer: -layer.latency_ms)[:top] if timed else layers[:top]
     rows = [[(str(layer.index), layer.index), (escape(layer.name), None), (escape(layer.kind), None),
              (escape(layer.compute_precision or ""), None), (_truncated(layer.tactic_name or "", 48), None),
-             (_ms(layer.latency_ms) if timed else "", layer.latency_ms),
+             (format_ms(layer.latency_ms) if timed else "", layer.latency_ms),
              (f"{layer.latency_ms / total * 100:.1f}" if timed else "", layer.latency_ms / total * 100),
              (escape(", ".join(layer.onnx_nodes[:3]) + (" …" if len(layer.onnx_nodes) > 3 else "")), None)]
             for layer in chosen]
@@ -218,7 +216,7 @@ def _reformats(engine: EngineReport) -> str:
     if not reformats:
         return head + '<p class="note">No reformat layers.</p>'
     rows = [[(escape(item.name), None), (escape(item.origin or ""), None), (escape(item.source), None),
-             (escape(item.target), None), (_ms(item.latency_ms), item.latency_ms),
+             (escape(item.target), None), (format_ms(item.latency_ms), item.latency_ms),
              ("yes" if item.converts_type else "no", None)] for item in reformats]
     return head + f'<p>{len(reformats)} reformat layers, {engine.summary.reformat_latency_ms:.4f} ms in all.</p>' + \
         _table(["layer", "origin", "from", "to", "ms", "converts type"], rows, {"ms"}, sortable=True,
@@ -235,7 +233,7 @@ def _timing(engine: EngineReport) -> str:
     label = "latency" if times.latency_ms else "GPU compute"
     statistic = describe(values, (50.0, 90.0, 95.0, 99.0))
     markers = [(f"p{percent:g}", value) for percent, value in statistic.percentiles.items()]
-    table = _table(["figure", "ms"], [[(name, None), (_ms(value), value)] for name, value in
+    table = _table(["figure", "ms"], [[(name, None), (format_ms(value), value)] for name, value in
                                       [("min", statistic.min), ("mean", statistic.mean), *markers,
                                        ("max", statistic.max)]], {"ms"}, name=f"timing-{engine.slot}")
     return (f"<h3>{escape(engine.plan.name)}: {label} per iteration</h3>"
@@ -308,10 +306,10 @@ def _engine_table(engines: list[EngineReport]) -> str:
         latency = engine.summary.end_to_end
         summary_rows.append([(escape(engine.plan.name), None), (str(engine.summary.layer_count),
                                                                 engine.summary.layer_count),
-                             (_ms(latency.median) if latency else "", latency.median if latency else None),
+                             (format_ms(latency.median) if latency else "", latency.median if latency else None),
                              (f"{engine.summary.throughput_qps:,.1f}" if engine.summary.throughput_qps else "",
                               engine.summary.throughput_qps),
-                             (_ms(engine.summary.total_layer_latency_ms) if engine.summary.has_profile else "",
+                             (format_ms(engine.summary.total_layer_latency_ms) if engine.summary.has_profile else "",
                               engine.summary.total_layer_latency_ms)])
     return "<h3>Engines</h3>" + _table(["engine", "layers", "median ms", "qps", "sum of layers ms"], summary_rows,
                                        {"layers", "median ms", "qps", "sum of layers ms"}, sortable=True,
@@ -345,8 +343,8 @@ def _deltas(first: EngineReport, second: EngineReport, alignment, top: int) -> s
         percent = delta / pair.first.latency_ms * 100 if pair.first.latency_ms else None
         klass = "slower" if delta > 0 else "faster"
         rows.append([(escape(pair.first.name), None), (escape(pair.second.name), None),
-                     (_ms(pair.first.latency_ms), pair.first.latency_ms),
-                     (_ms(pair.second.latency_ms), pair.second.latency_ms),
+                     (format_ms(pair.first.latency_ms), pair.first.latency_ms),
+                     (format_ms(pair.second.latency_ms), pair.second.latency_ms),
                      (f'<span class="{klass}">{delta:+.4f}</span>', delta),
                      (f"{percent:+.1f}" if percent is not None else "", percent), (pair.method, None)])
     chart = svg.hbar_chart(f"deltas-{second.slot}", bars, "ms",

@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from trtkit.report import console
+from trtkit.report.console import format_ms
 from trtkit.report.jsonout import document
 from trtkit.report.plan_json import plan_to_dict
 from trtkit.stages.inspect import InspectResult, PlanView
@@ -26,10 +27,6 @@ def _artifact_dict(artifact) -> dict[str, Any]:
     data = artifact.data
     payload = asdict(data) if hasattr(data, "__dataclass_fields__") else data
     return {"path": str(artifact.path), "kind": artifact.kind, "content": payload}
-
-
-def _ms(value: float | None) -> str:
-    return "" if value is None else f"{value:.4f}"
 
 
 def escape(text: str) -> str:
@@ -73,8 +70,8 @@ def _render_plan(view: PlanView, by: str, top: int) -> None:
         interval = (f", 95% CI of median [{summary.median_ci_ms[0]:.4f}, {summary.median_ci_ms[1]:.4f}]"
                     if summary.median_ci_ms else "")
         p99 = e2e.percentiles.get(99.0)
-        rows.append(("end-to-end latency", f"median {_ms(e2e.median)} ms, mean {_ms(e2e.mean)} ms"
-                     + (f", p99 {_ms(p99)} ms" if p99 is not None else "") + interval))
+        rows.append(("end-to-end latency", f"median {format_ms(e2e.median)} ms, mean {format_ms(e2e.mean)} ms"
+                     + (f", p99 {format_ms(p99)} ms" if p99 is not None else "") + interval))
         rows.append(("  measured from", summary.end_to_end_source or ""))
     if summary.throughput_qps is not None:
         rows.append(("throughput", f"{summary.throughput_qps:g} qps"))
@@ -97,7 +94,7 @@ def _render_plan(view: PlanView, by: str, top: int) -> None:
         out.print(console.table(f"Top {len(view.top_layers)} slowest layers",
                                 ["#", "layer", "type", "precision", "ms", "%"],
                                 [(layer.index, escape(layer.name[:90]), escape(layer.kind),
-                                  layer.compute_precision or "", _ms(layer.latency_ms),
+                                  layer.compute_precision or "", format_ms(layer.latency_ms),
                                   f"{100 * layer.latency_ms / summary.total_layer_latency_ms:.1f}"
                                   if summary.total_layer_latency_ms else "") for layer in view.top_layers],
                                 right_align=("#", "ms", "%")))
@@ -115,7 +112,7 @@ def _render_plan(view: PlanView, by: str, top: int) -> None:
         out.print(console.table(f"Reformat layers ({len(summary.reformats)}){share}{more}",
                                 ["layer", "origin", "from", "to", "ms"],
                                 [(escape(info.name[:80]), info.origin or "", info.source, info.target,
-                                  _ms(info.latency_ms) if timed else "") for info in shown],
+                                  format_ms(info.latency_ms) if timed else "") for info in shown],
                                 right_align=("ms",)))
     sizes = (summary.weights_bytes, summary.bias_bytes, summary.io_bytes, summary.activation_bytes)
     if plan.detailed and any(sizes):
@@ -136,7 +133,7 @@ def _group_table(title: str, key: str, groups, timed: bool):
         return console.table(title, [key, "layers"], [(escape(group.key), group.count) for group in groups],
                              right_align=("layers",))
     return console.table(title, [key, "layers", "ms", "%"],
-                         [(escape(group.key), group.count, _ms(group.latency_ms), f"{group.percent:.1f}")
+                         [(escape(group.key), group.count, format_ms(group.latency_ms), f"{group.percent:.1f}")
                           for group in groups], right_align=("layers", "ms", "%"))
 
 

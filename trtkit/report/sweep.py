@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from trtkit.report import console
+from trtkit.report.console import format_ms
 from trtkit.report.jsonout import document
 from trtkit.stages.sweep import Point, SweepResult
 
@@ -66,10 +67,6 @@ class SweepProgress:
                               for point in self.points.values()])
 
 
-def _ms(value) -> str:
-    return "" if value is None else f"{value:.4f}"
-
-
 def render_sweep(result: SweepResult) -> None:
     from rich.markup import escape
 
@@ -82,7 +79,7 @@ def render_sweep(result: SweepResult) -> None:
         accuracy = "" if figures.get("accuracy_max_abs") is None else (
             f"{figures['accuracy_max_abs']:.3g} (cos {figures['accuracy_min_cosine']:.5f})")
         rows.append(("*" if point.pareto else "", escape(point.name), f"[{style}]{point.status}[/{style}]",
-                     _ms(figures.get("latency_ms")),
+                     format_ms(figures.get("latency_ms")),
                      "" if figures.get("throughput_qps") is None else f"{figures['throughput_qps']:.1f}",
                      "" if figures.get("engine_bytes") is None else console.format_bytes(figures["engine_bytes"]),
                      "" if figures.get("build_seconds") is None else f"{figures['build_seconds']:.2f}",

@@ -48,7 +48,9 @@ def compare_engines(paths: list[Path], baseline: Path | None, compare_config) ->
     plans = [plan for path in ([baseline] if baseline else []) + list(paths) for plan in _plans(path)]
     if len(plans) < 2:
         raise UsageError("compare needs two or more engines", "give a baseline and a current engine's artifacts")
-    _distinct_names(plans)
+    from trtkit.plan.loader import distinct_names
+
+    distinct_names(plans)
     views = [EngineView(plan, summarize(plan)) for plan in plans]
     first = views[0]
     alignments = [align(first.plan.layers_of_profile(first.summary.profile),
@@ -62,14 +64,6 @@ def compare_engines(paths: list[Path], baseline: Path | None, compare_config) ->
                 verdict.layers = layer_regressions(alignment, compare_config.max_regression)
             result.gates.append(verdict)
     return result
-
-
-def _distinct_names(plans: list[EnginePlan]) -> None:
-    """Engines of the same name (resnet.onnx.engine in fp32/ and fp16/) are told apart by their folder."""
-    names = [plan.name for plan in plans]
-    for plan in plans:
-        if names.count(plan.name) > 1 and plan.sources:
-            plan.name = f"{Path(plan.sources[0].path).parent.name}/{plan.name}"
 
 
 def layer_regressions(alignment: Alignment, max_regression: float) -> list[dict]:

@@ -77,7 +77,7 @@ def build_report(paths: list[Path], output: Path, options: ReportOptions) -> Rep
     from trtkit.analysis.lint import LintContext, all_rules, resolve_settings, run_lint
     from trtkit.analysis.summary import summarize
     from trtkit.io.atomic import write_text_atomic
-    from trtkit.plan.loader import load
+    from trtkit.plan.loader import distinct_names, load
     from trtkit.report import graph as graphs
     from trtkit.report import html
     from trtkit.report.svg import category_colors
@@ -104,7 +104,7 @@ def build_report(paths: list[Path], output: Path, options: ReportOptions) -> Rep
         kinds = ", ".join(sorted({artifact.kind for artifact in loaded.others})) or "nothing"
         raise InputFileError(f"no engine artifacts among the inputs ({kinds})",
                              "give a .graph.json, profile, timing or trtexec log of an engine, or a folder of them")
-    _distinct_names(loaded.plans)
+    distinct_names(loaded.plans)
     settings = resolve_settings(all_rules())
     engines: list[EngineReport] = []
     for slot, plan in enumerate(loaded.plans):
@@ -134,16 +134,6 @@ def build_report(paths: list[Path], output: Path, options: ReportOptions) -> Rep
     result.views = [part.split('"', 1)[0] for part in text.split('data-view="')[1:]]
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _distinct_names(plans) -> None:
-    """Engines of one name (fp32/resnet.onnx.engine, fp16/resnet.onnx.engine) are told apart by their folder."""
-    from collections import Counter
-
-    counts = Counter(plan.name for plan in plans)
-    for plan in plans:
-        if counts[plan.name] > 1 and plan.sources:
-            plan.name = f"{Path(plan.sources[0].path).parent.name}/{plan.name}"
 
 
 def _graph(engine: EngineReport, output: Path, options: ReportOptions, beam, result: ReportResult, graphs) -> None:
