@@ -39,6 +39,22 @@ def test_single_engine_views_and_a_file_that_fetches_nothing(run_cli, fixtures_d
     assert "INT8" in text and "engine-" in text and "Latency distribution" in text
 
 
+def test_latency_distribution_is_of_the_summarys_figure(run_cli, fixtures_dir, tmp_path):
+    # trtexec 7.x exported host latency and GPU compute per iteration, which differ: the distribution shows the
+    # figure the summary card's median comes from (GPU compute), so its p50 is that median
+    from trtkit.analysis.summary import summarize
+    from trtkit.report.console import format_ms
+
+    times = fixtures_dir / "times/trt7.x_jetson_resnet50_int8_batchsweep.times.concat.json"
+    result, output = _report(run_cli, tmp_path, times, "--no-graph")
+    assert result.exit_code == 0, result.stderr
+    plan = load([times]).plans[0]
+    assert plan.iteration_times.latency_ms != plan.iteration_times.compute_ms
+    median = summarize(plan).end_to_end.median
+    timing = output.read_text().split('id="timing"')[1].split("</section>")[0]
+    assert "GPU compute per iteration" in timing and f">{format_ms(median)}</td>" in timing
+
+
 def test_five_engines_are_compared_and_told_apart(run_cli, fixtures_dir, tmp_path):
     variants = ["fp32", "fp16", "qat", "qat-residual", "qat-residual-qgap"]
     result, output = _report(run_cli, tmp_path, *(fixtures_dir / A100 / variant for variant in variants),

@@ -227,10 +227,11 @@ def _timing(engine: EngineReport) -> str:
     from trtkit.analysis.statistics import describe
 
     times = engine.plan.iteration_times
-    values = (times.latency_ms or times.compute_ms) if times else []
+    # the figure the summary's latency is taken from (analysis.summary): GPU compute, as trtexec exports it
+    values = (times.compute_ms or times.latency_ms) if times else []
     if not values:
         return ""
-    label = "latency" if times.latency_ms else "GPU compute"
+    label = "GPU compute" if times.compute_ms else "latency"
     statistic = describe(values, (50.0, 90.0, 95.0, 99.0))
     markers = [(f"p{percent:g}", value) for percent, value in statistic.percentiles.items()]
     table = _table(["figure", "ms"], [[(name, None), (format_ms(value), value)] for name, value in
