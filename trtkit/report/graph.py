@@ -154,10 +154,6 @@ def to_dot(plan: EnginePlan, graph: LayerGraph, color_by: str = "precision") -> 
     return "\n".join(lines) + "\n"
 
 
-def dot_available() -> bool:
-    return shutil.which("dot") is not None
-
-
 def render_svg(dot_text: str, timeout: float = DOT_TIMEOUT_S) -> tuple[str | None, str | None]:
     """(inline SVG, None), or (None, why not) when `dot` is missing, fails or takes too long."""
     executable = shutil.which("dot")
