@@ -47,3 +47,42 @@ def test_unwritable_target_is_one_line_input_error(tmp_path):
     blocker.write_text("")
     with pytest.raises(InputFileError, match="cannot write"):
         write_text_atomic(blocker / "sub" / "z.txt", "hi")
+
+
+def test_staged_files_land_together_after_the_block(tmp_path):
+    from trtkit.io.atomic import staged_writes
+
+    (tmp_path / "a.json").write_text("old a")
+    with staged_writes() as stage:
+        stage(tmp_path / "a.json", "new a")
+        stage(tmp_path / "sub" / "b.json", "new b")
+        assert (tmp_path / "a.json").read_text() == "old a"  # nothing lands before the block ends
+        assert not (tmp_path / "sub" / "b.json").exists()
+    assert (tmp_path / "a.json").read_text() == "new a" and (tmp_path / "sub" / "b.json").read_text() == "new b"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.json", "b.json", "sub"]
+
+
+@pytest.mark.parametrize("durable", [True, False])
+def test_an_error_in_the_block_lands_none_of_the_staged_files(tmp_path, durable):
+    from trtkit.io.atomic import staged_writes
+
+    (tmp_path / "model.engine.graph.json").write_text("the old graph")
+    with pytest.raises(OSError, match="disk full"):
+        with staged_writes(durable=durable) as stage:
+            stage(tmp_path / "model.engine.graph.json", "a new graph")
+            stage(tmp_path / "model.engine.build.metadata.json", "new metadata")
+            raise OSError("disk full")  # as when the engine written beside them fails
+    assert (tmp_path / "model.engine.graph.json").read_text() == "the old graph"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.engine.graph.json"]
+
+
+def test_an_engine_written_without_fsync_is_still_all_or_nothing(tmp_path):
+    target = tmp_path / "model.engine"
+    target.write_bytes(b"previous engine")
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_open(target, "wb", durable=False) as handle:
+            handle.write(b"half of a new eng")
+            raise KeyboardInterrupt
+    assert target.read_bytes() == b"previous engine"
+    assert write_bytes_atomic(target, b"new engine", durable=False).read_bytes() == b"new engine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.engine"]

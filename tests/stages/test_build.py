@@ -238,3 +238,104 @@ def test_calibration_without_int8_is_refused_before_parsing():
     with pytest.raises(UsageError, match="does not enable int8") as caught:
         validate_options(build, "tensorrt", SimpleNamespace(__version__="10.13.3"))
     assert caught.value.exit_code == 2
+
+
+def _chain_model(path: Path, nodes: int) -> Path:
+    """A model TensorRT parses slowly: a chain of `nodes` Adds, each logged at verbose level as it is imported."""
+    import numpy as np
+    from onnx import numpy_helper
+
+    names = ["x", *(f"t{index}" for index in range(nodes - 1)), "y"]
+    graph = helper.make_graph(
+        [helper.make_node("Add", [names[index], "one"], [names[index + 1]], name=f"add_{index}")
+         for index in range(nodes)], "chain",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])],
+        [numpy_helper.from_array(np.ones((1, 8), np.float32), "one")])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    return path
+
+
+def test_the_model_is_parsed_while_the_config_is_validated(run_cli, example_models, tmp_path, monkeypatch):
+    import threading
+
+    from trtkit.stages import build as stage
+
+    parses = []
+    real_parse = stage._parse
+
+    def spy(*args, **kwargs):  # records where TensorRT-RTX's real parse ran
+        parses.append(threading.current_thread().name)
+        return real_parse(*args, **kwargs)
+
+    monkeypatch.setattr(stage, "_parse", spy)
+    config = _config(tmp_path, example_models["resnet18"], TWO_PROFILES)
+    result = run_cli("build", "--config", config, "-o", tmp_path / "a.engine", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert parses == [stage.PREFETCH_THREAD]  # one parse, started before pydantic validated the config
+    layers = json.loads((tmp_path / "a.engine.graph.json").read_text())["Layers"]
+    # a validated config that asks for another parse (a parser flag) gets its own, on the main thread
+    parses.clear()
+    flagged = run_cli("build", "--config", config, "-o", tmp_path / "b.engine", "--json",
+                      "--set", "build.parser_flags=[native_instancenorm]")
+    assert flagged.exit_code == 0, flagged.stderr
+    assert parses == [stage.PREFETCH_THREAD, "MainThread"]
+    assert json.loads((tmp_path / "b.engine.graph.json").read_text())["Layers"] == layers
+    assert not stage.parsing_in_background()
+
+
+def test_a_prefetched_parse_is_used_only_for_the_same_parse(example_models, tmp_path):
+    from trtkit.config.models import BuildConfig
+    from trtkit.stages.build import ParsePrefetch
+
+    model = example_models["resnet18"]
+    assert ParsePrefetch(model, "tensorrt-rtx").take(model, "tensorrt-rtx", BuildConfig()).network.num_layers > 0
+    for other in ({"plugins": [str(tmp_path / "p.so")]}, {"parser_flags": ["native_instancenorm"]},
+                  {"strongly_typed": True}):
+        assert ParsePrefetch(model, "tensorrt-rtx").take(model, "tensorrt-rtx", BuildConfig(**other)) is None, other
+    assert ParsePrefetch(model, "tensorrt-rtx").take(tmp_path / "other.onnx", "tensorrt-rtx", BuildConfig()) is None
+    assert ParsePrefetch(model, "auto").take(model, "tensorrt-rtx", BuildConfig()) is None
+    if importlib.util.find_spec("tensorrt") is None:  # an import failing here fails again, reported, on the main path
+        assert ParsePrefetch(model, "tensorrt").take(model, "tensorrt", BuildConfig()) is None
+
+
+def test_writing_is_the_last_phase_reported(example_models, tmp_path):
+    from trtkit.config.loader import load_config
+    from trtkit.stages.build import WRITING_PHASE, build_engine
+
+    phases, steps = [], []
+    config = _config(tmp_path, example_models["resnet18"], TWO_PROFILES)
+    build_engine(example_models["resnet18"], tmp_path / "w.engine", load_config(config),
+                 on_phase=lambda name, parent, count: phases.append(name),
+                 on_step=lambda name, step: steps.append(name))
+    assert len(phases) > 1 and phases[-1] == WRITING_PHASE and steps[-1] == WRITING_PHASE
+
+
+def test_a_config_error_during_a_slow_parse_ends_the_process_cleanly(tmp_path):
+    # the parse is still running in its thread when pydantic refuses the config: a plain interpreter exit would
+    # abort inside TensorRT ("FATAL: exception not rethrown", exit 134); trtkit ends the process at once
+    from tests.conftest import run_subprocess
+
+    model = _chain_model(tmp_path / "chain.onnx", 60000)
+    config = _config(tmp_path, model, "build:\n  worksapce: 1GiB\n")
+    result = run_subprocess("build", "--config", config, "-o", tmp_path / "chain.engine")
+    assert result.exit_code == 2, result.stderr
+    assert [line for line in result.stderr.splitlines() if line.strip()] == [
+        f"error: {config}:4: build.worksapce: unknown key in build; did you mean 'workspace'?"]
+    assert not list(tmp_path.glob("chain.engine*"))
+
+
+def test_the_process_ends_after_its_output_is_complete(example_models, tmp_path):
+    # `trtkit build` skips the interpreter's teardown when done: everything must be written and flushed first
+    from tests.conftest import run_subprocess
+
+    config = _config(tmp_path, example_models["resnet18"], TWO_PROFILES)
+    as_json = run_subprocess("--json", "build", "--config", config, "-o", tmp_path / "j.engine")
+    assert as_json.exit_code == 0, as_json.stderr
+    assert sorted(as_json.json()["written"]) == sorted(str(path) for path in tmp_path.glob("j.engine*"))
+    table = run_subprocess("build", "--config", config, "-o", tmp_path / "t.engine", env={"COLUMNS": "120"})
+    assert table.exit_code == 0, table.stderr
+    assert "Slowest builder phases" in table.stdout and table.stdout.rstrip().endswith("┘")
+    metadata = json.loads((tmp_path / "t.engine.build.metadata.json").read_text())
+    assert metadata["engine_bytes"] == (tmp_path / "t.engine").stat().st_size
+    assert not [path.name for path in tmp_path.iterdir() if path.name.endswith(".tmp")]

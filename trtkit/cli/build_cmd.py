@@ -1,5 +1,6 @@
 """`trtkit build`: an ONNX model to a TensorRT engine, from the `build:` section of a config and flags."""
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,17 +23,26 @@ def build(
     json: JsonFlag = False,
 ) -> None:
     """Build an engine; writes <engine>, .graph.json, .build.metadata.json and .build.log beside it."""
-    from trtkit.config.loader import load_config
+    from trtkit.cli.app import skip_teardown
+    from trtkit.config.loader import load_config, resolve_against
     from trtkit.errors import UsageError
     from trtkit.report import console
     from trtkit.report.build import BuildProgress, build_document, render_build
     from trtkit.report.jsonout import emit_json
-    from trtkit.stages.build import ParseFailed, build_engine
+    from trtkit.stages.build import ParseFailed, ParsePrefetch, build_engine
 
     flags = config_flags(overrides, backend)
     if shapes:
         flags += [f"build.profiles.shapes.{key}={shapes}" for key in ("min", "opt", "max")]
-    settings = load_config(config, flags)
+    prefetch = None
+
+    def start_parsing(data: dict, folder: Path) -> None:  # while pydantic validates the config
+        nonlocal prefetch
+        given = model or (resolve_against(folder, data["model"]) if isinstance(data.get("model"), str) else None)
+        if given is not None and given.is_file() and isinstance(data.get("backend", "auto"), str):
+            prefetch = ParsePrefetch(given, data.get("backend", "auto"))
+
+    settings = load_config(config, flags, before_validation=start_parsing)
     if model is None:
         if settings.model is None:
             raise UsageError("build needs a model", "give MODEL.onnx or a --config with model:")
@@ -41,9 +51,10 @@ def build(
                         settings.resolve(settings.workdir) / f"{settings.name or model.stem}.engine")
     as_json = wants_json(json)
     try:
-        with BuildProgress(enabled=not as_json and not console.OUTPUT.quiet and not dry_run) as progress:
+        with BuildProgress(enabled=not as_json and not console.OUTPUT.quiet and not dry_run,
+                           table_follows=not as_json) as progress:
             result = build_engine(model, engine, settings, dry_run=dry_run, on_phase=progress.phase,
-                                  on_step=progress.step)
+                                  on_step=progress.step, prefetch=prefetch)
     except ParseFailed as failure:  # every parser error, as a table (or JSON), then the one-line error
         from trtkit.report.build import render_parser_errors
 
@@ -58,3 +69,4 @@ def build(
         emit_json(build_document(result))
     else:
         render_build(result)
+    skip_teardown()  # every file is written and closed; nothing registered to run at exit

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, WithJsonSchema, model_validator
 
+from trtkit.config.loader import resolve_against
 from trtkit.config.units import Duration, Percentage, ShapeSpec, Size, format_shape
 
 Backend = Literal["auto", "tensorrt", "tensorrt-rtx"]
@@ -328,8 +329,7 @@ class PipelineConfig(StrictModel):
 
     def resolve(self, path: Path | str) -> Path:
         """A path from the config, made absolute against the folder of the config file."""
-        path = Path(path)
-        return path if path.is_absolute() else (self._base_dir / path).resolve()
+        return resolve_against(self._base_dir, path)
 
     @property
     def artifact_name(self) -> str:

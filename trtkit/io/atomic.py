@@ -1,6 +1,11 @@
 """Atomic file writes: a temporary file in the target's folder, fsync, then rename over the target.
 
-An interrupted run leaves either the old file or the new one, never half of one.
+An interrupted run leaves either the old file or the new one, never half of one. The rename alone makes that
+so; the fsync before it also keeps the new file whole through a power cut. Engines skip the fsync
+(`durable=False`), and so do their companions (graph, metadata, log: a durable companion of an engine that
+was not kept is no use): they are rebuilt, not restored, and flushing hundreds of megabytes costs more than a
+TensorRT-RTX build of them (~0.1 s for a 45 MB ResNet-18 engine here). trtexec and Polygraphy do not fsync
+engines either, nor write them atomically.
 """
 
 from __future__ import annotations
@@ -8,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -16,30 +21,64 @@ from trtkit.errors import InputFileError
 
 
 @contextlib.contextmanager
-def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
-    """Open a temporary file beside `path`; on a clean exit it replaces `path`, on an error it is removed."""
+def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8",
+                durable: bool = True) -> Iterator[IO]:
+    """Open a temporary file beside `path`; on a clean exit it replaces `path` (after an fsync when `durable`),
+    on an error it is removed."""
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_open writes only ('w' or 'wb'), got {mode!r}")
     target = Path(path)
-    folder = target.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as error:
-        raise InputFileError(f"cannot write {target}: {error.strerror}",
-                             "check the folder exists and is writable") from error
-    temp = Path(temp_name)
+    fd, temp = _temp_beside(target)
     try:
         with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as handle:
             yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         _keep_permissions(target, temp)
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
         raise
+
+
+@contextlib.contextmanager
+def staged_writes(durable: bool = True) -> Iterator[Callable[[str | os.PathLike[str], str], None]]:
+    """`stage(path, text)` writes (and fsyncs, when `durable`) a temporary file now; when the block ends without
+    an error every staged file replaces its target, in staging order, and on an error none does. For companions
+    of a file written meanwhile that must not land unless it does."""
+    staged: list[tuple[Path, Path]] = []
+
+    def stage(path: str | os.PathLike[str], text: str) -> None:
+        target = Path(path)
+        fd, temp = _temp_beside(target)
+        staged.append((temp, target))
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+
+    try:
+        yield stage
+        for temp, target in staged:
+            _keep_permissions(target, temp)
+            os.replace(temp, target)
+    finally:
+        for temp, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+
+
+def _temp_beside(target: Path) -> tuple[int, Path]:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as error:
+        raise InputFileError(f"cannot write {target}: {error.strerror}",
+                             "check the folder exists and is writable") from error
+    return fd, Path(temp_name)
 
 
 def _keep_permissions(target: Path, temp: Path) -> None:
@@ -60,8 +99,8 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     return Path(path)
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, durable: bool = True) -> Path:
     """Write `data` to `path` atomically and return the path."""
-    with atomic_open(path, "wb") as handle:
+    with atomic_open(path, "wb", durable=durable) as handle:
         handle.write(data)
     return Path(path)

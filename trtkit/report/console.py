@@ -50,6 +50,18 @@ def _console(stream: str) -> Console:
     return _consoles[stream]
 
 
+def import_rich_in_background() -> None:
+    """Import Rich's console and tables in a thread, for a table printed after some I/O-bound wait."""
+    import threading
+
+    def load() -> None:
+        import rich.console
+        import rich.markup
+        import rich.table  # noqa: F401
+
+    threading.Thread(target=load, name="trtkit-import-rich").start()
+
+
 def out() -> Console:
     """The console for results (stdout)."""
     return _console("out")

@@ -8,6 +8,8 @@ import contextlib
 import json
 import platform
 import re
+import threading
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -146,9 +148,71 @@ def check_profiles(build, network_summary) -> None:
                              "every profile sets every dynamic input")
 
 
+PREFETCH_THREAD = "trtkit-parse-prefetch"
+WRITING_PHASE = "Writing the engine and its companions"  # after TensorRT's phases, through the same callbacks
+
+
+def parsing_in_background() -> bool:
+    """A prefetch parse is still running (cli.app then ends the process at once on an error)."""
+    return any(thread.name == PREFETCH_THREAD and thread.is_alive() for thread in threading.enumerate())
+
+
+@dataclass
+class _Parsed:
+    lines: list[tuple[str, str]]
+    logger: object
+    builder: object
+    network: object
+    parser: object  # keeps the weights the network points at alive
+    ok: bool
+    problems: list
+
+
+class ParsePrefetch:
+    """Import TensorRT and parse the model in a thread while the config is validated.
+
+    Started from the plain config data before pydantic validates it; `build_engine` uses the network only
+    when the validated config asks for that same parse (model, backend, no plugins, no parser flags, not
+    strongly typed on 10.x), and otherwise parses again. The parse releases the GIL.
+    """
+
+    def __init__(self, model: Path, backend: str):
+        self.model, self.backend = model, backend
+        self._parsed: _Parsed | None = None
+        self._thread = threading.Thread(target=self._run, name=PREFETCH_THREAD, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from trtkit.backends.tensorrt import import_backend
+
+        with contextlib.suppress(Exception):  # whatever failed here fails again, and is reported, on the main path
+            self._parsed = _parse(import_backend(self.backend)[1], self.model)
+
+    def take(self, model: Path, backend: str, build) -> _Parsed | None:
+        """The parse, when it is the one `build` asks for; waits for it to finish."""
+        self._thread.join()
+        parsed, self._parsed = self._parsed, None
+        same = (model == self.model and backend == self.backend and not build.plugins and not build.parser_flags
+                and not build.strongly_typed)
+        return parsed if same else None
+
+
+def _parse(trt, model: Path, plugins: Sequence[Path] = (), parser_flags: Sequence[str] = (),
+           strongly_typed: bool | None = None) -> _Parsed:
+    from trtkit.backends import trt_builder
+
+    lines: list[tuple[str, str]] = []
+    logger = trt_builder.make_logger(trt, lines)
+    builder = trt.Builder(logger)
+    trt_builder.load_plugins(trt, builder, list(plugins))
+    return _Parsed(lines, logger, builder,
+                   *trt_builder.parse(trt, builder, logger, model, list(parser_flags), strongly_typed))
+
+
 def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_phase=None,
-                 on_step=None) -> BuildResult:
-    """Parse, validate, build and write the engine and its artifacts (atomically); `settings` is a PipelineConfig."""
+                 on_step=None, prefetch: ParsePrefetch | None = None) -> BuildResult:
+    """Parse, validate, build and write the engine and its artifacts (atomically); `settings` is a PipelineConfig.
+    `prefetch`: the model's parse, started before the config was validated."""
     from trtkit.backends import trt_builder
     from trtkit.backends.tensorrt import import_backend
 
@@ -156,13 +220,12 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
     if not model.is_file():
         raise InputFileError(f"ONNX model {model} does not exist", "check the path")
     backend, trt = import_backend(settings.backend)
-    warnings = validate_options(build, backend, trt)
-    lines: list[tuple[str, str]] = []
-    logger = trt_builder.make_logger(trt, lines)
-    builder = trt.Builder(logger)
-    trt_builder.load_plugins(trt, builder, [settings.resolve(path) for path in build.plugins])
-    network, parser, ok, problems = trt_builder.parse(trt, builder, logger, model, build.parser_flags,
-                                                      build.strongly_typed)
+    warnings = validate_options(build, backend, trt)  # before minutes of parsing, or of waiting for the prefetch
+    parsed = prefetch.take(model, settings.backend, build) if prefetch is not None else None
+    if parsed is None:
+        parsed = _parse(trt, model, [settings.resolve(path) for path in build.plugins], build.parser_flags,
+                        build.strongly_typed)
+    lines, builder, network, ok, problems = parsed.lines, parsed.builder, parsed.network, parsed.ok, parsed.problems
     result = BuildResult(backend, trt.__version__, str(model), None, warnings=warnings,
                          parser_errors=[asdict(problem) for problem in problems], dry_run=dry_run)
     if not ok:
@@ -212,7 +275,11 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
     result.engine_bytes = len(run.serialized)
     result.memory = {match.group(1).lower().replace(" ", "_") + "_bytes": int(match.group(2))
                      for _, message in lines for match in [_MEMORY.search(message)] if match}
+    if on_phase:
+        on_phase(WRITING_PHASE, None, 1)
     _write_outputs(result, engine, run, lines, settings, trt, model, cache_path, config, hashes.result())
+    if on_step:
+        on_step(WRITING_PHASE, 0)
     return result
 
 
@@ -247,30 +314,30 @@ def _model_hashes(model: Path) -> dict:
 def _write_outputs(result: BuildResult, engine: Path, run, lines, settings, trt, model: Path,
                    cache_path: Path | None, config, hashes: dict) -> None:
     from trtkit.backends import trt_builder
-    from trtkit.io.atomic import write_bytes_atomic, write_text_atomic
-    from trtkit.report.jsonout import document, write_json
+    from trtkit.io.atomic import staged_writes, write_bytes_atomic
+    from trtkit.report.jsonout import document, dumps
 
     artifacts = EngineArtifacts(engine)
-    # the engine's write and fsync release the GIL: the log, graph and metadata are made meanwhile
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        engine_written = pool.submit(write_bytes_atomic, engine, run.serialized)
+    # the engine's write releases the GIL: the log, graph and metadata are made and written meanwhile, and land
+    # only once the engine has, so a failed engine write leaves the old ones as they were (no fsync: io.atomic)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool, staged_writes(durable=False) as stage:
+        engine_written = pool.submit(write_bytes_atomic, engine, run.serialized, durable=False)
         log = trt_builder.log_text(lines)
-        write_text_atomic(artifacts.build_log, log)
-        graph, source = _graph_document(run.serialized, log, trt)
+        stage(artifacts.build_log, log)
+        graph, result.graph_source = _graph_document(run.serialized, log, trt)
+        if graph is not None:
+            stage(artifacts.graph, dumps(graph, indent=1))
+        result.engine = str(engine)
+        result.written = [str(path) for path in (engine, artifacts.build_log, artifacts.graph,
+                                                 artifacts.build_metadata) if path != artifacts.graph or graph]
+        stage(artifacts.build_metadata, dumps(document("build-metadata", _metadata(result, settings, model, hashes))))
         engine_written.result()
-    if graph is not None:
-        write_json(artifacts.graph, graph, indent=1)
-    result.graph_source = source
     if cache_path is not None:
         with locked(cache_path):
             cache = config.get_timing_cache()
             if cache_path.is_file():  # merge what concurrent builds wrote meanwhile
                 cache.combine(config.create_timing_cache(cache_path.read_bytes()), True)
             write_bytes_atomic(cache_path, bytes(cache.serialize()))
-    result.engine = str(engine)
-    result.written = [str(path) for path in (engine, artifacts.build_log, artifacts.graph, artifacts.build_metadata)
-                      if path != artifacts.graph or graph is not None]
-    write_json(artifacts.build_metadata, document("build-metadata", _metadata(result, settings, model, hashes)))
 
 
 def _graph_document(serialized: bytes, log: str, trt) -> tuple[dict | None, str]:
