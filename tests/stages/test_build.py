@@ -41,6 +41,8 @@ def test_cnn_with_two_profiles(run_cli, example_models, tmp_path):
     assert metadata["model"]["sha256"] == sha256_file(example_models["resnet18"])
     assert list(metadata["profiles"]) == ["small", "large"] and metadata["versions"]["backend"] == "tensorrt-rtx"
     assert metadata["build_options"]["profiling_verbosity"] == "detailed"
+    # TensorRT-RTX selects no tactics by timing: it has no timing cache to report on
+    assert document["timing_cache"] is None and metadata["timing_cache"] is None
     inspected = run_cli("inspect", tmp_path / "out" / "cnn.engine.graph.json", "--json").json()
     [plan] = inspected["plans"]
     assert plan["detailed"] and {layer["profile"] for layer in plan["layers"]} == {0, 1}
@@ -339,3 +341,22 @@ def test_the_process_ends_after_its_output_is_complete(example_models, tmp_path)
     metadata = json.loads((tmp_path / "t.engine.build.metadata.json").read_text())
     assert metadata["engine_bytes"] == (tmp_path / "t.engine").stat().st_size
     assert not [path.name for path in tmp_path.iterdir() if path.name.endswith(".tmp")]
+
+
+def test_the_summary_shows_the_timing_cache_use_of_a_tensorrt_build_log(fixtures_dir, capsys, monkeypatch):
+    # TensorRT's own verbose build log (10.14.1, global timing cache) as the builder's lines, through the table
+    from trtkit.plan.trtexec_log import normalize_line, timing_cache_statistics
+    from trtkit.report import console
+    from trtkit.report.build import render_build
+
+    monkeypatch.setenv("COLUMNS", "200")
+    console.configure()  # consoles made again, at that width
+    from trtkit.stages.build import BuildResult
+
+    log = fixtures_dir / "logs/trt10.14.1_mnist_fp16_build_verbose_skipInference.trtexec.log"
+    statistics = timing_cache_statistics(normalize_line(line).message for line in log.read_text().splitlines())
+    render_build(BuildResult("tensorrt", "10.14.1", "model.onnx", "model.engine", engine_bytes=1, build_seconds=1.0,
+                             timing_cache=statistics))
+    row = next(line for line in capsys.readouterr().out.splitlines() if "timing cache" in line)
+    assert f"{statistics['hits']} hits, {statistics['misses']} misses" in row
+    assert f"{statistics['timing_seconds']:.1f} s of tactic timing" in row

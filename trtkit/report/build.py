@@ -67,6 +67,8 @@ def render_build(result: BuildResult) -> None:
                  ("layer information", result.graph_source or "")]
         if result.calibration is not None:
             rows.append(("INT8 calibration", result.calibration))
+        if result.timing_cache is not None:
+            rows.append(("timing cache", timing_cache_text(result.timing_cache)))
         rows += [(key.replace("_", " "), f"{value / 2**20:.2f} MiB") for key, value in result.memory.items()]
     out.print(console.table("Build", ["", ""], [(key, escape(str(value))) for key, value in rows]))
     if result.phases:
@@ -75,6 +77,13 @@ def render_build(result: BuildResult) -> None:
         out.print(console.table("Slowest builder phases", ["phase", "seconds"], rows, right_align=("seconds",)))
     for warning in result.warnings:
         console.warn(escape(warning))
+
+
+def timing_cache_text(statistics: dict) -> str:
+    text = f"{statistics['hits']} hits, {statistics['misses']} misses (tactics timed)"
+    if "timing_seconds" in statistics:
+        text += f", {statistics['timing_seconds']:.1f} s of tactic timing"
+    return text
 
 
 def render_parser_errors(problems: list[dict]) -> None:
