@@ -64,6 +64,14 @@ def test_transformer_dynamic_batch_and_sequence(run_cli, example_models, tmp_pat
     config = _config(tmp_path, example_models["transformer_encoder"], profile)
     result = run_cli("build", "--config", config, "-o", tmp_path / "enc.engine", "--json")
     assert result.exit_code == 0, result.stderr
+    # the parser's warnings (the INT64 token inputs), logged by TensorRT-RTX, in the JSON and the metadata
+    logged = [line[4:] for line in (tmp_path / "enc.engine.build.log").read_text().splitlines()
+              if line.startswith("[W] ")]
+    assert any("input_ids has Int64 binding" in line for line in logged)
+    metadata = json.loads((tmp_path / "enc.engine.build.metadata.json").read_text())
+    assert result.json()["parser_warnings"] == metadata["parser_warnings"] == list(dict.fromkeys(logged))
+    table = run_cli("build", "--config", config, "-o", tmp_path / "enc2.engine")
+    assert "warning: ONNX parser: ModelImporter.cpp" in table.stderr
     plan = run_cli("inspect", tmp_path / "enc.engine", "--json").json()["plans"][0]  # the engine's artifacts
     assert plan["summary"]["layer_count"] > 5
     assert {tensor["name"] for tensor in plan["io_tensors"]} == {"input_ids", "attention_mask", "last_hidden_state"}

@@ -77,6 +77,8 @@ def render_build(result: BuildResult) -> None:
         out.print(console.table("Slowest builder phases", ["phase", "seconds"], rows, right_align=("seconds",)))
     for warning in result.warnings:
         console.warn(escape(warning))
+    for warning in result.parser_warnings:
+        console.warn(escape(f"ONNX parser: {warning}"))
 
 
 def timing_cache_text(statistics: dict) -> str:

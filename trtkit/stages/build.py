@@ -49,6 +49,7 @@ class BuildResult:
     network: dict = field(default_factory=dict)
     profiles: dict = field(default_factory=dict)
     parser_errors: list[dict] = field(default_factory=list)
+    parser_warnings: list[str] = field(default_factory=list)  # what the ONNX parser logged as warnings
     warnings: list[str] = field(default_factory=list)
     build_seconds: float | None = None
     phases: dict[str, float] = field(default_factory=dict)
@@ -228,7 +229,9 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
                         build.strongly_typed)
     lines, builder, network, ok, problems = parsed.lines, parsed.builder, parsed.network, parsed.ok, parsed.problems
     result = BuildResult(backend, trt.__version__, str(model), None, warnings=warnings,
-                         parser_errors=[asdict(problem) for problem in problems], dry_run=dry_run)
+                         parser_errors=[asdict(problem) for problem in problems], dry_run=dry_run,
+                         parser_warnings=list(dict.fromkeys(message for severity, message in lines
+                                                            if severity == "WARNING")))
     if not ok:
         first = problems[0] if problems else None
         where = f" at node {first.node!r} ({first.operator})" if first and first.node else ""
@@ -389,6 +392,7 @@ def _metadata(result: BuildResult, settings, model: Path, hashes: dict) -> dict:
         "network": result.network, "profiles": result.profiles,
         "build_seconds": result.build_seconds, "phases_seconds": result.phases,
         "engine_bytes": result.engine_bytes, "memory": result.memory,
-        "timing_cache": result.timing_cache, "parser_errors": result.parser_errors, "warnings": result.warnings,
+        "timing_cache": result.timing_cache, "parser_errors": result.parser_errors,
+        "parser_warnings": result.parser_warnings, "warnings": result.warnings,
         "graph_source": result.graph_source,
     }
