@@ -76,13 +76,23 @@ def test_an_error_in_the_block_lands_none_of_the_staged_files(tmp_path, durable)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.engine.graph.json"]
 
 
-def test_an_engine_written_without_fsync_is_still_all_or_nothing(tmp_path):
-    target = tmp_path / "model.engine"
-    target.write_bytes(b"previous engine")
-    with pytest.raises(KeyboardInterrupt):
-        with atomic_open(target, "wb", durable=False) as handle:
-            handle.write(b"half of a new eng")
-            raise KeyboardInterrupt
-    assert target.read_bytes() == b"previous engine"
-    assert write_bytes_atomic(target, b"new engine", durable=False).read_bytes() == b"new engine"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.engine"]
+def test_an_engine_staged_from_another_thread_lands_only_with_its_companions(tmp_path):
+    import concurrent.futures
+
+    from trtkit.io.atomic import staged_writes
+
+    engine, graph = tmp_path / "model.engine", tmp_path / "model.engine.graph.json"
+    engine.write_bytes(b"previous engine")
+    graph.write_text("previous graph")
+    with pytest.raises(ValueError, match="no layer listing"):
+        with staged_writes(durable=False) as stage, concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(stage, engine, memoryview(b"new engine"))
+            raise ValueError("no layer listing")  # as when making the graph fails while the engine is written
+    assert (engine.read_bytes(), graph.read_text()) == (b"previous engine", "previous graph")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.engine", "model.engine.graph.json"]
+    with staged_writes(durable=False) as stage, concurrent.futures.ThreadPoolExecutor(1) as pool:
+        written = pool.submit(stage, engine, memoryview(b"new engine"))
+        stage(graph, "new graph")
+        written.result()
+    assert (engine.read_bytes(), graph.read_text()) == (b"new engine", "new graph")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.engine", "model.engine.graph.json"]

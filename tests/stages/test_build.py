@@ -368,3 +368,23 @@ def test_the_summary_shows_the_timing_cache_use_of_a_tensorrt_build_log(fixtures
     row = next(line for line in capsys.readouterr().out.splitlines() if "timing cache" in line)
     assert f"{statistics['hits']} hits, {statistics['misses']} misses" in row
     assert f"{statistics['timing_seconds']:.1f} s of tactic timing" in row
+
+
+def test_a_failure_while_the_engine_is_written_keeps_the_previous_build(example_models, tmp_path, monkeypatch):
+    from trtkit.config.loader import load_config
+    from trtkit.stages import build as stage
+
+    settings = load_config(_config(tmp_path, example_models["resnet18"], TWO_PROFILES))
+    engine = tmp_path / "out" / "cnn.engine"
+    stage.build_engine(example_models["resnet18"], engine, settings)
+    before = {path.name: path.read_bytes() for path in engine.parent.iterdir()}
+
+    def failing(*args):  # the layer listing fails to parse while the engine is being written
+        raise RuntimeError("no layer listing")
+
+    monkeypatch.setattr(stage, "_graph_document", failing)
+    smaller = settings.model_copy(deep=True)
+    smaller.build.profiles.pop("large")
+    with pytest.raises(RuntimeError, match="no layer listing"):
+        stage.build_engine(example_models["resnet18"], engine, smaller)
+    assert {path.name: path.read_bytes() for path in engine.parent.iterdir()} == before

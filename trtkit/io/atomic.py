@@ -1,11 +1,10 @@
 """Atomic file writes: a temporary file in the target's folder, fsync, then rename over the target.
 
 An interrupted run leaves either the old file or the new one, never half of one. The rename alone makes that
-so; the fsync before it also keeps the new file whole through a power cut. Engines skip the fsync
-(`durable=False`), and so do their companions (graph, metadata, log: a durable companion of an engine that
-was not kept is no use): they are rebuilt, not restored, and flushing hundreds of megabytes costs more than a
-TensorRT-RTX build of them (~0.1 s for a 45 MB ResNet-18 engine here). trtexec and Polygraphy do not fsync
-engines either, nor write them atomically.
+so; the fsync before it also keeps the new file whole through a power cut. `build` writes an engine and its
+companions (graph, metadata, log) as one staged set without the fsync: they are rebuilt, not restored, and
+flushing hundreds of megabytes costs more than a TensorRT-RTX build of them (~0.1 s for a 45 MB ResNet-18
+engine here). trtexec and Polygraphy do not fsync engines either, nor write them atomically.
 """
 
 from __future__ import annotations
@@ -21,10 +20,8 @@ from trtkit.errors import InputFileError
 
 
 @contextlib.contextmanager
-def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8",
-                durable: bool = True) -> Iterator[IO]:
-    """Open a temporary file beside `path`; on a clean exit it replaces `path` (after an fsync when `durable`),
-    on an error it is removed."""
+def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
+    """Open a temporary file beside `path`; on a clean exit it replaces `path`, on an error it is removed."""
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_open writes only ('w' or 'wb'), got {mode!r}")
     target = Path(path)
@@ -32,9 +29,8 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | N
     try:
         with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as handle:
             yield handle
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
+            handle.flush()
+            os.fsync(handle.fileno())
         _keep_permissions(target, temp)
         os.replace(temp, target)
     except BaseException:
@@ -44,18 +40,19 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | N
 
 
 @contextlib.contextmanager
-def staged_writes(durable: bool = True) -> Iterator[Callable[[str | os.PathLike[str], str], None]]:
-    """`stage(path, text)` writes (and fsyncs, when `durable`) a temporary file now; when the block ends without
-    an error every staged file replaces its target, in staging order, and on an error none does. For companions
-    of a file written meanwhile that must not land unless it does."""
+def staged_writes(durable: bool = True) -> Iterator[Callable[[str | os.PathLike[str], str | bytes], None]]:
+    """`stage(path, data)` writes (and fsyncs, when `durable`) a temporary file beside `path` now; when the block
+    ends without an error every staged file replaces its target, and on an error none does and the temporary
+    files are removed. `stage` may run in another thread (an engine written while its companions are made),
+    which must be done before the block ends."""
     staged: list[tuple[Path, Path]] = []
 
-    def stage(path: str | os.PathLike[str], text: str) -> None:
+    def stage(path: str | os.PathLike[str], data: str | bytes) -> None:
         target = Path(path)
         fd, temp = _temp_beside(target)
         staged.append((temp, target))
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -99,8 +96,8 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     return Path(path)
 
 
-def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, durable: bool = True) -> Path:
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write `data` to `path` atomically and return the path."""
-    with atomic_open(path, "wb", durable=durable) as handle:
+    with atomic_open(path, "wb") as handle:
         handle.write(data)
     return Path(path)

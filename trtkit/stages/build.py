@@ -325,10 +325,10 @@ def _write_outputs(result: BuildResult, engine: Path, run, lines, settings, trt,
     from trtkit.report.jsonout import document, dumps
 
     artifacts = EngineArtifacts(engine)
-    # the engine's write releases the GIL: the log, graph and metadata are made and written meanwhile, and land
-    # only once the engine has, so a failed engine write leaves the old ones as they were (no fsync: io.atomic)
-    with concurrent.futures.ThreadPoolExecutor(1) as pool, staged_writes(durable=False) as stage:
-        engine_written = pool.submit(write_bytes_atomic, engine, run.serialized, durable=False)
+    # the engine's write releases the GIL: the log, graph and metadata are made meanwhile, and all of them land
+    # together once everything is written (no fsync: io.atomic), or none does
+    with staged_writes(durable=False) as stage, concurrent.futures.ThreadPoolExecutor(1) as pool:
+        engine_written = pool.submit(stage, engine, run.serialized)
         log = trt_builder.log_text(lines)
         stage(artifacts.build_log, log)
         graph, result.graph_source = _graph_document(run.serialized, log, trt)
