@@ -353,7 +353,8 @@ def test_the_process_ends_after_its_output_is_complete(example_models, tmp_path)
 
 def test_the_summary_shows_the_timing_cache_use_of_a_tensorrt_build_log(fixtures_dir, capsys, monkeypatch):
     # TensorRT's own verbose build log (10.14.1, global timing cache) as the builder's lines, through the table
-    from trtkit.plan.trtexec_log import normalize_line, timing_cache_statistics
+    from trtkit.backends.trt_builder import timing_cache_statistics
+    from trtkit.plan.trtexec_log import normalize_line
     from trtkit.report import console
     from trtkit.report.build import render_build
 

@@ -8,6 +8,7 @@ import re
 import signal
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -227,3 +228,38 @@ _LETTERS = {"INTERNAL_ERROR": "F", "ERROR": "E", "WARNING": "W", "INFO": "I", "V
 def log_text(lines: list[tuple[str, str]]) -> str:
     """The builder log in trtexec's `[V] message` form, which the layer-listing parser reads back."""
     return "".join(f"[{_LETTERS.get(severity, 'I')}] {message}\n" for severity, message in lines)
+
+
+_PROFILED = re.compile(r"profiling completed in ([\d.eE+-]+) seconds")
+_CACHE_DELETED = re.compile(r"Deleting timing cache: (\d+) entries, served (\d+) hits")
+
+
+def timing_cache_statistics(messages: Iterable[str]) -> dict[str, int | float] | None:
+    """How a build used its timing cache, from the messages of its verbose builder log (or trtexec's): `misses`,
+    the tactic timings it ran (`Fastest Tactic`, with their seconds from 8.6 on), and `hits`, the results the cache
+    served (10.x logs each `got cached result`; 8.x gives the total, and the cache's entries, when it deletes the
+    cache). None when the log shows no tactic selection (TensorRT-RTX, or a log that is not verbose)."""
+    hits = misses = 0
+    seconds = 0.0
+    entries = served = None
+    for message in messages:
+        if "got cached result: " in message:
+            hits += 1
+        elif "Fastest Tactic: " in message:
+            misses += 1
+            profiled = _PROFILED.search(message)
+            if profiled:
+                seconds += float(profiled.group(1))
+        elif "Deleting timing cache: " in message:
+            deleted = _CACHE_DELETED.search(message)
+            if deleted:
+                entries = (entries or 0) + int(deleted.group(1))
+                served = (served or 0) + int(deleted.group(2))
+    if not (hits or misses or entries is not None):
+        return None
+    statistics: dict[str, int | float] = {"hits": hits if hits or served is None else served, "misses": misses}
+    if seconds:
+        statistics["timing_seconds"] = round(seconds, 6)
+    if entries is not None:
+        statistics["entries"] = entries
+    return statistics

@@ -5,7 +5,6 @@ lines and truncated logs: each run says what was found and what is missing."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from trtkit.plan.inspector import InspectorResult, parse_engine_layer_information, parse_oneline_text, split_lines
@@ -242,41 +241,6 @@ def _device(info: dict[str, str]) -> DeviceInfo | None:
         uuid=info.get("Selected Device UUID"),
         properties=dict(info),
     )
-
-
-_PROFILED = re.compile(r"profiling completed in ([\d.eE+-]+) seconds")
-_CACHE_DELETED = re.compile(r"Deleting timing cache: (\d+) entries, served (\d+) hits")
-
-
-def timing_cache_statistics(messages: Iterable[str]) -> dict[str, int | float] | None:
-    """How a build used its timing cache, from its verbose builder log: `misses`, the tactic timings it ran
-    (`Fastest Tactic`, with their seconds from 8.6 on), and `hits`, the results the cache served (10.x logs each
-    `got cached result`; 8.x gives the total, and the cache's entries, when it deletes the cache). None when the
-    log shows no tactic selection (TensorRT-RTX, or a log that is not verbose)."""
-    hits = misses = 0
-    seconds = 0.0
-    entries = served = None
-    for message in messages:
-        if "got cached result: " in message:
-            hits += 1
-        elif "Fastest Tactic: " in message:
-            misses += 1
-            profiled = _PROFILED.search(message)
-            if profiled:
-                seconds += float(profiled.group(1))
-        elif "Deleting timing cache: " in message:
-            deleted = _CACHE_DELETED.search(message)
-            if deleted:
-                entries = (entries or 0) + int(deleted.group(1))
-                served = (served or 0) + int(deleted.group(2))
-    if not (hits or misses or entries is not None):
-        return None
-    statistics: dict[str, int | float] = {"hits": hits if hits or served is None else served, "misses": misses}
-    if seconds:
-        statistics["timing_seconds"] = round(seconds, 6)
-    if entries is not None:
-        statistics["entries"] = entries
-    return statistics
 
 
 def _inventory(run: TrtexecRun) -> None:

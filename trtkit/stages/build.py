@@ -59,7 +59,7 @@ class BuildResult:
     written: list[str] = field(default_factory=list)
     dry_run: bool = False
     calibration: str | None = None  # TensorRT 10.x implicit INT8 calibration: batches or cache
-    timing_cache: dict | None = None  # hits, misses (tactic timings run), their seconds: plan.trtexec_log
+    timing_cache: dict | None = None  # hits, misses (tactic timings run), their seconds: trt_builder
 
 
 def strongly_typed_only(backend: str, module) -> bool:
@@ -279,9 +279,7 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
     result.engine_bytes = len(run.serialized)
     result.memory = {match.group(1).lower().replace(" ", "_") + "_bytes": int(match.group(2))
                      for _, message in lines for match in [_MEMORY.search(message)] if match}
-    from trtkit.plan.trtexec_log import timing_cache_statistics  # 0.05 s of imports: after the build
-
-    result.timing_cache = timing_cache_statistics(message for _, message in lines)
+    result.timing_cache = trt_builder.timing_cache_statistics(message for _, message in lines)
     if on_phase:
         on_phase(WRITING_PHASE, None, 1)
     _write_outputs(result, engine, run, lines, settings, trt, model, cache_path, config, hashes.result())
