@@ -309,16 +309,24 @@ def test_a_prefetched_parse_is_used_only_for_the_same_parse(example_models, tmp_
         assert ParsePrefetch(model, "tensorrt").take(model, "tensorrt", BuildConfig()) is None
 
 
-def test_writing_is_the_last_phase_reported(example_models, tmp_path):
+def test_writing_is_the_last_phase_and_the_caller_prepares_while_tensorrt_builds(example_models, tmp_path):
+    import platform
+    import threading
+
     from trtkit.config.loader import load_config
     from trtkit.stages.build import WRITING_PHASE, build_engine
 
-    phases, steps = [], []
+    phases, steps, prepared = [], [], []
     config = _config(tmp_path, example_models["resnet18"], TWO_PROFILES)
     build_engine(example_models["resnet18"], tmp_path / "w.engine", load_config(config),
                  on_phase=lambda name, parent, count: phases.append(name),
-                 on_step=lambda name, step: steps.append(name))
+                 on_step=lambda name, step: steps.append(name),
+                 while_building=lambda: prepared.append((threading.current_thread().name, list(phases))))
     assert len(phases) > 1 and phases[-1] == WRITING_PHASE and steps[-1] == WRITING_PHASE
+    [(thread, phases_then)] = prepared
+    assert thread != "MainThread" and phases_then and WRITING_PHASE not in phases_then  # beside the build
+    host = json.loads((tmp_path / "w.engine.build.metadata.json").read_text())["host"]
+    assert host == {"platform": platform.platform(), "machine": platform.machine(), "node": platform.node()}
 
 
 def test_a_config_error_during_a_slow_parse_ends_the_process_cleanly(tmp_path):

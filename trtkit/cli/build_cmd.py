@@ -51,10 +51,10 @@ def build(
                         settings.resolve(settings.workdir) / f"{settings.name or model.stem}.engine")
     as_json = wants_json(json)
     try:
-        with BuildProgress(enabled=not as_json and not console.OUTPUT.quiet and not dry_run,
-                           table_follows=not as_json) as progress:
+        with BuildProgress(enabled=not as_json and not console.OUTPUT.quiet and not dry_run) as progress:
             result = build_engine(model, engine, settings, dry_run=dry_run, on_phase=progress.phase,
-                                  on_step=progress.step, prefetch=prefetch)
+                                  on_step=progress.step, prefetch=prefetch,
+                                  while_building=None if as_json else console.import_rich)
     except ParseFailed as failure:  # every parser error, as a table (or JSON), then the one-line error
         from trtkit.report.build import render_parser_errors
 

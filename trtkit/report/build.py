@@ -7,7 +7,7 @@ from typing import Any
 
 from trtkit.report import console
 from trtkit.report.jsonout import document
-from trtkit.stages.build import WRITING_PHASE, BuildResult
+from trtkit.stages.build import BuildResult
 
 
 def build_document(result: BuildResult) -> dict[str, Any]:
@@ -17,9 +17,8 @@ def build_document(result: BuildResult) -> dict[str, Any]:
 class BuildProgress:
     """A Rich progress display fed by the builder's IProgressMonitor phases (on stderr)."""
 
-    def __init__(self, enabled: bool, table_follows: bool = False):
+    def __init__(self, enabled: bool):
         self.enabled = enabled
-        self.table_follows = table_follows
         self.progress = None
         self.tasks: dict[str, int] = {}
 
@@ -37,8 +36,6 @@ class BuildProgress:
             self.progress.stop()
 
     def phase(self, name: str, parent: str | None, steps: int) -> None:
-        if name == WRITING_PHASE and self.table_follows and self.progress is None:
-            console.import_rich_in_background()  # while the engine is written, for the summary table
         if self.progress is not None:
             indent = "  " if parent else ""
             self.tasks[name] = self.progress.add_task(f"{indent}{name}", total=max(steps, 1))

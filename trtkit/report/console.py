@@ -50,16 +50,12 @@ def _console(stream: str) -> Console:
     return _consoles[stream]
 
 
-def import_rich_in_background() -> None:
-    """Import Rich's console and tables in a thread, for a table printed after some I/O-bound wait."""
-    import threading
-
-    def load() -> None:
-        import rich.console
-        import rich.markup
-        import rich.table  # noqa: F401
-
-    threading.Thread(target=load, name="trtkit-import-rich").start()
+def import_rich() -> None:
+    """Import what printing tables needs, ahead of time (from a thread that has the time, such as `build`'s
+    helper while TensorRT builds)."""
+    import rich.console
+    import rich.markup
+    import rich.table  # noqa: F401
 
 
 def out() -> Console:

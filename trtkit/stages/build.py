@@ -212,9 +212,10 @@ def _parse(trt, model: Path, plugins: Sequence[Path] = (), parser_flags: Sequenc
 
 
 def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_phase=None,
-                 on_step=None, prefetch: ParsePrefetch | None = None) -> BuildResult:
+                 on_step=None, prefetch: ParsePrefetch | None = None, while_building=None) -> BuildResult:
     """Parse, validate, build and write the engine and its artifacts (atomically); `settings` is a PipelineConfig.
-    `prefetch`: the model's parse, started before the config was validated."""
+    `prefetch`: the model's parse, started before the config was validated; `while_building`: the caller's own
+    preparation (imports for its report), run in a thread while TensorRT builds."""
     from trtkit.backends import trt_builder
     from trtkit.backends.tensorrt import import_backend
 
@@ -251,9 +252,12 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
         return result
     config = trt_builder.configure(trt, builder, network, build, backend)
     calibrator = _calibrator(trt, config, build, settings, model) if build.calibration is not None else None
-    # the model's hashes go into the metadata: compute them while TensorRT builds (it releases the GIL)
-    hasher = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    hashes = hasher.submit(_model_hashes, model)
+    # what the outputs need besides the engine is made while TensorRT builds (it releases the GIL): the model's
+    # hashes, and once the builder is quiet, the imports, probes and host facts of the metadata
+    helper = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    hashes = helper.submit(_model_hashes, model)
+    built = threading.Event()
+    host = helper.submit(_prepare_outputs, lines, built, while_building)
     cache_path = settings.resolve(build.timing_cache) if build.timing_cache and backend != "tensorrt-rtx" else None
     if cache_path is not None:
         with locked(cache_path):
@@ -262,7 +266,8 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
     try:
         run = trt_builder.build_serialized(trt, builder, network, config, lines, on_phase, on_step)
     finally:
-        hasher.shutdown(wait=True)
+        built.set()
+        helper.shutdown(wait=True)
         if calibrator is not None:
             calibrator.free()
     if calibrator is not None:
@@ -282,7 +287,8 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
     result.timing_cache = trt_builder.timing_cache_statistics(message for _, message in lines)
     if on_phase:
         on_phase(WRITING_PHASE, None, 1)
-    _write_outputs(result, engine, run, lines, settings, trt, model, cache_path, config, hashes.result())
+    _write_outputs(result, engine, run, lines, settings, trt, model, cache_path, config,
+                   {"model": hashes.result(), "host": host.result()})
     if on_step:
         on_step(WRITING_PHASE, 0)
     return result
@@ -310,6 +316,23 @@ def _calibrator(trt, config, build, settings, model: Path):
     return calibrator
 
 
+def _prepare_outputs(lines: list, built: threading.Event, while_building=None, quiet_seconds: float = 0.02) -> dict:
+    """Import and probe what writing the outputs needs, in the builder's quiet time: its first phases log
+    thousands of lines, each a call into Python that would wait for the GIL behind this work, and then it
+    compiles for most of the build with nothing to log. Returns the host facts of the metadata."""
+    count = -1
+    while not built.wait(quiet_seconds) and len(lines) != count:
+        count = len(lines)
+    from trtkit.backends.cuda import probe_cuda
+    from trtkit.plan import inspector  # noqa: F401 - the layer listing's parser
+    from trtkit.report import jsonout  # noqa: F401
+
+    probe_cuda()  # cached for the metadata and the graph
+    if while_building is not None:
+        while_building()
+    return {"platform": platform.platform(), "machine": platform.machine(), "node": platform.node()}
+
+
 def _model_hashes(model: Path) -> dict:
     external = external_data_files(model)
     return {"path": str(model), "sha256": sha256_file(model),
@@ -317,7 +340,7 @@ def _model_hashes(model: Path) -> dict:
 
 
 def _write_outputs(result: BuildResult, engine: Path, run, lines, settings, trt, model: Path,
-                   cache_path: Path | None, config, hashes: dict) -> None:
+                   cache_path: Path | None, config, prepared: dict) -> None:
     from trtkit.backends import trt_builder
     from trtkit.io.atomic import staged_writes, write_bytes_atomic
     from trtkit.report.jsonout import document, dumps
@@ -335,7 +358,7 @@ def _write_outputs(result: BuildResult, engine: Path, run, lines, settings, trt,
         result.engine = str(engine)
         result.written = [str(path) for path in (engine, artifacts.build_log, artifacts.graph,
                                                  artifacts.build_metadata) if path != artifacts.graph or graph]
-        stage(artifacts.build_metadata, dumps(document("build-metadata", _metadata(result, settings, model, hashes))))
+        stage(artifacts.build_metadata, dumps(document("build-metadata", _metadata(result, settings, model, prepared))))
         engine_written.result()
     if cache_path is not None:
         with locked(cache_path):
@@ -370,7 +393,7 @@ def _graph_document(serialized: bytes, log: str, trt) -> tuple[dict | None, str]
     return document, "builder log layer listing (verbose, detailed profiling verbosity)"
 
 
-def _metadata(result: BuildResult, settings, model: Path, hashes: dict) -> dict:
+def _metadata(result: BuildResult, settings, model: Path, prepared: dict) -> dict:
     from trtkit.backends.cuda import probe_cuda
 
     cuda = probe_cuda()
@@ -383,10 +406,10 @@ def _metadata(result: BuildResult, settings, model: Path, hashes: dict) -> dict:
         "effective_config": {"backend": settings.backend, "build": build_section},
         "versions": {"trtkit": __version__, "backend": result.backend, "tensorrt": result.tensorrt_version,
                      "cuda_driver": cuda.driver_version, "cuda_driver_api": cuda.driver_api_version},
-        "host": {"platform": platform.platform(), "machine": platform.machine(), "node": platform.node()},
+        "host": prepared["host"],
         "targets": {"gpus": [asdict(gpu) for gpu in cuda.gpus],
                     "compute_capabilities": settings.build.compute_capabilities},
-        "model": hashes,
+        "model": prepared["model"],
         "network": result.network, "profiles": result.profiles,
         "build_seconds": result.build_seconds, "phases_seconds": result.phases,
         "engine_bytes": result.engine_bytes, "memory": result.memory,
