@@ -62,13 +62,12 @@ def test_staged_files_land_together_after_the_block(tmp_path):
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.json", "b.json", "sub"]
 
 
-@pytest.mark.parametrize("durable", [True, False])
-def test_an_error_in_the_block_lands_none_of_the_staged_files(tmp_path, durable):
+def test_an_error_in_the_block_lands_none_of_the_staged_files(tmp_path):
     from trtkit.io.atomic import staged_writes
 
     (tmp_path / "model.engine.graph.json").write_text("the old graph")
     with pytest.raises(OSError, match="disk full"):
-        with staged_writes(durable=durable) as stage:
+        with staged_writes() as stage:
             stage(tmp_path / "model.engine.graph.json", "a new graph")
             stage(tmp_path / "model.engine.build.metadata.json", "new metadata")
             raise OSError("disk full")  # as when the engine written beside them fails
@@ -85,12 +84,12 @@ def test_an_engine_staged_from_another_thread_lands_only_with_its_companions(tmp
     engine.write_bytes(b"previous engine")
     graph.write_text("previous graph")
     with pytest.raises(ValueError, match="no layer listing"):
-        with staged_writes(durable=False) as stage, concurrent.futures.ThreadPoolExecutor(1) as pool:
+        with staged_writes() as stage, concurrent.futures.ThreadPoolExecutor(1) as pool:
             pool.submit(stage, engine, memoryview(b"new engine"))
             raise ValueError("no layer listing")  # as when making the graph fails while the engine is written
     assert (engine.read_bytes(), graph.read_text()) == (b"previous engine", "previous graph")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.engine", "model.engine.graph.json"]
-    with staged_writes(durable=False) as stage, concurrent.futures.ThreadPoolExecutor(1) as pool:
+    with staged_writes() as stage, concurrent.futures.ThreadPoolExecutor(1) as pool:
         written = pool.submit(stage, engine, memoryview(b"new engine"))
         stage(graph, "new graph")
         written.result()

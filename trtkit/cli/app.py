@@ -99,25 +99,30 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv, prog_name="trtkit")
     except SystemExit as done:  # how typer ends every command
         if own_process and isinstance(done.code, int) and (_Teardown.skippable or _parsing_in_background()):
-            _exit(done.code, at_once=True)
+            _exit_at_once(done.code)
         raise
     except ConfigError as error:
         _report_traceback()
         for line in error.lines():
             console.error_line(line)
-        _exit(error.exit_code, own_process and _parsing_in_background())
+        code = error.exit_code
     except TrtkitError as error:
         _report_traceback()
         console.error_line(error.one_line())
-        _exit(error.exit_code, own_process and _parsing_in_background())
+        code = error.exit_code
     except KeyboardInterrupt:
         console.error_line("interrupted; nothing half-written was left behind")
-        _exit(130, own_process and _parsing_in_background())
+        code = 130
     except Exception as error:  # a bug in trtkit, not in the user's input
         _report_traceback()
         console.error_line(
             f"internal error: {type(error).__name__}: {error}; rerun with --debug and report it with the traceback")
-        _exit(EXIT_INTERNAL, own_process and _parsing_in_background())
+        code = EXIT_INTERNAL
+    else:
+        return
+    if own_process and _parsing_in_background():
+        _exit_at_once(code)
+    sys.exit(code)
 
 
 def _parsing_in_background() -> bool:
@@ -128,12 +133,10 @@ def _parsing_in_background() -> bool:
     return build_stage is not None and build_stage.parsing_in_background()
 
 
-def _exit(code: int, at_once: bool) -> None:
-    if at_once:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    sys.exit(code)
+def _exit_at_once(code: int) -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _report_traceback() -> None:

@@ -40,11 +40,11 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | N
 
 
 @contextlib.contextmanager
-def staged_writes(durable: bool = True) -> Iterator[Callable[[str | os.PathLike[str], str | bytes], None]]:
-    """`stage(path, data)` writes (and fsyncs, when `durable`) a temporary file beside `path` now; when the block
-    ends without an error every staged file replaces its target, and on an error none does and the temporary
-    files are removed. `stage` may run in another thread (an engine written while its companions are made),
-    which must be done before the block ends."""
+def staged_writes() -> Iterator[Callable[[str | os.PathLike[str], str | bytes], None]]:
+    """`stage(path, data)` writes a temporary file beside `path` now, without fsync (for artifacts that are
+    rebuilt, not restored); when the block ends without an error every staged file replaces its target, and on an
+    error none does and the temporary files are removed. `stage` may run in another thread (an engine written
+    while its companions are made), which must be done before the block ends."""
     staged: list[tuple[Path, Path]] = []
 
     def stage(path: str | os.PathLike[str], data: str | bytes) -> None:
@@ -53,9 +53,6 @@ def staged_writes(durable: bool = True) -> Iterator[Callable[[str | os.PathLike[
         staged.append((temp, target))
         with os.fdopen(fd, "wb") as handle:
             handle.write(data.encode("utf-8") if isinstance(data, str) else data)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
 
     try:
         yield stage

@@ -348,7 +348,7 @@ def _write_outputs(result: BuildResult, engine: Path, run, lines, settings, trt,
     artifacts = EngineArtifacts(engine)
     # the engine's write releases the GIL: the log, graph and metadata are made meanwhile, and all of them land
     # together once everything is written (no fsync: io.atomic), or none does
-    with staged_writes(durable=False) as stage, concurrent.futures.ThreadPoolExecutor(1) as pool:
+    with staged_writes() as stage, concurrent.futures.ThreadPoolExecutor(1) as pool:
         engine_written = pool.submit(stage, engine, run.serialized)
         log = trt_builder.log_text(lines)
         stage(artifacts.build_log, log)
