@@ -43,6 +43,7 @@ def test_cnn_with_two_profiles(run_cli, example_models, tmp_path):
     assert metadata["build_options"]["profiling_verbosity"] == "detailed"
     # TensorRT-RTX selects no tactics by timing: it has no timing cache to report on
     assert document["timing_cache"] is None and metadata["timing_cache"] is None
+    assert metadata["effective_config"] == document["effective_config"]
     inspected = run_cli("inspect", tmp_path / "out" / "cnn.engine.graph.json", "--json").json()
     [plan] = inspected["plans"]
     assert plan["detailed"] and {layer["profile"] for layer in plan["layers"]} == {0, 1}
@@ -89,13 +90,26 @@ def test_converted_models_build_strongly_typed(run_cli, example_models, tmp_path
     assert dtype in {group["key"] for group in plan["summary"]["by_precision"]}
 
 
-def test_dry_run_builds_nothing(run_cli, example_models, tmp_path):
+def test_dry_run_builds_nothing_and_shows_the_effective_config(run_cli, example_models, tmp_path):
     config = _config(tmp_path, example_models["resnet18"], TWO_PROFILES)
-    result = run_cli("build", "--config", config, "-o", tmp_path / "x.engine", "--dry-run", "--json")
+    result = run_cli("build", "--config", config, "-o", tmp_path / "x.engine", "--dry-run", "--json",
+                     "--set", "build.workspace=1GiB")
     assert result.exit_code == 0
     document = result.json()
     assert document["dry_run"] and document["network"]["inputs"][0]["shape"] == [-1, 3, 64, 64]
-    assert not (tmp_path / "x.engine").exists()
+    effective = document["effective_config"]
+    assert effective["backend"] == "tensorrt-rtx" and effective["build"]["workspace"] == "1GiB"
+    assert effective["build"]["profiling_verbosity"] == "detailed"  # a default, filled in
+    assert list(effective["build"]["profiles"]) == ["small", "large"]
+    shown = run_cli("build", "--config", config, "-o", tmp_path / "x.engine", "--dry-run",
+                    "--set", "build.workspace=1GiB")
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in shown.stdout.splitlines()
+            if line.count("│") == 3}
+    assert rows["workspace"] == "1GiB" and rows["profiling_verbosity"] == "detailed"
+    assert rows["profiles"] == ("small: min input:1x3x64x64, opt input:1x3x64x64, max input:2x3x64x64; "
+                                "large: min input:4x3x64x64, opt input:8x3x64x64, max input:8x3x64x64")
+    assert len([key for key in rows if key in effective["build"]]) == len(effective["build"])  # every option
+    assert not list(tmp_path.glob("x.engine*"))
 
 
 def _unsupported_model(tmp_path):

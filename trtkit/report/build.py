@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import Any
 
@@ -68,6 +69,10 @@ def render_build(result: BuildResult) -> None:
             rows.append(("timing cache", timing_cache_text(result.timing_cache)))
         rows += [(key.replace("_", " "), f"{value / 2**20:.2f} MiB") for key, value in result.memory.items()]
     out.print(console.table("Build", ["", ""], [(key, escape(str(value))) for key, value in rows]))
+    if result.dry_run:
+        out.print(console.table("Effective build options (the build: section, defaults filled in)",
+                                ["option", "value"], [(key, escape(_option_text(key, value)))
+                                                      for key, value in result.effective_config["build"].items()]))
     if result.phases:
         slowest = sorted(result.phases.items(), key=lambda item: -item[1])[:8]
         rows = [(escape(name), f"{seconds:.2f}") for name, seconds in slowest]
@@ -76,6 +81,15 @@ def render_build(result: BuildResult) -> None:
         console.warn(escape(warning))
     for warning in result.parser_warnings:
         console.warn(escape(f"ONNX parser: {warning}"))
+
+
+def _option_text(key: str, value: Any) -> str:
+    if key == "profiles":  # shapes as written in a config: input:1x3x224x224
+        return "; ".join(f"{name}: " + ", ".join(f"{bound} {shapes}" for bound, shapes in profile.items())
+                         for name, profile in value.items()) or "none"
+    if value is None:
+        return "not set"
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def timing_cache_text(statistics: dict) -> str:

@@ -60,6 +60,7 @@ class BuildResult:
     dry_run: bool = False
     calibration: str | None = None  # TensorRT 10.x implicit INT8 calibration: batches or cache
     timing_cache: dict | None = None  # hits, misses (tactic timings run), their seconds: trt_builder
+    effective_config: dict = field(default_factory=dict)  # backend and the build section, defaults filled in
 
 
 def strongly_typed_only(backend: str, module) -> bool:
@@ -246,6 +247,7 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
         raise ParseFailed(f"{model} parsed to a network with no outputs; it is not a usable ONNX model",
                           "check the file is the exported model (`trtkit lint MODEL` reads it)", result.parser_errors)
     result.network = asdict(summary)
+    result.effective_config = {"backend": settings.backend, "build": build.model_dump(mode="json")}
     check_profiles(build, summary)
     result.profiles = {name: profile.model_dump(mode="json") for name, profile in build.profiles.items()}
     if dry_run:
@@ -397,13 +399,13 @@ def _metadata(result: BuildResult, settings, model: Path, prepared: dict) -> dic
     from trtkit.backends.cuda import probe_cuda
 
     cuda = probe_cuda()
-    build_section = settings.build.model_dump(mode="json")
+    build_section = result.effective_config["build"]
     return {
         # TREx reads these two; trtkit's loader too
         "model_options": {"Format": "ONNX", "Model": str(model)},
         "build_options": {key: json.dumps(value) if not isinstance(value, str) else value
                           for key, value in build_section.items() if value not in (None, [], {}, False)},
-        "effective_config": {"backend": settings.backend, "build": build_section},
+        "effective_config": result.effective_config,
         "versions": {"trtkit": __version__, "backend": result.backend, "tensorrt": result.tensorrt_version,
                      "cuda_driver": cuda.driver_version, "cuda_driver_api": cuda.driver_api_version},
         "host": prepared["host"],
