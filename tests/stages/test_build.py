@@ -411,3 +411,45 @@ def test_a_failure_while_the_engine_is_written_keeps_the_previous_build(example_
     with pytest.raises(RuntimeError, match="no layer listing"):
         stage.build_engine(example_models["resnet18"], engine, smaller)
     assert {path.name: path.read_bytes() for path in engine.parent.iterdir()} == before
+
+
+def test_a_model_with_external_data_builds_from_its_path(run_cli, example_models, tmp_path):
+    from trtkit.io.artifacts import sha256_file
+
+    model = onnx.load(str(example_models["resnet18"]))
+    external = tmp_path / "cnn.onnx"
+    onnx.save(model, str(external), save_as_external_data=True, all_tensors_to_one_file=True,
+              location="cnn.onnx.data", size_threshold=0)
+    assert (tmp_path / "cnn.onnx.data").stat().st_size > external.stat().st_size  # the weights live outside
+    config = _config(tmp_path, external, TWO_PROFILES)
+    result = run_cli("build", "--config", config, "-o", tmp_path / "ext.engine", "--json")
+    assert result.exit_code == 0, result.stderr
+    metadata = json.loads((tmp_path / "ext.engine.build.metadata.json").read_text())
+    assert metadata["model"]["external_data"] == {"cnn.onnx.data": sha256_file(tmp_path / "cnn.onnx.data")}
+    # the same graph with its weights inline builds the same layers
+    inline = run_cli("build", "--config", _config(tmp_path, example_models["resnet18"], TWO_PROFILES, "i.yaml"),
+                     "-o", tmp_path / "inline.engine", "--json")
+    assert inline.exit_code == 0
+    names = [json.loads((tmp_path / f"{name}.engine.graph.json").read_text())["Layers"] for name in ("ext", "inline")]
+    assert [layer["Name"] for layer in names[0]] == [layer["Name"] for layer in names[1]]
+    # without its data file the model cannot be parsed: one line, exit 3, nothing written
+    (tmp_path / "cnn.onnx.data").rename(tmp_path / "elsewhere.data")
+    missing = run_cli("build", "--config", config, "-o", tmp_path / "gone.engine")
+    assert missing.exit_code == 3, missing.stderr
+    [line] = [line for line in missing.stderr.splitlines() if line.startswith("error:")]
+    assert line == (f"error: {external} keeps its weights in cnn.onnx.data, which is not beside it; keep the "
+                    "external data file(s) next to the model: ONNX resolves them relative to the model file")
+    assert not list(tmp_path.glob("gone.engine*"))
+
+
+def test_plugin_libraries_that_cannot_load_are_one_line_errors(run_cli, example_models, tmp_path):
+    config = _config(tmp_path, example_models["resnet18"], TWO_PROFILES)
+    not_a_library = tmp_path / "libplugin.so"
+    not_a_library.write_bytes(b"not an ELF file")
+    for library, message in ((tmp_path / "absent.so", "does not exist"), (not_a_library, "could not load")):
+        result = run_cli("build", "--config", config, "-o", tmp_path / "p.engine", "--set",
+                         f"build.plugins=[{library}]")
+        assert result.exit_code == 3, result.stderr
+        [line] = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+        assert message in line and str(library) in line
+        assert not list(tmp_path.glob("p.engine*"))

@@ -218,7 +218,7 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
     `prefetch`: the model's parse, started before the config was validated; `while_building`: the caller's own
     preparation (imports for its report), run in a thread while TensorRT builds."""
     from trtkit.backends import trt_builder
-    from trtkit.backends.tensorrt import import_backend
+    from trtkit.backends.tensorrt import DISPLAY_NAMES, import_backend
 
     build = settings.build
     if not model.is_file():
@@ -235,9 +235,10 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
                          parser_warnings=list(dict.fromkeys(message for severity, message in lines
                                                             if severity == "WARNING")))
     if not ok:
+        _refuse_missing_external_data(model)
         first = problems[0] if problems else None
         where = f" at node {first.node!r} ({first.operator})" if first and first.node else ""
-        raise ParseFailed(f"TensorRT {trt.__version__} could not parse {model}{where}: "
+        raise ParseFailed(f"{DISPLAY_NAMES[backend]} {trt.__version__} could not parse {model}{where}: "
                           f"{first.message if first else 'no details'}",
                           "unsupported operators need a plugin or `trtkit convert`; `trtkit lint MODEL` lists them",
                           result.parser_errors)
@@ -294,6 +295,23 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
     if on_step:
         on_step(WRITING_PHASE, 0)
     return result
+
+
+def _refuse_missing_external_data(model: Path) -> None:
+    """After a failed parse: a model whose external weights are not beside it gets that said, not the parser's
+    "failed to import initializer"."""
+    from trtkit.analysis.onnx_model import summarize_onnx
+
+    try:
+        referenced = summarize_onnx(model).external_data_files
+    except Exception:  # noqa: BLE001 - not readable by onnx either: the parser's message stands
+        return
+    missing = [name for name in referenced if not (model.parent / name).is_file()]
+    if missing:
+        raise InputFileError(f"{model} keeps its weights in {', '.join(missing)}, which "
+                             f"{'is' if len(missing) == 1 else 'are'} not beside it",
+                             "keep the external data file(s) next to the model: ONNX resolves them relative "
+                             "to the model file")
 
 
 def _calibrator(trt, config, build, settings, model: Path):
