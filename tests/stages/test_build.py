@@ -79,14 +79,16 @@ def test_transformer_dynamic_batch_and_sequence(run_cli, example_models, tmp_pat
 
 
 @pytest.mark.skipif(importlib.util.find_spec("modelopt") is None, reason="Model Optimizer is not installed")
+@pytest.mark.parametrize("name, shapes", [("resnet18", "input:2x3x64x64"),
+                                          ("transformer_encoder", "input_ids:2x16,attention_mask:2x16")])
 @pytest.mark.parametrize("flag, value, dtype", [("--precision", "fp16", "FP16"), ("--quantize", "int8", "INT8")])
-def test_converted_models_build_strongly_typed(run_cli, example_models, tmp_path, flag, value, dtype):
-    converted = tmp_path / f"cnn.{value}.onnx"
-    assert run_cli("convert", example_models["resnet18"], "-o", converted, flag, value).exit_code == 0
-    engine = tmp_path / f"cnn.{value}.engine"
-    result = run_cli("build", converted, "-o", engine, "--backend", "tensorrt-rtx", "--shapes", "input:2x3x64x64")
+def test_converted_models_build_strongly_typed(run_cli, example_models, tmp_path, name, shapes, flag, value, dtype):
+    converted = tmp_path / f"{name}.{value}.onnx"
+    assert run_cli("convert", example_models[name], "-o", converted, flag, value).exit_code == 0
+    engine = tmp_path / f"{name}.{value}.engine"
+    result = run_cli("build", converted, "-o", engine, "--backend", "tensorrt-rtx", "--shapes", shapes)
     assert result.exit_code == 0, result.stderr
-    plan = run_cli("inspect", engine, "--json").json()["plans"][0]
+    plan = run_cli("inspect", engine, "--json").json()["plans"][0]  # its graph.json, beside it
     assert dtype in {group["key"] for group in plan["summary"]["by_precision"]}
 
 
