@@ -17,8 +17,8 @@ def build(
     backend: BackendOption = None,
     shapes: Annotated[OptionalText, typer.Option(
         "--shapes", help="One optimization profile with min=opt=max, e.g. input:1x3x224x224.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Parse and validate, print the network; build "
-                                                            "nothing.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Parse and validate, print the network and every "
+                                                            "build option; build nothing.")] = False,
     overrides: SetOption = None,
     json: JsonFlag = False,
 ) -> None:
