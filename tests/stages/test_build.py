@@ -455,3 +455,34 @@ def test_plugin_libraries_that_cannot_load_are_one_line_errors(run_cli, example_
         [line] = [line for line in result.stderr.splitlines() if line.startswith("error:")]
         assert message in line and str(library) in line
         assert not list(tmp_path.glob("p.engine*"))
+
+
+def test_a_terminal_sees_the_builders_phases_as_progress(example_models, tmp_path):
+    # `trtkit build` on a terminal (a pseudo-terminal here): Rich's live display of the IProgressMonitor phases
+    import pty
+    import subprocess
+    import sys
+
+    from trtkit.stages.build import WRITING_PHASE
+
+    config = _config(tmp_path, example_models["resnet18"], TWO_PROFILES)
+    leader, follower = pty.openpty()
+    child = subprocess.Popen([sys.executable, "-m", "trtkit", "build", "--config", str(config), "-o",
+                              str(tmp_path / "tty.engine")], stdin=follower, stdout=follower, stderr=follower,
+                             env={**os.environ, "COLUMNS": "120", "TERM": "xterm"}, close_fds=True)
+    os.close(follower)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(leader)
+    assert child.wait(120) == 0, screen.decode(errors="replace")[-2000:]
+    text = screen.decode(errors="replace")
+    for phase in ("Building engine", WRITING_PHASE):  # TensorRT-RTX's top phase, and trtkit's own last one
+        assert phase in text
+    assert "\x1b[" in text and "Slowest builder phases" in text  # drawn live, then the summary
