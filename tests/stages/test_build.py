@@ -457,18 +457,16 @@ def test_plugin_libraries_that_cannot_load_are_one_line_errors(run_cli, example_
         assert not list(tmp_path.glob("p.engine*"))
 
 
-def test_a_terminal_sees_the_builders_phases_as_progress(example_models, tmp_path):
-    # `trtkit build` on a terminal (a pseudo-terminal here): Rich's live display of the IProgressMonitor phases
+def _build_on_a_terminal(config: Path, engine: Path, when_shown: tuple[bytes, object] | None = None):
+    """`trtkit build` in a pseudo-terminal: (exit code, everything drawn). `when_shown`: (text, action) calls
+    action(child) once text has been drawn."""
     import pty
     import subprocess
     import sys
 
-    from trtkit.stages.build import WRITING_PHASE
-
-    config = _config(tmp_path, example_models["resnet18"], TWO_PROFILES)
     leader, follower = pty.openpty()
-    child = subprocess.Popen([sys.executable, "-m", "trtkit", "build", "--config", str(config), "-o",
-                              str(tmp_path / "tty.engine")], stdin=follower, stdout=follower, stderr=follower,
+    child = subprocess.Popen([sys.executable, "-m", "trtkit", "build", "--config", str(config), "-o", str(engine)],
+                             stdin=follower, stdout=follower, stderr=follower,
                              env={**os.environ, "COLUMNS": "120", "TERM": "xterm"}, close_fds=True)
     os.close(follower)
     screen = b""
@@ -480,9 +478,30 @@ def test_a_terminal_sees_the_builders_phases_as_progress(example_models, tmp_pat
         if not chunk:
             break
         screen += chunk
+        if when_shown is not None and when_shown[0] in screen:
+            when_shown[1](child)
+            when_shown = None
     os.close(leader)
-    assert child.wait(120) == 0, screen.decode(errors="replace")[-2000:]
-    text = screen.decode(errors="replace")
+    return child.wait(120), screen.decode(errors="replace")
+
+
+def test_a_terminal_sees_the_builders_phases_as_progress(example_models, tmp_path):
+    # Rich's live display of the IProgressMonitor phases
+    from trtkit.stages.build import WRITING_PHASE
+
+    config = _config(tmp_path, example_models["resnet18"], TWO_PROFILES)
+    code, text = _build_on_a_terminal(config, tmp_path / "tty.engine")
+    assert code == 0, text[-2000:]
     for phase in ("Building engine", WRITING_PHASE):  # TensorRT-RTX's top phase, and trtkit's own last one
         assert phase in text
     assert "\x1b[" in text and "Slowest builder phases" in text  # drawn live, then the summary
+
+
+def test_ctrl_c_on_a_terminal_cancels_the_build_and_writes_nothing(tmp_path):
+    # a build that takes about a minute (TensorRT-RTX on 10,000 chained Adds), interrupted as it starts
+    config = _config(tmp_path, _chain_model(tmp_path / "chain.onnx", 10000), "")
+    code, text = _build_on_a_terminal(config, tmp_path / "chain.engine",
+                                      (b"Building engine", lambda child: child.send_signal(signal.SIGINT)))
+    assert code == 130, text[-2000:]
+    assert "error:\x1b[0m the build was cancelled (Ctrl-C); nothing was written" in text  # in red
+    assert not list(tmp_path.glob("chain.engine*"))
