@@ -39,8 +39,9 @@ def build(
     def start_parsing(data: dict, folder: Path) -> None:  # while pydantic validates the config
         nonlocal prefetch
         given = model or (resolve_against(folder, data["model"]) if isinstance(data.get("model"), str) else None)
-        if given is not None and given.is_file() and isinstance(data.get("backend", "auto"), str):
-            prefetch = ParsePrefetch(given, data.get("backend", "auto"))
+        requested = data.get("backend", "auto")
+        if given is not None and given.is_file() and isinstance(requested, str):
+            prefetch = ParsePrefetch(given, requested)
 
     settings = load_config(config, flags, before_validation=start_parsing)
     if model is None:

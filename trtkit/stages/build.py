@@ -250,7 +250,7 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
     result.network = asdict(summary)
     result.effective_config = {"backend": settings.backend, "build": build.model_dump(mode="json")}
     check_profiles(build, summary)
-    result.profiles = {name: profile.model_dump(mode="json") for name, profile in build.profiles.items()}
+    result.profiles = result.effective_config["build"]["profiles"]
     if dry_run:
         return result
     config = trt_builder.configure(trt, builder, network, build, backend)
