@@ -1,6 +1,8 @@
 """The CLI plumbing: global options, exit codes, one-line errors, stdout only for results."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -16,14 +18,33 @@ def test_version(run_cli):
 def test_help_lists_the_registered_commands(run_cli):
     import typer
 
-    from trtkit.cli.app import app
+    from trtkit.cli.app import app, register
 
     result = run_cli("--help")
     assert result.exit_code == 0
+    register()
     registered = set(typer.main.get_command(app).commands)
     assert {"doctor", "config"} <= registered
     for name in registered:
         assert name in result.stdout
+
+
+def test_a_run_imports_only_its_subcommand(tmp_path):
+    # the other subcommands' modules are neither imported nor made into click commands (start-up time)
+    code = ("import sys; sys.argv = ['trtkit', '-q', 'doctor', '--help']; from trtkit.cli.app import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.endswith('_cmd')))")
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "trtkit doctor" in completed.stdout.splitlines()[0]
+    assert completed.stdout.splitlines()[-1] == "['trtkit.cli.doctor_cmd']"
+
+
+def test_help_after_a_narrowed_run_lists_every_command(run_cli):
+    assert run_cli("doctor", "--help").exit_code == 0
+    listed = run_cli("--help").stdout
+    assert all(f"  {name} " in listed for name in ("convert", "build", "inspect", "sweep", "config"))
+    result = run_cli("buidl")
+    assert result.exit_code == 2 and "Did you mean 'build'?" in result.stderr
 
 
 def test_unknown_command_is_usage_error(run_cli):
