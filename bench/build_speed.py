@@ -3,6 +3,10 @@ against `polygraphy convert` (with POLYGRAPHY_USE_TENSORRT_RTX=1), on the full-s
 same optimization profile, in interleaved rounds (each a fresh process).
 
 Targets (issue 7): trtkit within 10% of the bare script, and no slower than polygraphy convert.
+Also reported, to show where trtkit's extra time goes: the seconds TensorRT spent in `build_serialized_network`
+in trtkit (its metadata's build_seconds) and in the bare script, and the imports trtkit's start-up path cannot do
+without (typer for the CLI, PyYAML, pydantic and the config models), each in a fresh process, above the
+interpreter's own start-up.
 Usage: python bench/build_speed.py [--runs 5]
 """
 
@@ -28,7 +32,7 @@ MODELS = {  # model -> one profile (min, opt, max) per input
     "transformer_encoder": {"input_ids": ((1, 1), (4, 128), (8, 256)), "attention_mask": ((1, 1), (4, 128), (8, 256))},
 }
 BARE = """
-import sys, tensorrt_rtx as trt
+import sys, time, tensorrt_rtx as trt
 model, engine, shapes = sys.argv[1], sys.argv[2], eval(sys.argv[3])
 logger = trt.Logger(trt.Logger.WARNING)
 builder = trt.Builder(logger)
@@ -41,14 +45,25 @@ profile = builder.create_optimization_profile()
 for name, (low, opt, high) in shapes.items():
     profile.set_shape(name, low, opt, high)
 config.add_optimization_profile(profile)
-open(engine, "wb").write(builder.build_serialized_network(network, config))
+start = time.perf_counter()
+serialized = builder.build_serialized_network(network, config)
+print(time.perf_counter() - start)  # TensorRT's build alone, for the breakdown
+open(engine, "wb").write(serialized)
 """
+# what trtkit imports before it can start a build and cannot do without: the CLI, the YAML reader, the config models
+START_UP_IMPORTS = "import typer, yaml, trtkit.config.models"
 
 
 def _shape_text(shapes: dict, index: int, polygraphy: bool = False) -> str:
     if polygraphy:
         return " ".join(f"{name}:[{','.join(map(str, dims[index]))}]" for name, dims in shapes.items())
     return ",".join(f"{name}:{'x'.join(map(str, dims[index]))}" for name, dims in shapes.items())
+
+
+def _wall(command: list[str], env: dict) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, capture_output=True, env=env, check=True)
+    return time.perf_counter() - start
 
 
 def main() -> int:
@@ -63,7 +78,7 @@ def main() -> int:
     env = {**os.environ, "POLYGRAPHY_USE_TENSORRT_RTX": "1"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     polygraphy = shutil.which("polygraphy", path=str(Path(sys.executable).parent))
-    results, ratios = {}, {}
+    results, ratios, builds = {}, {}, {}
     for name, shapes in MODELS.items():
         model = str(models[name])
         config = OUT / f"{name}.yaml"
@@ -87,16 +102,25 @@ def main() -> int:
             if completed.returncode != 0:
                 raise SystemExit(f"{command[:4]} failed:\n{completed.stderr[-1500:]}")
         samples = {label: [] for label in commands}
+        inside = {"trtkit build": [], "bare TensorRT-RTX script": []}  # TensorRT's build_serialized_network alone
         for _ in range(arguments.runs):
             for label, command in commands.items():
                 start = time.perf_counter()
-                subprocess.run(command, capture_output=True, env=env, check=True)
+                completed = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
                 samples[label].append(time.perf_counter() - start)
+                if label == "bare TensorRT-RTX script":
+                    inside[label].append(float(completed.stdout.split()[-1]))
+                elif label == "trtkit build":
+                    metadata = OUT / f"{name}.trtkit.engine.build.metadata.json"
+                    inside[label].append(json.loads(metadata.read_text())["build_seconds"])
         results[name] = {label: statistics.median(values) for label, values in samples.items()}
+        builds[name] = {label: statistics.median(values) for label, values in inside.items()}
         # trtkit against each other tool within a round: a slow spell of a shared machine hits both alike
         ratios[name] = {label: statistics.median(ours / theirs for ours, theirs in
                                                  zip(samples["trtkit build"], values, strict=True))
                         for label, values in samples.items() if label != "trtkit build"}
+    floor = {label: statistics.median(_wall([sys.executable, "-c", code], env) for _ in range(arguments.runs))
+             for label, code in (("interpreter", "pass"), ("imports", START_UP_IMPORTS))}
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"machine: {machine}; medians of {arguments.runs} interleaved rounds, each a fresh process; "
           "(+x%): median of trtkit's time over the other's in the same round")
@@ -112,8 +136,16 @@ def main() -> int:
                      f"({100 * (against['polygraphy convert'] - 1):+.1f}%)")
             ok = ok and against["polygraphy convert"] <= 1.0
         print(line)
+        inside = builds[name]
+        print(f"  TensorRT's build_serialized_network: {inside['trtkit build']:.2f} s in trtkit, "
+              f"{inside['bare TensorRT-RTX script']:.2f} s in the bare script; the rest: "
+              f"{ours - inside['trtkit build']:.2f} s against {bare - inside['bare TensorRT-RTX script']:.2f} s")
+    imports = floor["imports"] - floor["interpreter"]
+    print(f"start-up imports trtkit cannot do without ({START_UP_IMPORTS[7:]}): {imports:.2f} s above the "
+          f"interpreter's {floor['interpreter']:.2f} s")
     print("meets its targets" if ok else "MISSES its targets")
-    summary = {"machine": machine, "results": results, "trtkit_over_other_same_round": ratios}
+    summary = {"machine": machine, "results": results, "trtkit_over_other_same_round": ratios,
+               "build_serialized_network_seconds": builds, "start_up_imports_seconds": imports}
     (HERE / "out" / "build_speed.json").write_text(json.dumps(summary, indent=2) + "\n")
     return 0 if ok else 1
 
