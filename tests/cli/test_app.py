@@ -29,7 +29,7 @@ def test_help_lists_the_registered_commands(run_cli):
         assert name in result.stdout
 
 
-def test_a_run_imports_only_its_subcommand(tmp_path):
+def test_a_run_imports_only_its_subcommand():
     # the other subcommands' modules are neither imported nor made into click commands (start-up time)
     code = ("import sys; sys.argv = ['trtkit', '-q', 'doctor', '--help']; from trtkit.cli.app import main\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
