@@ -27,7 +27,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-FIXTURES = Path(os.environ.get("TRTKIT_FIXTURES", REPO.parent / "shared" / "fixtures"))
+FIXTURES = REPO / "tests" / "fixtures"
 OUT = HERE / "out"
 TREX_VENV = Path(os.environ.get("TREX_VENV", HERE / ".venv-trex"))
 TARGET_SECONDS = 0.3

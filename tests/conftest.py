@@ -1,4 +1,4 @@
-"""Shared test helpers: the shared fixtures folder, the example models, and running the CLI."""
+"""Shared test helpers: the fixtures folder, the example models, and running the CLI."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = Path(os.environ.get("TRTKIT_FIXTURES", REPO.parent / "shared" / "fixtures"))
+FIXTURES = REPO / "tests" / "fixtures"
 sys.path.insert(0, str(REPO / "examples"))
 
 
@@ -82,8 +82,6 @@ def run_subprocess(*args: str, cwd: Path | None = None, env: dict[str, str] | No
 
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
-    if not FIXTURES.is_dir():
-        pytest.skip(f"shared fixtures not found at {FIXTURES}")
     return FIXTURES
 
 

@@ -12,7 +12,7 @@ from tests.conftest import FIXTURES
 from trtkit.plan.artifacts import read_artifact
 from trtkit.plan.metadata import parse_performance_summary
 
-CACHES = sorted((FIXTURES / "calibration_cache").iterdir()) if FIXTURES.is_dir() else []
+CACHES = sorted((FIXTURES / "calibration_cache").iterdir())
 
 
 @pytest.mark.parametrize("path", CACHES, ids=lambda path: path.name)

@@ -8,8 +8,7 @@ from tests.conftest import FIXTURES
 from trtkit.plan.artifacts import read_artifact
 from trtkit.plan.trtexec_log import normalize_line, parse_trtexec_log, tensorrt_version_from_tag
 
-LOGS = sorted(path for path in (FIXTURES / "logs").rglob("*") if path.is_file() and "iprofiler" not in path.name) \
-    if FIXTURES.is_dir() else []
+LOGS = sorted(path for path in (FIXTURES / "logs").rglob("*") if path.is_file() and "iprofiler" not in path.name)
 _FIGURE = re.compile(r"\] \[I\] (Latency|Enqueue Time|H2D Latency|GPU Compute Time|D2H Latency): min = ([\d.e+-]+) ms, "
                      r"max = ([\d.e+-]+) ms, mean = ([\d.e+-]+) ms, median = ([\d.e+-]+) ms(.*)$")
 _ATTRIBUTES = {"Latency": "latency", "Enqueue Time": "enqueue_time", "H2D Latency": "h2d_latency",
