@@ -5,17 +5,42 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO_DIR ?= build/demo
 
-.PHONY: install demo test lint bench clean system-packages
+.PHONY: install lock demo test test-latest lint bench clean system-packages
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Development and CI install exactly what requirements.lock names (made by `make lock` from pyproject.toml's ranges),
+# then trtkit itself, editable, without resolving anything again. `pip check` proves the locked set is consistent.
+# PIP_OPTS passes extra pip options, e.g. PIP_OPTS="--extra-index-url https://download.pytorch.org/whl/cpu" where the
+# locked CPU PyTorch wheel (torch==...+cpu) is not on the machine's own package index.
+LOCK := requirements.lock
+EXTRAS := rtx,dev,modelopt,ray
+PIP_OPTS ?=
+
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	# CPU PyTorch for Model Optimizer, first: a plain "torch" requirement would pull a multi-GB CUDA build
-	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[rtx,dev,modelopt,ray]'
+	$(PY) -m pip install --quiet $(PIP_OPTS) --no-deps -r $(LOCK)
+	$(PY) -m pip install --quiet $(PIP_OPTS) --no-deps -e .
+	$(PY) -m pip check
 	touch $@
+
+# Regenerates requirements.lock: a throw-away environment gets CPU PyTorch first (a plain "torch" requirement would
+# pull a multi-GB CUDA build), then trtkit with every extra at the newest versions its ranges allow; the lock is what
+# that environment holds, trtkit itself excluded. Commit the result.
+LOCK_VENV := build/lock-venv
+TORCH_CPU ?= torch==2.13.0
+
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet $(PIP_OPTS) --upgrade pip
+	$(LOCK_VENV)/bin/python -m pip install --quiet $(PIP_OPTS) $(TORCH_CPU)
+	$(LOCK_VENV)/bin/python -m pip install --quiet $(PIP_OPTS) '.[$(EXTRAS)]'
+	{ echo "# Exact versions for development and CI, made by 'make lock' from pyproject.toml on $$(date -u +%F)"; \
+	  echo "# with $$($(LOCK_VENV)/bin/python -c 'import platform; print("Python", platform.python_version(), platform.machine())'). Do not edit by hand."; \
+	  $(LOCK_VENV)/bin/python -m pip freeze --exclude trtkit; } > $(LOCK).tmp
+	mv $(LOCK).tmp $(LOCK)
+	rm -rf $(LOCK_VENV)
 
 demo: install
 	bash examples/demo.sh $(DEMO_DIR)
@@ -40,8 +65,24 @@ system-packages:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium graphviz; \
 	else echo "install Chromium and Graphviz (dot) with your system's package manager" >&2; exit 1; fi
 
+PYTEST_ENV = TRTKIT_SARIF_SCHEMA=$(SARIF_SCHEMA) TRTKIT_BROWSER_TEST=required
+
 test: install $(SARIF_SCHEMA) system-packages
-	TRTKIT_SARIF_SCHEMA=$(SARIF_SCHEMA) TRTKIT_BROWSER_TEST=required $(PY) -m pytest -q
+	$(PYTEST_ENV) $(PY) -m pytest -q
+
+# Drift check, run on purpose (not by CI): the suite in a fresh environment holding the newest versions that
+# pyproject.toml's ranges allow, so a new release that breaks trtkit shows up here, not in a newcomer's `make test`.
+# PyTorch stays the CPU build of the lock: the newest allowed one is a multi-GB CUDA build.
+LATEST_VENV := .venv-latest
+
+test-latest: $(SARIF_SCHEMA) system-packages
+	rm -rf $(LATEST_VENV)
+	$(PYTHON) -m venv $(LATEST_VENV)
+	$(LATEST_VENV)/bin/python -m pip install --quiet $(PIP_OPTS) $$(grep -E '^torch==' $(LOCK))
+	$(LATEST_VENV)/bin/python -m pip install --quiet $(PIP_OPTS) --upgrade --upgrade-strategy eager -e '.[$(EXTRAS)]'
+	$(LATEST_VENV)/bin/python -m pip freeze --exclude trtkit > $(LATEST_VENV)/versions.txt
+	diff $(LOCK) $(LATEST_VENV)/versions.txt | grep -E '^[<>] [A-Za-z]' || echo "the newest versions are the locked ones"
+	$(PYTEST_ENV) $(LATEST_VENV)/bin/python -m pytest -q
 
 lint: install
 	$(VENV)/bin/ruff check trtkit tests examples bench
@@ -55,4 +96,4 @@ bench: install
 	$(PY) bench/report_speed.py
 
 clean:
-	rm -rf $(VENV) build .pytest_cache
+	rm -rf $(VENV) $(LATEST_VENV) build .pytest_cache

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# the skip policy's hooks (allowed reasons, the summary by reason), registered by being in this module
+from tests.skip_policy import pytest_runtest_logreport, pytest_sessionfinish, pytest_terminal_summary  # noqa: F401
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
 sys.path.insert(0, str(REPO / "examples"))
@@ -147,3 +150,4 @@ def rtx_builds(example_models, tmp_path_factory) -> dict[str, RtxBuild]:
         "transformer_encoder": build_with_rtx(example_models["transformer_encoder"], [
             {name: ((1, 1), (2, 16), (4, 32)) for name in ("input_ids", "attention_mask")}], out),
     }
+

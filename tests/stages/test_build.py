@@ -204,9 +204,9 @@ def test_legacy_transformer_builds_after_convert(run_cli, tmp_path):
 
 
 @pytest.mark.skipif(importlib.util.find_spec("tensorrt") is None,
-                    reason="full TensorRT is not installable here: its weak-typing options (precision flags, "
-                           "layer precisions, INT8 calibration) and timing cache are written to the 10.x API but "
-                           "not executed")
+                    reason="no full TensorRT here (not installable on this machine): its weak-typing options "
+                           "(precision flags, layer precisions, INT8 calibration) and timing cache are written to "
+                           "the 10.x API but not executed")
 def test_full_tensorrt_10_precision_flags(run_cli, example_models, tmp_path):
     import tensorrt
 

@@ -70,7 +70,7 @@ def test_measurement_statistics_warnings_and_report_on_a_gpu(capsys, monkeypatch
 
 
 @pytest.mark.skipif(not (GPU.has_gpu and __import__("importlib").util.find_spec("tensorrt")),
-                    reason="needs TensorRT on a GPU (neither is here; the device machine has no TensorRT): the "
+                    reason="no GPU with full TensorRT here (the device machine has no TensorRT): the "
                            "TensorRT executor, the per-layer IProfiler run and the engine's outputs are not executed")
 def test_profile_a_built_engine_end_to_end(run_cli, example_models, tmp_path):
     engine = tmp_path / "cnn.engine"
