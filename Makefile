@@ -38,7 +38,7 @@ lock:
 	$(LOCK_VENV)/bin/python -m pip install --quiet $(PIP_OPTS) '.[$(EXTRAS)]'
 	{ echo "# Exact versions for development and CI, made by 'make lock' from pyproject.toml on $$(date -u +%F)"; \
 	  echo "# with $$($(LOCK_VENV)/bin/python -c 'import platform; print("Python", platform.python_version(), platform.machine())'). Do not edit by hand."; \
-	  $(LOCK_VENV)/bin/python -m pip freeze --exclude trtkit; } > $(LOCK).tmp
+	  $(LOCK_VENV)/bin/python -m pip freeze --all --exclude pip --exclude trtkit; } > $(LOCK).tmp
 	mv $(LOCK).tmp $(LOCK)
 	rm -rf $(LOCK_VENV)
 
@@ -80,7 +80,7 @@ test-latest: $(SARIF_SCHEMA) system-packages
 	$(PYTHON) -m venv $(LATEST_VENV)
 	$(LATEST_VENV)/bin/python -m pip install --quiet $(PIP_OPTS) $$(grep -E '^torch==' $(LOCK))
 	$(LATEST_VENV)/bin/python -m pip install --quiet $(PIP_OPTS) --upgrade --upgrade-strategy eager -e '.[$(EXTRAS)]'
-	$(LATEST_VENV)/bin/python -m pip freeze --exclude trtkit > $(LATEST_VENV)/versions.txt
+	$(LATEST_VENV)/bin/python -m pip freeze --all --exclude pip --exclude trtkit > $(LATEST_VENV)/versions.txt
 	diff $(LOCK) $(LATEST_VENV)/versions.txt | grep -E '^[<>] [A-Za-z]' || echo "the newest versions are the locked ones"
 	$(PYTEST_ENV) $(LATEST_VENV)/bin/python -m pytest -q
 
