@@ -112,7 +112,7 @@ def precision_profile(model) -> dict:
 
     try:
         inferred = onnx.shape_inference.infer_shapes(model) if model.ByteSize() < 2**31 else model
-    except Exception:  # noqa: BLE001 - shape inference raises many kinds; fall back to the model as given
+    except Exception:  # shape inference raises many kinds; fall back to the model as given
         inferred = model
     graph = inferred.graph
     types = {value.name: value.type.tensor_type.elem_type for value in [*graph.value_info, *graph.input,

@@ -45,7 +45,7 @@ def make_calibrator(trt: ModuleType, algorithm: str, feeds: list[dict], cache: P
                 check(runtime.cudaStreamSynchronize(0))  # TensorRT reads them on its own stream
                 self.batches_given += 1
                 return pointers
-            except BaseException as error:  # noqa: BLE001 - kept and raised after the build
+            except BaseException as error:  # kept and raised after the build
                 self.error = error
                 return None
 

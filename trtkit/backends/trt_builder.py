@@ -84,7 +84,7 @@ def _call(error, method: str) -> str:
     value = getattr(error, method, None)
     try:
         return str(value()) if callable(value) else ""
-    except Exception:  # noqa: BLE001 - older parsers lack these accessors
+    except Exception:  # older parsers lack these accessors
         return ""
 
 

@@ -304,7 +304,7 @@ def _refuse_missing_external_data(model: Path) -> None:
 
     try:
         referenced = summarize_onnx(model).external_data_files
-    except Exception:  # noqa: BLE001 - not readable by onnx either: the parser's message stands
+    except Exception:  # not readable by onnx either: the parser's message stands
         return
     missing = [name for name in referenced if not (model.parent / name).is_file()]
     if missing:
