@@ -281,7 +281,7 @@ def selected_stages(configured: list[str], options: RunOptions) -> list[str]:
     unknown = [stage for stage in chosen if stage not in STAGES]
     if unknown:
         raise UsageError(f"--stages: {', '.join(unknown)} is not a stage", f"use: {', '.join(STAGES)}")
-    stages = [stage for stage in STAGES if stage in chosen]
+    stages: list[str] = [stage for stage in STAGES if stage in chosen]
     if options.start is not None:
         stages = [stage for stage in stages if STAGES.index(stage) >= STAGES.index(options.start)]
     if options.until is not None:
