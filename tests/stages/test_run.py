@@ -194,3 +194,14 @@ def test_a_moved_work_directory_keeps_its_stages(run_cli, example_models, tmp_pa
     again = run_cli("run", moved / "pipeline.yaml", "--json")
     assert again.exit_code == 0, again.stderr
     assert _statuses(again) == {"build": "unchanged", "inspect": "unchanged", "lint": "unchanged"}
+
+
+def test_stages_flag_runs_a_convert_the_config_leaves_out(run_cli, example_models, tmp_path):
+    # run.stages has no convert, --stages asks for it: it converts into the default output (it crashed with exit 70)
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("name: cnn\nworkdir: out\n" + SMALL_CNN_PIPELINE.format(model=example_models["resnet18"])
+                      + "run:\n  stages: [build, inspect]\n")
+    result = run_cli("run", config, "--stages", "convert", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert _statuses(result) == {"convert": "ran"}
+    assert (tmp_path / "out" / "cnn.fp32.onnx").is_file()

@@ -43,6 +43,7 @@ def element_size(elem_type: int) -> float:
     """Bytes per element of an ONNX tensor data type (0.5 for 4-bit types, 0 when unknown)."""
     import onnx
 
+    sizes: dict[int, float]  # bytes per element; 4-bit types take half a byte
     sizes = {onnx.TensorProto.FLOAT: 4, onnx.TensorProto.FLOAT16: 2, onnx.TensorProto.BFLOAT16: 2,
              onnx.TensorProto.DOUBLE: 8, onnx.TensorProto.INT8: 1, onnx.TensorProto.UINT8: 1,
              onnx.TensorProto.INT16: 2, onnx.TensorProto.UINT16: 2, onnx.TensorProto.INT32: 4,
@@ -112,7 +113,7 @@ def precision_profile(model) -> dict:
 
     try:
         inferred = onnx.shape_inference.infer_shapes(model) if model.ByteSize() < 2**31 else model
-    except Exception:  # noqa: BLE001 - shape inference raises many kinds; fall back to the model as given
+    except Exception:  # shape inference raises many kinds; fall back to the model as given
         inferred = model
     graph = inferred.graph
     types = {value.name: value.type.tensor_type.elem_type for value in [*graph.value_info, *graph.input,
@@ -131,7 +132,8 @@ def precision_profile(model) -> dict:
         key = dtype_name(init.data_type)
         weights[key] = weights.get(key, 0) + int(elements * element_size(init.data_type))
     dequantized = {node.output[0] for node in graph.node if node.op_type == "DequantizeLinear"}
-    covered, uncovered = {}, {}
+    covered: dict[str, int] = {}
+    uncovered: dict[str, int] = {}
     for node in graph.node:
         if node.op_type in _COMPUTE_OPS:  # activations or weights (weight-only INT4) through DequantizeLinear
             target = covered if any(name in dequantized for name in node.input[:2]) else uncovered

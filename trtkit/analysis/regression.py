@@ -107,6 +107,8 @@ def gate(baseline: EnginePlan, current: EnginePlan, metrics: list[str], max_regr
          confidence: float = 0.95) -> GateResult:
     """A verdict per metric; `max_regression` in percent."""
     result = GateResult(max_regression, confidence)
+    base_value: float | None  # always known from per-iteration times; maybe missing from a performance summary
+    cur_value: float | None
     base_times, cur_times = baseline.iteration_times, current.iteration_times
     for metric in metrics:
         if base_times is not None and cur_times is not None and len(base_times) > 1 and len(cur_times) > 1:

@@ -70,13 +70,15 @@ def timing_warnings(figures: dict[str, Statistic], transfers: bool, cuda_graph: 
     if compute.cv_percent is not None and compute.cv_percent > 1.0:
         warnings.append(f"GPU compute time varies: coefficient of variation {compute.cv_percent:.2f}% (above 1%); "
                         "lock the GPU clocks (nvidia-smi -lgc) and keep other work off the GPU")
-    if enqueue is not None and enqueue.median > compute.median:
+    if enqueue is not None and enqueue.median is not None and compute.median is not None \
+            and enqueue.median > compute.median:
         remedy = "use more streams" if cuda_graph else "turn on CUDA graphs (profile.cuda_graph) or use more streams"
         warnings.append(f"throughput is bound by the host: median enqueue time {enqueue.median:.4f} ms exceeds median "
                         f"GPU compute time {compute.median:.4f} ms; {remedy}")
-    if transfers and "h2d" in figures and "d2h" in figures:
-        copies = figures["h2d"].median + figures["d2h"].median
-        if copies > compute.median:
+    h2d, d2h = figures.get("h2d"), figures.get("d2h")
+    if transfers and h2d is not None and d2h is not None and h2d.median is not None and d2h.median is not None:
+        copies = h2d.median + d2h.median
+        if compute.median is not None and copies > compute.median:
             warnings.append(f"the copies dominate: median host-to-device plus device-to-host {copies:.4f} ms exceeds "
                             f"median GPU compute time {compute.median:.4f} ms; measure without transfers "
                             "(profile.transfers: false) to see the engine alone")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 _ALGORITHMS = {"entropy2": "IInt8EntropyCalibrator2", "entropy": "IInt8EntropyCalibrator",
                "minmax": "IInt8MinMaxCalibrator", "legacy": "IInt8LegacyCalibrator"}
@@ -21,7 +22,7 @@ def make_calibrator(trt: ModuleType, algorithm: str, feeds: list[dict], cache: P
     from trtkit.errors import InputFileError
     from trtkit.io.atomic import write_bytes_atomic
 
-    base = getattr(trt, _ALGORITHMS[algorithm])
+    base: Any = getattr(trt, _ALGORITHMS[algorithm])
     runtime = cuda_runtime()
 
     class Calibrator(base):
@@ -45,7 +46,7 @@ def make_calibrator(trt: ModuleType, algorithm: str, feeds: list[dict], cache: P
                 check(runtime.cudaStreamSynchronize(0))  # TensorRT reads them on its own stream
                 self.batches_given += 1
                 return pointers
-            except BaseException as error:  # noqa: BLE001 - kept and raised after the build
+            except BaseException as error:  # kept and raised after the build
                 self.error = error
                 return None
 
@@ -64,7 +65,7 @@ def make_calibrator(trt: ModuleType, algorithm: str, feeds: list[dict], cache: P
 
         def read_calibration_cache(self):
             self.from_cache = cache is not None and cache.is_file()
-            return cache.read_bytes() if self.from_cache else None
+            return cache.read_bytes() if cache is not None and self.from_cache else None
 
         def write_calibration_cache(self, data) -> None:
             if cache is not None:

@@ -18,7 +18,7 @@ def run_onnx(model: Path, feeds: list[dict]) -> list[dict]:
     options.log_severity_level = 3
     try:
         session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-    except Exception as error:  # noqa: BLE001 - onnxruntime raises its own exception types per failure
+    except Exception as error:  # onnxruntime raises its own exception types per failure
         message = " ".join(str(error).split())[:200]
         if "NOT_IMPLEMENTED" in message or "Could not find an implementation" in message:
             raise BackendUnavailableError(f"onnxruntime has no CPU kernel for an operator of {model} ({message})",

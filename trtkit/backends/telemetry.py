@@ -88,13 +88,16 @@ class TelemetrySampler:
         if self.thread is not None:
             self.thread.join()
         try:
+            assert self.telemetry is not None  # set by __enter__
             self.telemetry.after = self._sample()
         finally:
             self.nvml.nvmlShutdown()
 
     def _loop(self) -> None:
+        telemetry = self.telemetry
+        assert telemetry is not None  # set by __enter__ before the thread starts
         while not self.stop.wait(self.interval_s):
-            self.telemetry.samples.append(self._sample())
+            telemetry.samples.append(self._sample())
 
     def _sample(self) -> GpuSample:
         nvml, handle = self.nvml, self.handle

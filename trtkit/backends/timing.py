@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from trtkit.backends.cuda import Event
 
 
 class Executor(Protocol):
@@ -149,7 +152,7 @@ def _run(executors, streams, slots, graphs, mode: TimingMode, samples: Samples, 
 
 @dataclass
 class _Clock:
-    origin: object  # Event
+    origin: Event
     started: float  # perf_counter at the run's start
 
 

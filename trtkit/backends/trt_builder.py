@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from trtkit.errors import InputFileError, TrtkitError
 
@@ -45,7 +46,9 @@ class BuildRun:
 
 
 def make_logger(trt: ModuleType, lines: list[tuple[str, str]]):
-    class Logger(trt.ILogger):
+    logger_base: Any = trt.ILogger  # a class of whichever TensorRT module was loaded
+
+    class Logger(logger_base):
         def __init__(self):
             trt.ILogger.__init__(self)
 
@@ -84,7 +87,7 @@ def _call(error, method: str) -> str:
     value = getattr(error, method, None)
     try:
         return str(value()) if callable(value) else ""
-    except Exception:  # noqa: BLE001 - older parsers lack these accessors
+    except Exception:  # older parsers lack these accessors
         return ""
 
 
@@ -187,7 +190,9 @@ def build_serialized(trt: ModuleType, builder, network, config, lines: list[tupl
     phases: dict[str, float] = {}
     starts: dict[str, float] = {}
 
-    class Monitor(trt.IProgressMonitor):
+    monitor_base: Any = trt.IProgressMonitor  # a class of whichever TensorRT module was loaded
+
+    class Monitor(monitor_base):
         def __init__(self):
             trt.IProgressMonitor.__init__(self)
 

@@ -7,7 +7,12 @@ Needs TensorRT on a GPU, so it is not executed on the machines here; the harness
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from trtkit.errors import BackendUnavailableError
+
+if TYPE_CHECKING:
+    from trtkit.backends.cuda import DeviceBuffer, PinnedBuffer
 
 
 class TrtExecutor:
@@ -16,7 +21,7 @@ class TrtExecutor:
     def __init__(self, trt, engine, profile_index: int, feed: dict):
         import numpy as np
 
-        from trtkit.backends.cuda import DeviceBuffer, PinnedBuffer, Stream
+        from trtkit.backends.cuda import Stream
         from trtkit.backends.trt_runner import numpy_dtype
 
         self.context = engine.create_execution_context()
@@ -63,7 +68,8 @@ class TrtExecutor:
             self.device[name].download(self.host[name].array, stream)
 
     def free(self) -> None:
-        for buffer in (*self.device.values(), *self.host.values()):
+        buffers: list[DeviceBuffer | PinnedBuffer] = [*self.device.values(), *self.host.values()]
+        for buffer in buffers:
             buffer.free()
         self.device.clear()
         self.host.clear()

@@ -36,7 +36,7 @@ def run_engine(path: Path, feeds: list[dict], requested: str = "auto", profile: 
             if missing:
                 raise InputFileError(f"the inputs lack {', '.join(missing)} for {path}",
                                      f"the engine's inputs are {', '.join(inputs)}")
-            buffers = []
+            buffers: list[DeviceBuffer | tuple[str, DeviceBuffer]] = []  # outputs with their names
             try:
                 for name in inputs:
                     array = np.ascontiguousarray(feed[name], dtype=numpy_dtype(trt, engine, name))

@@ -75,12 +75,12 @@ def compare(
     from trtkit.stages.compare import compare_engines
 
     baseline = baseline or (settings.resolve(settings.compare.baseline) if settings.compare.baseline else None)
-    result = compare_engines(paths, baseline, settings.compare)
+    comparison = compare_engines(paths, baseline, settings.compare)
     if output_format == "json":
-        emit_json(engine_document(result))
+        emit_json(engine_document(comparison))
     elif output_format == "markdown":
-        typer.echo(gate_markdown(result), nl=False)
+        typer.echo(gate_markdown(comparison), nl=False)
     else:
-        render_engines(result, top)
-    if result.regressed:
+        render_engines(comparison, top)
+    if comparison.regressed:
         raise typer.Exit(1)

@@ -2,7 +2,7 @@
 
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -29,7 +29,7 @@ def validate(
     from trtkit.report import console
     from trtkit.report.jsonout import document, emit_json
 
-    results = []
+    results: list[dict[str, Any]] = []
     worst = 0
     for file in files:
         try:

@@ -42,6 +42,7 @@ def migrate(
     if output is not None and output.exists() and not force:
         raise UsageError(f"{output} exists", "choose another path or add --force to overwrite it")
     base = str(output.resolve().parent) if output is not None else None
+    assert command is not None  # given, or read from the log above
     migration = migrate(command, version, base, target)
     text = to_yaml(migration, __version__)
     if migration.get("model") is None and migration.get("profile.engine") is None:

@@ -13,9 +13,12 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trtkit.errors import ConfigError, InputFileError, UsageError
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 Location = tuple[Any, ...]
 
@@ -167,6 +170,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     `before_validation(data, folder)` sees the plain data, overrides applied, before pydantic validates it (which
     costs ~0.15 s at start-up): `build` starts parsing the model meanwhile. It must not change the data.
     """
+    data: dict[str, Any]
     if path is None:
         data, sources = {}, SourceMap("defaults")
     else:
@@ -219,7 +223,7 @@ def _is_tag(part: str) -> bool:
     return "[" in part or part in {"str", "int", "float", "bool", "list", "dict", "tuple"} or part[:1].isupper()
 
 
-def _describe(item: dict[str, Any], data: dict[str, Any], sources: SourceMap) -> str:
+def _describe(item: ErrorDetails, data: dict[str, Any], sources: SourceMap) -> str:
     path = _data_path(item["loc"], data)
     origin = sources.origin(path)
     kind = item["type"]

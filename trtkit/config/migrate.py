@@ -107,7 +107,7 @@ def split_command(command: str) -> list[str]:
 
 def _options(tokens: list[str]) -> list[tuple[str, str | None, str]]:
     """(name, value or None, the token as written) of each option."""
-    options = []
+    options: list[tuple[str, str | None, str]] = []
     for token in tokens:
         if not token.startswith("-"):
             options.append(("", None, token))
@@ -259,7 +259,8 @@ def _migrate_option(m: Migration, name: str, value: str | None, written: str, ba
 
 
 def _tactic_sources(m: Migration, value: str, written: str) -> None:
-    enabled, disabled = [], []
+    enabled: list[str] = []
+    disabled: list[str] = []
     for item in value.split(","):
         item = item.strip()
         source = _TACTICS.get(item.lstrip("+-").lower())
@@ -340,15 +341,15 @@ def _precision(m: Migration, precisions: list[str], names: set[str], target: str
         m.note("convert", "was --best: TensorRT 11 has no 'fastest of any precision'; INT8 Q/DQ with FP16 "
                           "elsewhere is the nearest choice; a sweep compares the options")
         m.removed.append("--best -> convert.quantize.mode: int8")
-    for flag, spec, replacement in (("precisionConstraints", constraints, "types are set in the model"),
+    for flag, used, replacement in (("precisionConstraints", constraints, "types are set in the model"),
                                     ("layerPrecisions", layer_precisions,
                                      "convert.keep_fp32_nodes keeps layers in FP32"),
                                     ("layerOutputTypes", layer_outputs,
                                      "convert.keep_fp32_nodes keeps layers in FP32"),
                                     ("calib", None if quantize else calibration, "convert.quantize"),
                                     ("directIO", "directIO" in names or None, "not needed in TensorRT 11")):
-        if spec:
-            m.note("convert", f"was --{flag}{'=' + spec if isinstance(spec, str) else ''}: removed in TensorRT "
+        if used:
+            m.note("convert", f"was --{flag}{'=' + used if isinstance(used, str) else ''}: removed in TensorRT "
                               f"11; {replacement}")
             m.removed.append(f"--{flag} -> {replacement}")
     if "noTF32" in names:

@@ -213,9 +213,10 @@ class ProfileConfig(StrictModel):
     engine: Path | None = Field(None, description="engine to profile; default the one build writes")
     shapes: ShapeSpec | None = Field(None, description="input shapes for dynamic inputs")
     optimization_profile: int = Field(0, ge=0)
-    warmup: Duration = Field("200ms", description="warm-up time, e.g. 200ms")
+    # string defaults: pydantic validates defaults (validate_default) through the unit parser; mypy sees only float
+    warmup: Duration = Field("200ms", description="warm-up time, e.g. 200ms")  # type: ignore[assignment]
     iterations: int = Field(10, ge=1, description="minimum number of timed iterations")
-    duration: Duration = Field("3s", description="minimum timed duration, e.g. 3s")
+    duration: Duration = Field("3s", description="minimum timed duration, e.g. 3s")  # type: ignore[assignment]
     percentiles: list[float] = Field(default_factory=lambda: [90.0, 95.0, 99.0])
     cuda_graph: bool = True
     spin_wait: bool = True
@@ -250,9 +251,10 @@ class LintConfig(StrictModel):
 
 class CompareConfig(StrictModel):
     baseline: Path | None = Field(None, description="artifacts of the baseline engine")
-    max_regression: Percentage = "5%"
+    max_regression: Percentage = "5%"  # type: ignore[assignment]  # validated into a fraction, like warmup
     metrics: list[Literal["median", "mean", "p90", "p95", "p99", "throughput"]] = Field(
-        default_factory=lambda: ["median", "p99", "throughput"])
+        # mypy infers this lambda as list[str] against Field's union of factory signatures
+        default_factory=lambda: ["median", "p99", "throughput"])  # type: ignore[arg-type]
     per_layer: bool = False
     confidence: float = Field(0.95, gt=0, lt=1)
     tolerances: dict[str, Tolerance] = Field(
@@ -260,7 +262,7 @@ class CompareConfig(StrictModel):
     data: DataSpec = Field(default_factory=DataSpecFields)
 
 
-STAGES = ("convert", "build", "profile", "inspect", "lint", "compare")
+STAGES: tuple[StageName, ...] = ("convert", "build", "profile", "inspect", "lint", "compare")
 StageName = Literal["convert", "build", "profile", "inspect", "lint", "compare"]
 
 

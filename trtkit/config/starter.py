@@ -72,11 +72,13 @@ def starter_config(model_path: Path, config_path: Path | None, inputs: list[Tens
     if dynamic_inputs:
         lines += ["  profiles:", "    default:"]
         for spec in dynamic_inputs:
+            assert spec.dims is not None  # dynamic_inputs have dimensions
             names = ", ".join(f"'{spec.dims[axis] or f'axis {axis}'}'" for axis in spec.dynamic_axes)
             lines.append(f"      # fill in: {spec.name} has dynamic {names}; these ranges are guesses")
         for key, position in (("min", 0), ("opt", 1), ("max", 2)):
             shapes = []
             for spec in dynamic_inputs:
+                assert spec.dims is not None
                 dims = [guess_range(dim, axis)[position] for axis, dim in enumerate(spec.dims)]
                 shapes.append(f"{_yaml_name(spec.name)}: {'x'.join(str(dim) for dim in dims)}")
             lines.append(f"      {key}: {{{', '.join(shapes)}}}")

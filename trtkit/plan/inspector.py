@@ -76,6 +76,7 @@ def tensor_from_dict(raw: dict[str, Any]) -> TensorInfo:
         raw = {_CANONICAL_TENSOR_KEYS.get(key, key): value for key, value in _lowered(raw).items()}
     get = raw.get
     combined = get("Format/Datatype")
+    format_text: str | None
     if combined is not None:
         format_text = combined if type(combined) is str else str(combined)
         dtype, layout = parse_format(format_text)
@@ -144,7 +145,7 @@ def _constants_as_weights(constants: list[TensorInfo]):
     by_size: dict[str | None, int] = {}
     for tensor in constants:
         by_size[tensor.dtype] = by_size.get(tensor.dtype, 0) + (tensor.volume or 0)
-    dtype = max(by_size, key=by_size.get) if by_size else None
+    dtype = max(by_size, key=lambda key: by_size[key]) if by_size else None
     return Constant(dtype, count)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from trtkit.plan.model import EnginePlan, Layer
+from trtkit.plan.model import EnginePlan, Layer, LayerTiming
 from trtkit.plan.profile import LayerProfile
 
 
@@ -21,7 +21,7 @@ def join_profile(plan: EnginePlan, profile: LayerProfile, source: str) -> None:
     by_name: dict[str, list[Layer]] = defaultdict(list)
     for layer in plan.layers:
         by_name[layer.name].append(layer)
-    unmatched: list[tuple[str, object]] = []
+    unmatched: list[tuple[str, LayerTiming]] = []
     for name, timing in profile.layers:
         candidates = by_name.get(name)
         if candidates:
@@ -40,7 +40,7 @@ def join_profile(plan: EnginePlan, profile: LayerProfile, source: str) -> None:
                           f"(first: {untimed[0]!r})")
 
 
-def _join_truncated(plan: EnginePlan, unmatched: list) -> list:
+def _join_truncated(plan: EnginePlan, unmatched: list[tuple[str, LayerTiming]]) -> list[tuple[str, LayerTiming]]:
     """TensorRT 8.x's `=== Profile ===` table cuts long names to their tail: join a record to the first
     untimed layer whose name ends with it."""
     remaining = []

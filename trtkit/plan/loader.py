@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,13 +74,13 @@ def _without_cycle_collection():
             gc.enable()
 
 
-def load(paths: list[str | Path], with_companions: bool = True) -> LoadResult:
+def load(paths: Sequence[str | Path], with_companions: bool = True) -> LoadResult:
     """Read every file (folders are expanded), group engines, and build one plan per engine or run."""
     with _without_cycle_collection():
         return _load(paths, with_companions)
 
 
-def _load(paths: list[str | Path], with_companions: bool) -> LoadResult:
+def _load(paths: Sequence[str | Path], with_companions: bool) -> LoadResult:
     result = LoadResult()
     groups: dict[Path, list[Path]] = {}
     singles: list[Path] = []

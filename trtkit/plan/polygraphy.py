@@ -49,8 +49,10 @@ def _summary(name: str, array, iteration: int, runner: str | None) -> TensorSumm
     values = array.astype(np.float64) if numeric else None
     return TensorSummary(
         name=name, shape=tuple(int(dim) for dim in array.shape), dtype=str(array.dtype),
-        min=float(values.min()) if numeric else None, max=float(values.max()) if numeric else None,
-        mean=float(values.mean()) if numeric else None, std=float(values.std()) if numeric else None,
+        min=float(values.min()) if values is not None else None,
+        max=float(values.max()) if values is not None else None,
+        mean=float(values.mean()) if values is not None else None,
+        std=float(values.std()) if values is not None else None,
         iteration=iteration, runner=runner,
     )
 

@@ -142,12 +142,12 @@ def _parse_run(raw_lines: list[str]) -> TrtexecRun:
                     warning_lines.append(stripped.lstrip("* ").strip())
                 else:
                     warning_lines[-1] += " " + stripped
-            elif line.level == "I":
+            elif line.level == "I" and run.performance is not None:  # made at the section's header
                 _add_summary_line(run.performance, stripped)
         if stripped in ("Host Latency", "Enqueue Time", "GPU Compute"):
             legacy_figure = stripped
             run.performance = run.performance or PerformanceSummary()
-        elif legacy_figure and line.level == "I":
+        elif legacy_figure and line.level == "I" and run.performance is not None:
             if not _add_legacy_line(run.performance, legacy_figure, stripped):
                 legacy_figure = None
     if run.performance is not None:

@@ -39,7 +39,7 @@ def layer_profile_records(times: dict[str, list[float]], iterations: int) -> lis
     return records
 
 
-def _figure(values: Sequence[float]) -> list[float]:
+def _figure(values: Sequence[float]) -> list[float | None]:
     statistic = describe(values, PERCENTILES)
     return [statistic.min, statistic.max, statistic.mean, statistic.median,
             *(statistic.percentiles[percent] for percent in PERCENTILES)]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trtkit.report import console
 from trtkit.report.jsonout import document
 from trtkit.stages.build import BuildResult
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 
 def build_document(result: BuildResult) -> dict[str, Any]:
@@ -20,8 +23,8 @@ class BuildProgress:
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
-        self.progress = None
-        self.tasks: dict[str, int] = {}
+        self.progress: Progress | None = None
+        self.tasks: dict[str, TaskID] = {}
 
     def __enter__(self) -> BuildProgress:
         if self.enabled:

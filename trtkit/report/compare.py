@@ -19,6 +19,12 @@ def _p99(view) -> float | None:
     return view.summary.end_to_end.percentiles.get(99.0) if view.summary.end_to_end else None
 
 
+def _speedup(base, view) -> float | None:
+    """How many times faster than `base` the engine of `view` runs; None where either median is unknown."""
+    base_median, median = _median(base), _median(view)
+    return base_median / median if base_median and median else None
+
+
 def _kinds(comparison: EngineComparison, attribute: str) -> list[str]:
     keys: list[str] = []
     for view in comparison.engines:
@@ -40,7 +46,7 @@ def engine_document(comparison: EngineComparison) -> dict[str, Any]:
         engines.append({
             "name": view.plan.name, "layers": view.summary.layer_count, "median_ms": median, "p99_ms": _p99(view),
             "latency_source": view.summary.end_to_end_source, "throughput_qps": view.summary.throughput_qps,
-            "speedup": (_median(base) / median) if median and _median(base) else None,
+            "speedup": _speedup(base, view),
             "total_layer_latency_ms": view.summary.total_layer_latency_ms,
             "weights_bytes": view.summary.weights_bytes, "total_macs": view.summary.total_macs,
             "by_type": {group.key: {"count": group.count, "latency_ms": group.latency_ms}
@@ -87,7 +93,7 @@ def render_engines(comparison: EngineComparison, top: int = 10) -> None:
             ("p99 latency (ms)", *[format_ms(_p99(view)) for view in comparison.engines]),
             ("throughput (qps)", *["" if view.summary.throughput_qps is None else f"{view.summary.throughput_qps:g}"
                                    for view in comparison.engines]),
-            ("speedup vs first", *[f"{_median(base) / _median(view):.2f}x" if _median(view) and _median(base) else ""
+            ("speedup vs first", *["" if (speedup := _speedup(base, view)) is None else f"{speedup:.2f}x"
                                    for view in comparison.engines]),
             ("sum of layer latencies (ms)",
              *[format_ms(view.summary.total_layer_latency_ms) for view in comparison.engines]),

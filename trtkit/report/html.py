@@ -3,6 +3,7 @@ script for sortable tables. No CDN, no fonts, no network: it opens from a CI art
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -82,7 +83,7 @@ def _figure(chart: str, caption: str = "", legend: str = "") -> str:
         "</figure>"
 
 
-def _table(columns: list[str], rows: list[list[tuple[str, object]]], numeric: set[str], sortable: bool = False,
+def _table(columns: list[str], rows: Sequence[Sequence[tuple[str, object]]], numeric: set[str], sortable: bool = False,
            name: str = "") -> str:
     """rows: cells as (text, sort value or None)."""
     head = "".join(f'<th class="n">{escape(column)}</th>' if column in numeric else f"<th>{escape(column)}</th>"
@@ -229,7 +230,7 @@ def _timing(engine: EngineReport) -> str:
     times = engine.plan.iteration_times
     # the figure the summary's latency is taken from (analysis.summary): GPU compute, as trtexec exports it
     values = (times.compute_ms or times.latency_ms) if times else []
-    if not values:
+    if times is None or not values:
         return ""
     label = "GPU compute" if times.compute_ms else "latency"
     statistic = describe(values, (50.0, 90.0, 95.0, 99.0))
@@ -260,13 +261,14 @@ def _lint(engine: EngineReport) -> str:
 
 
 def _latencies(engines: list[EngineReport]) -> str:
-    measured = [engine for engine in engines if engine.summary.end_to_end and engine.summary.end_to_end.median]
+    measured = [(engine, engine.summary.end_to_end.median) for engine in engines
+                if engine.summary.end_to_end and engine.summary.end_to_end.median]
     if len(measured) < 2:
         return ""
-    bars = [Bar(engine.plan.name, engine.summary.end_to_end.median, svg.PALETTE[engine.slot % len(svg.PALETTE)],
-                f"{engine.plan.name}: median {engine.summary.end_to_end.median:.4f} ms"
+    bars = [Bar(engine.plan.name, median, svg.PALETTE[engine.slot % len(svg.PALETTE)],
+                f"{engine.plan.name}: median {median:.4f} ms"
                 + (f", {engine.summary.throughput_qps:,.1f} qps" if engine.summary.throughput_qps else ""))
-            for engine in measured]
+            for engine, median in measured]
     return "<h3>Median latency</h3>" + _figure(svg.hbar_chart("compare-latency", bars, "ms",
                                                                "Median latency of each engine"))
 

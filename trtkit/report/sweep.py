@@ -4,12 +4,15 @@ the Pareto front marked, and the `trtkit/sweep/v1` document."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trtkit.report import console
 from trtkit.report.console import format_ms
 from trtkit.report.jsonout import document
 from trtkit.stages.sweep import Point, SweepResult
+
+if TYPE_CHECKING:
+    from rich.live import Live
 
 _STYLES = {"done": "green", "failed": "bold red", "pending": "dim"}
 
@@ -30,7 +33,7 @@ class SweepProgress:
 
     def __init__(self, enabled: bool):
         self.enabled = enabled
-        self.live = None
+        self.live: Live | None = None
         self.points: dict[str, Point] = {}
 
     def __enter__(self) -> SweepProgress:

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from trtkit import __version__
 from trtkit.errors import InputFileError, TrtkitError, UsageError
@@ -304,7 +305,7 @@ def _refuse_missing_external_data(model: Path) -> None:
 
     try:
         referenced = summarize_onnx(model).external_data_files
-    except Exception:  # noqa: BLE001 - not readable by onnx either: the parser's message stands
+    except Exception:  # not readable by onnx either: the parser's message stands
         return
     missing = [name for name in referenced if not (model.parent / name).is_file()]
     if missing:
@@ -406,7 +407,7 @@ def _graph_document(serialized: bytes, log: str, trt) -> tuple[dict | None, str]
     listing = parse_oneline_text(log)
     if listing is None:
         return None, "none: the engine did not deserialize here and the builder logged no layer listing"
-    document = {"Layers": [layer.attributes for layer in listing.layers]}
+    document: dict[str, Any] = {"Layers": [layer.attributes for layer in listing.layers]}
     if listing.raw_io:
         document["I/O Tensors"] = listing.raw_io
     document["Bindings"] = [tensor.name for tensor in listing.io_tensors]

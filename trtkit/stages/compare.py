@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trtkit.analysis.align import Alignment, align
 from trtkit.analysis.regression import GateResult, gate
 from trtkit.analysis.summary import PlanSummary, summarize
 from trtkit.errors import InputFileError, UsageError
 from trtkit.plan.model import EnginePlan
+
+if TYPE_CHECKING:
+    from trtkit.io.data import Feed
 
 MIN_LAYER_MS = 0.005  # per-layer gate: smaller layers are inside the profiler's resolution
 
@@ -167,6 +171,7 @@ def compare_outputs(reference: Path, candidate: Path, compare_config, shapes=Non
 
     kinds = {path: _kind(path) for path in (reference, candidate)}
     models = {path: load_onnx(path) for path, kind in kinds.items() if kind == "onnx"}
+    feeds: list[Feed]
     feeds, data = [], "saved outputs (no inputs needed)"
     if models:
         first_model = models.get(reference) or models[candidate]

@@ -10,9 +10,13 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trtkit.errors import InputFileError, UsageError
 from trtkit.io.artifacts import external_data_files
+
+if TYPE_CHECKING:
+    from trtkit.stages.compare import OutputComparison
 
 TWO_GIB = 2**31  # protobuf's limit on one serialized message
 
@@ -35,7 +39,7 @@ class ConvertResult:
     precision: dict = field(default_factory=dict)  # analysis.onnx_model.precision_profile
     external_data_bytes: int = 0
     data: str | None = None
-    verification: object = None  # stages.compare.OutputComparison, or None
+    verification: OutputComparison | None = None
     verification_note: str | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -145,10 +149,11 @@ def convert(source: Path, output: Path, config, shapes=None, verify: bool | None
         if spec.path is None and config.quantize is not None:
             result.warnings.append("calibration uses random data: the quantization scales will be meaningless; "
                                    "set convert.quantize.calibration to real inputs")
-    with tempfile.TemporaryDirectory(prefix="trtkit-convert-") as scratch:
-        scratch = Path(scratch)
-        weights_dir = source.parent
+    with tempfile.TemporaryDirectory(prefix="trtkit-convert-") as scratch_dir:
+        scratch = Path(scratch_dir)
+        weights_dir: Path | None = source.parent
         if config.quantize is not None:
+            assert feeds is not None  # drawn above for every quantization
             with steps.step(f"quantization {config.quantize.mode} (Model Optimizer PTQ)", ref) as report:
                 ref[0], weights_dir = _quantize(ref[0], config, feeds, scratch, weights_dir, large)
                 report.detail = f"method {config.quantize.method or 'default'}, {len(feeds)} calibration batch(es)"
@@ -232,7 +237,8 @@ def _autocast(model, config, feeds, scratch: Path, weights_dir: Path | None):
 
     source, calibration = scratch / "before_autocast.onnx", scratch / "calibration.npz"
     write_model(model, source, weights_dir)
-    np.savez(calibration, **{name: np.concatenate([feed[name] for feed in feeds]) for name in feeds[0]})
+    # numpy's stub lets mypy match the arrays against savez's allow_pickle: bool keyword
+    np.savez(calibration, **{name: np.concatenate([feed[name] for feed in feeds]) for name in feeds[0]})  # type: ignore[arg-type]
     opset = next(entry.version for entry in model.opset_import if entry.domain in ("", "ai.onnx"))
     return autocast(source, config.precision, config.keep_io_types, config.keep_fp32_nodes,
                     config.keep_fp32_op_types, calibration, opset)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def _grouping(by: str):
     raise UsageError(f"--by {by!r} is not a grouping", f"use one of: {', '.join(GROUPINGS)}")
 
 
-def run_inspect(paths: list[str | Path], options: InspectOptions) -> InspectResult:
+def run_inspect(paths: Sequence[str | Path], options: InspectOptions) -> InspectResult:
     key_of = _grouping(options.by)
     if options.filter:
         import re

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,12 +50,12 @@ def default_target(config=None) -> str:
     return "rtx" if probe("tensorrt-rtx").available else "10"
 
 
-def run_lint_paths(paths: list[str | Path], options: LintOptions) -> LintResult:
+def run_lint_paths(inputs: Sequence[str | Path], options: LintOptions) -> LintResult:
     from trtkit.analysis.summary import summarize
     from trtkit.config.loader import load_config_for_lint
     from trtkit.plan.loader import load
 
-    paths = [Path(path) for path in paths]
+    paths = [Path(path) for path in inputs]
     configs = [path for path in paths if path.suffix.lower() in CONFIG_SUFFIXES]
     if len(configs) > 1:
         raise UsageError("lint takes one config file", f"got {len(configs)}: {', '.join(map(str, configs))}")

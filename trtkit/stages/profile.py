@@ -7,8 +7,12 @@ from __future__ import annotations
 import contextlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trtkit.errors import UsageError
+
+if TYPE_CHECKING:
+    from trtkit.backends.timing import Measurement
 
 FIGURES = {"latency": "latency", "gpu_compute": "compute", "enqueue": "enqueue", "h2d": "h2d", "d2h": "d2h"}
 
@@ -38,7 +42,7 @@ def timing_mode(config):
                       enqueue_ahead=config.enqueue_ahead, streams=config.streams)
 
 
-def measure_with(executors, config, engine: str = "") -> tuple[ProfileResult, object]:
+def measure_with(executors, config, engine: str = "") -> tuple[ProfileResult, Measurement]:
     """Time `executors` (one per stream) as `config` says, with NVML telemetry when asked and installed;
     the result with statistics and warnings, and the raw measurement."""
     from trtkit.analysis.statistics import describe, median_confidence_interval, timing_warnings

@@ -6,8 +6,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trtkit.errors import InputFileError, UsageError
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from trtkit.analysis.align import Alignment
+    from trtkit.analysis.lint import Finding
+    from trtkit.analysis.summary import PlanSummary
+    from trtkit.plan.model import EnginePlan, Layer
 
 
 @dataclass
@@ -25,10 +34,10 @@ class ReportOptions:
 @dataclass
 class EngineReport:
     slot: int
-    plan: object  # plan.model.EnginePlan
-    summary: object  # analysis.summary.PlanSummary
-    layers: list  # the layers of the summarized optimization profile, in execution order
-    findings: list | None = None
+    plan: EnginePlan
+    summary: PlanSummary
+    layers: list[Layer]  # the layers of the summarized optimization profile, in execution order
+    findings: list[Finding] | None = None
     lint_target: str = ""
     graph_svg: str | None = None
     graph_note: str | None = None
@@ -37,7 +46,7 @@ class EngineReport:
 @dataclass
 class ReportData:
     engines: list[EngineReport]
-    alignments: list = field(default_factory=list)
+    alignments: list[Alignment] = field(default_factory=list)
     type_colors: dict[str, str] = field(default_factory=dict)
     top: int = 50
     graphs: bool = True
@@ -55,7 +64,7 @@ class ReportResult:
     dot_files: list[str] = field(default_factory=list)
 
 
-def _lint_target(plan) -> str:
+def _lint_target(plan: EnginePlan) -> str:
     version = plan.tensorrt_version or ""
     if "RTX" in version:
         return "rtx"
@@ -101,8 +110,8 @@ def build_report(paths: list[Path], output: Path, options: ReportOptions) -> Rep
         raise UsageError(f"--color-by {options.color_by!r}", "use precision or type")
     loaded = load(paths)
     if not loaded.plans:
-        kinds = ", ".join(sorted({artifact.kind for artifact in loaded.others})) or "nothing"
-        raise InputFileError(f"no engine artifacts among the inputs ({kinds})",
+        other_kinds = ", ".join(sorted({artifact.kind for artifact in loaded.others})) or "nothing"
+        raise InputFileError(f"no engine artifacts among the inputs ({other_kinds})",
                              "give a .graph.json, profile, timing or trtexec log of an engine, or a folder of them")
     distinct_names(loaded.plans)
     settings = resolve_settings(all_rules())
@@ -136,7 +145,8 @@ def build_report(paths: list[Path], output: Path, options: ReportOptions) -> Rep
     return result
 
 
-def _graph(engine: EngineReport, output: Path, options: ReportOptions, beam, result: ReportResult, graphs) -> None:
+def _graph(engine: EngineReport, output: Path, options: ReportOptions, beam: tuple[str, int] | None,
+           result: ReportResult, graphs: ModuleType) -> None:
     from trtkit.io.atomic import write_text_atomic
 
     if not engine.layers:

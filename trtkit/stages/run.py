@@ -66,7 +66,7 @@ class Pipeline:
     """The paths of one pipeline config and the work of each of its stages."""
 
     def __init__(self, settings, config_path: Path, overrides: list[str] | None = None, on_build_phase=None,
-                 on_build_step=None):
+                 on_build_step=None, stages: list[str] | None = None):
         self.settings = settings
         self.config_path = config_path
         self.overrides = list(overrides or [])
@@ -76,7 +76,8 @@ class Pipeline:
         self.workdir = settings.resolve(settings.workdir)
         self.name = settings.artifact_name
         convert = settings.convert
-        if "convert" in settings.run.stages:
+        # the configured stages say where build reads its model; --stages may add a convert the config leaves out
+        if "convert" in settings.run.stages or "convert" in (stages or []):
             from trtkit.stages.convert import default_output
 
             self.converted: Path | None = (settings.resolve(convert.output) if convert.output else
@@ -124,6 +125,8 @@ class Pipeline:
 
     def _convert(self) -> Work:
         section = self.settings.convert
+        converted = self.converted
+        assert converted is not None  # set whenever the run has a convert stage
 
         def execute():
             from trtkit.report.convert import convert_document
@@ -131,13 +134,13 @@ class Pipeline:
             from trtkit.stages.convert import check_model_exists, convert
 
             check_model_exists(self.source)
-            result = convert(self.source, self.converted, section, base_dir=self.settings.resolve("."),
+            result = convert(self.source, converted, section, base_dir=self.settings.resolve("."),
                              profile_shapes=self.opt_shapes)
             report = write_json(self.report("convert"), convert_document(result))
             nodes = f"{result.steps[0].nodes_before} -> {result.steps[-1].nodes_after} nodes" if result.steps else ""
             summary = f"{_precision_of(section)}, {nodes}; {_verdict(result.verification, result.verification_note)}"
             return (EXIT_OK if result.passed else EXIT_CHECK_FAILED,
-                    [self.converted, *external_data_files(self.converted), report], summary)
+                    [converted, *external_data_files(converted), report], summary)
 
         quantize = section.quantize
         inputs = [self.source, *external_data_files(self.source),
@@ -281,7 +284,7 @@ def selected_stages(configured: list[str], options: RunOptions) -> list[str]:
     unknown = [stage for stage in chosen if stage not in STAGES]
     if unknown:
         raise UsageError(f"--stages: {', '.join(unknown)} is not a stage", f"use: {', '.join(STAGES)}")
-    stages = [stage for stage in STAGES if stage in chosen]
+    stages: list[str] = [stage for stage in STAGES if stage in chosen]
     if options.start is not None:
         stages = [stage for stage in stages if STAGES.index(stage) >= STAGES.index(options.start)]
     if options.until is not None:
@@ -300,8 +303,8 @@ def run_pipeline(config_path: Path, options: RunOptions, overrides: list[str] | 
     from trtkit.io.locks import locked
 
     settings = load_config(config_path, overrides)
-    pipeline = Pipeline(settings, config_path, overrides, on_build_phase, on_build_step)
     stages = selected_stages(settings.run.stages, options)
+    pipeline = Pipeline(settings, config_path, overrides, on_build_phase, on_build_step, stages)
     pipeline.workdir.mkdir(parents=True, exist_ok=True)
     result = RunResult(str(config_path), str(pipeline.workdir), str(pipeline.workdir / "trtkit.manifest.json"))
     notify = on_stage or (lambda event: None)

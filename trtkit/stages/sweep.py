@@ -343,7 +343,7 @@ def _failed(point: Point, report: dict) -> bool:
     return False
 
 
-def _read(path: Path) -> dict | None:
+def _read(path: Path) -> dict[str, Any] | None:
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError):
@@ -356,7 +356,8 @@ def collect_figures(point: Point, name: str) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     profile = _read(point.workdir / f"{name}.profile.json")
     if profile:
-        latency = profile.get("figures", {}).get("latency") or next(iter(profile.get("figures", {}).values()), {})
+        latency: dict[str, Any] = profile.get("figures", {}).get("latency") or \
+            next(iter(profile.get("figures", {}).values()), {})
         figures["latency_ms"] = latency.get("median")
         figures["throughput_qps"] = profile.get("throughput_qps")
     metadata = _read(point.workdir / f"{name}.engine.build.metadata.json")
@@ -382,8 +383,8 @@ def mark_pareto(points: list[Point]) -> str:
     finished = [point for point in points if point.status == "done"]
     axis = "latency_ms" if finished and all(point.figures.get("latency_ms") is not None for point in finished) \
         else "engine_bytes"
-    scored = [(point, point.figures.get(axis), point.figures.get("accuracy_max_abs")) for point in finished]
-    scored = [(point, cost, loss) for point, cost, loss in scored if cost is not None and loss is not None]
+    candidates = [(point, point.figures.get(axis), point.figures.get("accuracy_max_abs")) for point in finished]
+    scored = [(point, cost, loss) for point, cost, loss in candidates if cost is not None and loss is not None]
     for point, cost, loss in scored:
         point.pareto = not any(other_cost <= cost and other_loss <= loss and (other_cost < cost or other_loss < loss)
                                for other, other_cost, other_loss in scored if other is not point)
