@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from trtkit import __version__
-from trtkit.errors import EXIT_INTERNAL, ConfigError, TrtkitError
+from trtkit.errors import EXIT_INTERNAL, EXIT_OUTPUT_CLOSED, ConfigError, TrtkitError
 from trtkit.report import console
 
 app = typer.Typer(
@@ -99,9 +99,13 @@ def main(argv: list[str] | None = None) -> None:
     _Teardown.skippable = False
     command = _named_command(sys.argv[1:] if argv is None else argv)
     register([command] if command else None)
+    stdout_before = sys.stdout
     try:
         app(args=argv, prog_name="trtkit")
     except SystemExit as done:  # how typer ends every command
+        if done.code == EXIT_OUTPUT_CLOSED or sys.stdout is not stdout_before or not _flushed(sys.stdout):
+            # click swaps in its own stdout after a broken pipe and exits 1, the "check failed" code
+            _end_with_output_closed(own_process)
         if own_process and isinstance(done.code, int) and (_Teardown.skippable or _parsing_in_background()):
             _exit_at_once(done.code)
         raise
@@ -135,6 +139,28 @@ def _parsing_in_background() -> bool:
     nobody needs (the thread writes no files): the process then ends at once."""
     build_stage = sys.modules.get("trtkit.stages.build")
     return build_stage is not None and build_stage.parsing_in_background()
+
+
+def _flushed(stream: object) -> bool:
+    """Whether `stream` took the rest of its output; False when its reader is gone (`trtkit ... | head -1`)."""
+    try:
+        stream.flush()  # type: ignore[attr-defined]
+    except BrokenPipeError:
+        return False
+    except (OSError, ValueError, AttributeError):  # closed or not a file: nothing is lost to a reader here
+        return True
+    return True
+
+
+def _end_with_output_closed(own_process: bool) -> None:
+    """End quietly with 141 (128 + SIGPIPE): the reader of stdout went away, which is neither a failed check
+    nor an error to report."""
+    try:
+        console.stdout_closed()
+    except SystemExit:
+        if own_process:
+            _exit_at_once(EXIT_OUTPUT_CLOSED)
+        raise
 
 
 def _exit_at_once(code: int) -> None:

@@ -47,7 +47,22 @@ def _console(stream: str) -> Console:
             highlight=False,
             soft_wrap=False,
         )
+        # Rich's own answer to a closed pipe exits 1, which reads as "the check failed"
+        _consoles[stream].on_broken_pipe = stdout_closed  # type: ignore[method-assign]
     return _consoles[stream]
+
+
+def stdout_closed() -> None:
+    """Stdout's reader went away (`trtkit ... | head -1`): send what is left to /dev/null, so that nothing fails
+    again at exit, and end quietly with 141 (128 + SIGPIPE), as other command-line tools do."""
+    from trtkit.errors import EXIT_OUTPUT_CLOSED
+
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's captured output): nothing to redirect
+        pass
+    raise SystemExit(EXIT_OUTPUT_CLOSED)
 
 
 def import_rich() -> None:
