@@ -93,7 +93,7 @@ def _render_plan(view: PlanView, by: str, top: int) -> None:
     if view.top_layers:
         out.print(console.table(f"Top {len(view.top_layers)} slowest layers",
                                 ["#", "layer", "type", "precision", "ms", "%"],
-                                [(layer.index, escape(layer.name[:90]), escape(layer.kind),
+                                [(layer.index, escape(layer.name), escape(layer.kind),
                                   layer.compute_precision or "", format_ms(layer.latency_ms),
                                   f"{100 * layer.latency_ms / summary.total_layer_latency_ms:.1f}"
                                   if summary.total_layer_latency_ms else "") for layer in view.top_layers],
@@ -111,7 +111,7 @@ def _render_plan(view: PlanView, by: str, top: int) -> None:
         more = f"; the {len(shown)} slowest shown" if len(shown) < len(summary.reformats) else ""
         out.print(console.table(f"Reformat layers ({len(summary.reformats)}){share}{more}",
                                 ["layer", "origin", "from", "to", "ms"],
-                                [(escape(info.name[:80]), info.origin or "", info.source, info.target,
+                                [(escape(info.name), info.origin or "", info.source, info.target,
                                   format_ms(info.latency_ms) if timed else "") for info in shown],
                                 right_align=("ms",)))
     sizes = (summary.weights_bytes, summary.bias_bytes, summary.io_bytes, summary.activation_bytes)
