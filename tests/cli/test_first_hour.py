@@ -32,3 +32,48 @@ def test_a_closed_pipe_ends_quietly_with_141_not_the_check_failed_code(args):
     completed = _run_into_closed_pipe(*args)
     assert completed.returncode == 141
     assert completed.stderr == ""
+
+
+MNIST_DETAILED = FIXTURES / "layer_info" / "trt10.14.1_mnist_detailed.layers.json"  # detailed, no profile
+
+
+def _raw_layers(path):
+    import json
+
+    return json.loads(path.read_text())["Layers"]
+
+
+def test_inspect_without_a_profile_lists_the_first_top_layers(run_cli):
+    raw = _raw_layers(MNIST_DETAILED)
+    result = run_cli("--no-color", "inspect", MNIST_DETAILED, "--top", "2")
+    assert result.exit_code == 0, result.stderr
+    listing = result.stdout.split("layers (execution order")[1].split("I/O tensors")[0]
+    assert raw[0]["Name"] in listing and raw[1]["Name"] in listing and raw[2]["Name"] not in listing
+    assert "--layers lists all" in result.stdout
+    # the first layer's ONNX nodes and shapes, as the inspector recorded them
+    first = raw[0]
+    dims = "x".join(map(str, first["Inputs"][0]["Dimensions"]))
+    assert dims in listing and "Convolution" in listing
+
+
+def test_inspect_layers_lists_every_layer_with_filters(run_cli):
+    raw = _raw_layers(MNIST_DETAILED)
+    everything = run_cli("--no-color", "inspect", MNIST_DETAILED, "--layers").stdout
+    assert f"Layers ({len(raw)} of {len(raw)}" in everything
+    assert all(layer["Name"] in everything for layer in raw)
+    convolutions = run_cli("--no-color", "inspect", MNIST_DETAILED, "--layers", "--filter", "conv2d").stdout
+    listing = convolutions.split("Layers (")[1].split("I/O tensors")[0]
+    names = [layer["Name"] for layer in raw]
+    assert [name for name in names if name in listing] == [name for name in names if "conv2d" in name]
+    # the Myelin cast at the end computes in INT32, every other layer in FP32
+    int32 = run_cli("--no-color", "inspect", MNIST_DETAILED, "--layers", "--precision", "int32").stdout
+    assert f"Layers (1 of {len(raw)}" in int32 and raw[-1]["Name"] in int32 and raw[0]["Name"] not in int32
+    fp32 = run_cli("--no-color", "inspect", MNIST_DETAILED, "--layers", "--precision", "FP32").stdout
+    assert f"Layers ({len(raw) - 1} of {len(raw)}" in fp32 and raw[-1]["Name"] not in fp32
+
+
+def test_inspect_with_a_profile_still_ranks_the_slowest(run_cli):
+    result = run_cli("--no-color", "inspect", FIXTURES / "trt8/resnet18-a100/fp16", "--top", "3")
+    assert "Top 3 slowest layers" in result.stdout and "execution order; no profile" not in result.stdout
+    listed = run_cli("--no-color", "inspect", FIXTURES / "trt8/resnet18-a100/fp16", "--layers").stdout
+    assert "Layers (" in listed and "ms" in listed.split("Layers (")[1].split("\n")[2]

@@ -20,6 +20,7 @@ class InspectOptions:
     top: int = 10
     filter: str | None = None
     profile: int | None = None
+    precision: str | None = None  # only layers computing in this precision (FP16, INT8, ...)
 
 
 @dataclass
@@ -29,8 +30,8 @@ class PlanView:
     plan: EnginePlan
     summary: PlanSummary
     groups: list[Group]
-    layers: list[Layer]  # after --filter, in execution order
-    top_layers: list[Layer]
+    layers: list[Layer]  # after --filter and --precision, in execution order
+    top_layers: list[Layer]  # the slowest when profiled, else the first in execution order
 
 
 @dataclass
@@ -65,8 +66,12 @@ def run_inspect(paths: list[str | Path], options: InspectOptions) -> InspectResu
     for plan in loaded.plans:
         summary = summarize(plan, options.profile)
         layers = filter_layers(plan.layers_of_profile(summary.profile), options.filter)
+        if options.precision:
+            wanted = options.precision.upper()
+            layers = [layer for layer in layers if (layer.compute_precision or "").upper() == wanted]
         total = sum(layer.latency_ms for layer in layers)
-        ranked = sorted(layers, key=lambda layer: -layer.latency_ms) if plan.has_profile else []
+        # without a profile there is no "slowest": --top then takes the first layers in execution order
+        ranked = sorted(layers, key=lambda layer: -layer.latency_ms) if plan.has_profile else layers
         result.plans.append(PlanView(plan, summary, group_layers(layers, key_of, total), layers,
                                      ranked[: max(0, options.top)]))
     for artifact in loaded.others:
