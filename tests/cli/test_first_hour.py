@@ -77,3 +77,22 @@ def test_inspect_with_a_profile_still_ranks_the_slowest(run_cli):
     assert "Top 3 slowest layers" in result.stdout and "execution order; no profile" not in result.stdout
     listed = run_cli("--no-color", "inspect", FIXTURES / "trt8/resnet18-a100/fp16", "--layers").stdout
     assert "Layers (" in listed and "ms" in listed.split("Layers (")[1].split("\n")[2]
+
+
+def test_migrate_target_10_drops_nothing(run_cli, tmp_path):
+    from trtkit.config.loader import parse_yaml, validate_config
+
+    command = "trtexec --onnx=model.onnx --noTF32 --iterations=50"
+    output = tmp_path / "pipeline.yaml"
+    result = run_cli("migrate", command, "--target", "10", "-o", output)
+    assert result.exit_code == 0, result.stderr
+    text = output.read_text()
+    config = validate_config(*parse_yaml(text, str(output)))
+    # trtexec 10.x's measurement is kept, as it is without --target
+    assert (config.profile.cuda_graph, config.profile.spin_wait, config.profile.transfers) == (False, False, True)
+    assert config.profile.iterations == 50
+    # --noTF32 has no place in a TensorRT 10.x build: listed and warned about, not dropped
+    assert "#   --noTF32" in text.split("not migrated")[1]
+    assert "not migrated: --noTF32" in result.stderr
+    document = run_cli("migrate", command, "--target", "10", "--json").json()
+    assert document["unknown"] == ["--noTF32"]
