@@ -96,3 +96,26 @@ def test_migrate_target_10_drops_nothing(run_cli, tmp_path):
     assert "not migrated: --noTF32" in result.stderr
     document = run_cli("migrate", command, "--target", "10", "--json").json()
     assert document["unknown"] == ["--noTF32"]
+
+
+def test_build_given_an_engine_says_so(run_cli, rtx_builds, tmp_path):
+    engine = rtx_builds["resnet18"].engine
+    result = run_cli("build", engine, "-o", tmp_path / "again.engine")
+    assert result.exit_code == 3
+    [line] = result.stderr.strip().splitlines()
+    assert "is a TensorRT engine, not an ONNX model" in line and f"trtkit profile {engine}" in line
+    assert result.stdout == "" and list(tmp_path.iterdir()) == []
+    as_json = run_cli("build", MNIST_DETAILED, "-o", tmp_path / "again.engine")
+    assert as_json.exit_code == 3 and "is a JSON file, not an ONNX model" in as_json.stderr
+    assert f"trtkit inspect {MNIST_DETAILED}" in as_json.stderr
+
+
+def test_profile_given_a_model_says_so(run_cli, example_models, tmp_path):
+    model = example_models["resnet18"]
+    result = run_cli("profile", model)
+    assert result.exit_code == 3  # not 4: no GPU is needed to know this
+    [line] = result.stderr.strip().splitlines()
+    assert "is an ONNX model, not a TensorRT engine" in line and f"trtkit build {model}" in line
+    log = FIXTURES / "logs" / "trt10.14.1_mnist_onnx_default.trtexec.log"
+    as_log = run_cli("profile", log)
+    assert as_log.exit_code == 3 and "is a text file, not a TensorRT engine" in as_log.stderr
