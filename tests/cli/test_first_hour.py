@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.conftest import FIXTURES, REPO
+from tests.conftest import FIXTURES, REPO, TWO_PROFILES, run_subprocess
 
 
 def _run_into_closed_pipe(*args: str) -> subprocess.CompletedProcess[str]:
@@ -119,3 +119,26 @@ def test_profile_given_a_model_says_so(run_cli, example_models, tmp_path):
     log = FIXTURES / "logs" / "trt10.14.1_mnist_onnx_default.trtexec.log"
     as_log = run_cli("profile", log)
     assert as_log.exit_code == 3 and "is a text file, not a TensorRT engine" in as_log.stderr
+
+
+@pytest.fixture(scope="module")
+def two_profile_build(example_models, tmp_path_factory):
+    """The small CNN built by `trtkit build` (TensorRT-RTX on the CPU) with two named profiles, small and large."""
+    pytest.importorskip("tensorrt_rtx", reason="TensorRT-RTX is not installed (pip install 'trtkit[rtx]')")
+    folder = tmp_path_factory.mktemp("two_profiles")
+    config = folder / "pipeline.yaml"
+    config.write_text(f"model: {example_models['resnet18']}\nbackend: tensorrt-rtx\n" + TWO_PROFILES)
+    engine = folder / "out" / "cnn.engine"
+    built = run_subprocess("build", "--config", config, "-o", engine, env={"PYTHONPATH": str(REPO)})
+    assert built.exit_code == 0, built.stderr
+    return engine
+
+
+def test_inspect_profile_out_of_range_names_the_profiles(run_cli, two_profile_build):
+    graph = f"{two_profile_build}.graph.json"
+    result = run_cli("inspect", graph, "--profile", "5")
+    assert result.exit_code == 2 and result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert "--profile 5 is out of range" in line and "2 optimization profiles: 0 (small), 1 (large)" in line
+    second = run_cli("--no-color", "inspect", graph, "--profile", "1", "--json")
+    assert second.exit_code == 0 and second.json()["plans"][0]["summary"]["layer_count"] > 0

@@ -51,6 +51,20 @@ def _grouping(by: str):
     raise UsageError(f"--by {by!r} is not a grouping", f"use one of: {', '.join(GROUPINGS)}")
 
 
+def profile_names(plan: EnginePlan) -> str:
+    """The engine's optimization profiles for people: "2 optimization profiles: 0 (small), 1 (large)", with the
+    names trtkit's build metadata gives them (in the order they were added) where it is beside the engine."""
+    import json
+
+    indices = plan.optimization_profiles
+    try:
+        names = list(json.loads(plan.build_options.get("profiles") or "{}"))
+    except (json.JSONDecodeError, TypeError):
+        names = []
+    listed = ", ".join(f"{index} ({names[index]})" if index < len(names) else str(index) for index in indices)
+    return f"{len(indices)} optimization profile{'s' if len(indices) != 1 else ''}: {listed}"
+
+
 def run_inspect(paths: list[str | Path], options: InspectOptions) -> InspectResult:
     key_of = _grouping(options.by)
     if options.filter:
@@ -64,6 +78,9 @@ def run_inspect(paths: list[str | Path], options: InspectOptions) -> InspectResu
     loaded = load(list(paths))
     result = InspectResult()
     for plan in loaded.plans:
+        if options.profile is not None and options.profile not in plan.optimization_profiles:
+            raise UsageError(f"--profile {options.profile} is out of range: {plan.name} has "
+                             f"{profile_names(plan)}", "choose one of them (default: the first)")
         summary = summarize(plan, options.profile)
         layers = filter_layers(plan.layers_of_profile(summary.profile), options.filter)
         if options.precision:
