@@ -142,3 +142,37 @@ def test_inspect_profile_out_of_range_names_the_profiles(run_cli, two_profile_bu
     assert "--profile 5 is out of range" in line and "2 optimization profiles: 0 (small), 1 (large)" in line
     second = run_cli("--no-color", "inspect", graph, "--profile", "1", "--json")
     assert second.exit_code == 0 and second.json()["plans"][0]["summary"]["layer_count"] > 0
+
+
+def test_compare_outputs_help_lists_only_its_own_options(run_cli):
+    result = run_cli("compare", "outputs", "--help")
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    assert "outputs REFERENCE CANDIDATE" in text and "--data" in text and "--seed" in text
+    for gate_option in ("--baseline", "--max-regression", "--metrics", "--per-layer", "--confidence", "--top"):
+        assert gate_option not in text, gate_option
+    engines = " ".join(run_cli("compare", "--help").stdout.split())
+    assert "--max-regression" in engines and "--seed" not in engines
+
+
+@pytest.mark.parametrize("command, section", [
+    ("convert", "convert"), ("build", "build"), ("profile", "profile"), ("lint", "lint"), ("compare", "compare"),
+    ("run", "run"), ("sweep", "sweep")])
+def test_set_help_shows_a_key_of_the_subcommands_own_section(run_cli, command, section):
+    text = " ".join(run_cli(command, "--help").stdout.split())
+    assert f"e.g. --set {section}." in text
+
+
+def test_errors_name_the_flag_the_user_typed(run_cli, example_models, tmp_path):
+    gate = run_cli("compare", tmp_path, tmp_path, "--max-regression", "lots")
+    assert gate.exit_code == 2
+    [line] = gate.stderr.strip().splitlines()
+    assert line.startswith("error: --max-regression lots:") and "--set" not in line
+    converted = run_cli("convert", example_models["resnet18"], "-o", tmp_path / "m.onnx", "--precision", "fp12")
+    assert converted.exit_code == 2 and "error: --precision fp12:" in converted.stderr
+    assert not (tmp_path / "m.onnx").exists()
+    seeded = run_cli("compare", "outputs", example_models["resnet18"], example_models["resnet18"], "--seed", "abc")
+    assert seeded.exit_code == 2 and "error: --seed abc:" in seeded.stderr
+    # an override the user wrote as --set is still named as such
+    assert "error: --set compare.max_regression=lots:" in run_cli(
+        "compare", tmp_path, tmp_path, "--set", "compare.max_regression=lots").stderr

@@ -51,10 +51,11 @@ _COMMANDS = {"convert": "convert_cmd", "build": "build_cmd", "profile": "profile
              "sweep": "sweep_cmd", "migrate": "migrate_cmd", "doctor": "doctor_cmd", "config": "config_cmd"}
 
 
-def register(names: list[str] | None = None) -> None:
+def register(names: list[str] | None = None, argv: list[str] | None = None) -> None:
     """Register `names` (default: every subcommand) on `app`, and no other; `main` does this before each run. A
     run that names its subcommand imports only that one's module and makes only it into a click command (all of
-    them cost ~0.01 s more on every run)."""
+    them cost ~0.01 s more on every run). A module with `command_for(argv)` picks its function from the command
+    line (`compare outputs` has its own options)."""
     import importlib
 
     app.registered_commands.clear()
@@ -66,7 +67,8 @@ def register(names: list[str] | None = None) -> None:
         if name == "config":
             app.add_typer(module.config_app, name=name)
         else:
-            app.command(name)(getattr(module, name))
+            pick = getattr(module, "command_for", None)
+            app.command(name)(pick(argv or []) if pick is not None else getattr(module, name))
 
 
 def _named_command(argv: list[str]) -> str | None:
@@ -97,8 +99,9 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script and `python -m trtkit` (argv None: the process is trtkit's own)."""
     own_process = argv is None
     _Teardown.skippable = False
-    command = _named_command(sys.argv[1:] if argv is None else argv)
-    register([command] if command else None)
+    words = sys.argv[1:] if argv is None else argv
+    command = _named_command(words)
+    register([command] if command else None, [str(word) for word in words])
     stdout_before = sys.stdout
     try:
         app(args=argv, prog_name="trtkit")
