@@ -176,3 +176,19 @@ def test_errors_name_the_flag_the_user_typed(run_cli, example_models, tmp_path):
     # an override the user wrote as --set is still named as such
     assert "error: --set compare.max_regression=lots:" in run_cli(
         "compare", tmp_path, tmp_path, "--set", "compare.max_regression=lots").stderr
+
+
+@pytest.mark.parametrize("batches", [1, 3])
+def test_compare_outputs_shape_is_the_one_onnxruntime_returns(run_cli, example_models, batches):
+    import numpy as np
+    import onnxruntime
+
+    model = example_models["resnet18"]
+    session = onnxruntime.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    [returned] = session.run(None, {"input": np.zeros((2, 3, 64, 64), np.float32)})
+    result = run_cli("--json", "compare", "outputs", model, model, "--shapes", "input:2x3x64x64",
+                     "--set", f"compare.data.batches={batches}")
+    assert result.exit_code == 0, result.stderr
+    [output] = result.json()["outputs"]
+    assert output["shape"] == list(returned.shape) == [2, 10]
+    assert sum(output["histogram"].values()) == batches * returned.size  # every run's elements are compared
