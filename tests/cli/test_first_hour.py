@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -129,8 +130,9 @@ def two_profile_build(example_models, tmp_path_factory):
     config = folder / "pipeline.yaml"
     config.write_text(f"model: {example_models['resnet18']}\nbackend: tensorrt-rtx\n" + TWO_PROFILES)
     engine = folder / "out" / "cnn.engine"
-    built = run_subprocess("build", "--config", config, "-o", engine, env={"PYTHONPATH": str(REPO)})
+    built = run_subprocess("build", "--config", config, "-o", engine, env={"PYTHONPATH": str(REPO), "COLUMNS": "200"})
     assert built.exit_code == 0, built.stderr
+    (folder / "build.stdout").write_text(built.stdout)
     return engine
 
 
@@ -192,3 +194,39 @@ def test_compare_outputs_shape_is_the_one_onnxruntime_returns(run_cli, example_m
     [output] = result.json()["outputs"]
     assert output["shape"] == list(returned.shape) == [2, 10]
     assert sum(output["histogram"].values()) == batches * returned.size  # every run's elements are compared
+
+
+def _rows(table_text: str) -> dict[str, str]:
+    return {line.split("│")[1].strip(): line.split("│")[2].strip() for line in table_text.splitlines()
+            if line.count("│") == 3}
+
+
+def test_build_summary_shows_profile_shapes(two_profile_build):
+    summary = _rows((two_profile_build.parent.parent / "build.stdout").read_text().split("Slowest")[0])
+    assert summary["profiles"] == ("small: min input:1x3x64x64, opt input:1x3x64x64, max input:2x3x64x64; "
+                                   "large: min input:4x3x64x64, opt input:8x3x64x64, max input:8x3x64x64")
+
+
+def test_build_dry_run_shows_the_output_given_with_o(run_cli, example_models, tmp_path):
+    engine = tmp_path / "te.engine"
+    result = run_cli("--no-color", "build", example_models["resnet18"], "--shapes", "input:1x3x64x64", "--dry-run",
+                     "-o", engine)
+    assert result.exit_code == 0, result.stderr
+    summary, options = result.stdout.split("Effective build options")
+    assert _rows(options)["output"] == str(engine)
+    assert str(engine) in _rows(summary)["dry run"] and _rows(summary)["profiles"] == "shapes: input:1x3x64x64"
+    as_json = run_cli("--json", "build", example_models["resnet18"], "--shapes", "input:1x3x64x64", "--dry-run",
+                      "-o", engine).json()
+    assert as_json["effective_config"]["build"]["output"] == str(engine) and not engine.exists()
+
+
+def test_graph_json_stream_ids_are_numbers_when_metadata_is_empty(two_profile_build):
+    import json
+
+    from trtkit.plan.inspector import parse_fields
+
+    layers = json.loads(Path(f"{two_profile_build}.graph.json").read_text())["Layers"]
+    assert all(isinstance(layer["StreamId"], int) for layer in layers if "StreamId" in layer)
+    assert any(layer.get("Metadata") == "" for layer in layers)  # the case that went wrong: nothing after the key
+    record = parse_fields("Name: a, LayerType: kgen, TacticName: , StreamId: 0, Metadata: ")
+    assert record["StreamId"] == 0 and record["Metadata"] == "" and record["TacticName"] == ""

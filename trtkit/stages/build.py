@@ -251,6 +251,7 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
                           "check the file is the exported model (`trtkit lint MODEL` reads it)", result.parser_errors)
     result.network = asdict(summary)
     result.effective_config = {"backend": settings.backend, "build": build.model_dump(mode="json")}
+    result.effective_config["build"]["output"] = str(engine)  # where this build writes: -o, or the default filled in
     check_profiles(build, summary)
     result.profiles = result.effective_config["build"]["profiles"]
     if dry_run:
