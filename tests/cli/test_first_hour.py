@@ -230,3 +230,10 @@ def test_graph_json_stream_ids_are_numbers_when_metadata_is_empty(two_profile_bu
     assert any(layer.get("Metadata") == "" for layer in layers)  # the case that went wrong: nothing after the key
     record = parse_fields("Name: a, LayerType: kgen, TacticName: , StreamId: 0, Metadata: ")
     assert record["StreamId"] == 0 and record["Metadata"] == "" and record["TacticName"] == ""
+
+
+def test_convert_given_an_engine_says_so(run_cli, rtx_builds, tmp_path):
+    engine = rtx_builds["resnet18"].engine
+    result = run_cli("convert", engine, "-o", tmp_path / "m.onnx")
+    assert result.exit_code == 3 and "is a TensorRT engine, not an ONNX model" in result.stderr
+    assert not (tmp_path / "m.onnx").exists()
