@@ -237,3 +237,14 @@ def test_convert_given_an_engine_says_so(run_cli, rtx_builds, tmp_path):
     result = run_cli("convert", engine, "-o", tmp_path / "m.onnx")
     assert result.exit_code == 3 and "is a TensorRT engine, not an ONNX model" in result.stderr
     assert not (tmp_path / "m.onnx").exists()
+
+
+def test_run_with_a_missing_model_leaves_no_work_directory(run_cli, tmp_path):
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("model: ../build/models/resnet18.onnx\nworkdir: out\n")  # where the configs once pointed
+    result = run_cli("run", config)
+    assert result.exit_code == 3
+    [line] = result.stderr.strip().splitlines()
+    assert f"model {(tmp_path / '../build/models/resnet18.onnx').resolve()} does not exist" in line
+    assert "relative to the config's folder" in line
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["pipeline.yaml"]
