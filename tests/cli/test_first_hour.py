@@ -248,3 +248,12 @@ def test_run_with_a_missing_model_leaves_no_work_directory(run_cli, tmp_path):
     assert f"model {(tmp_path / '../build/models/resnet18.onnx').resolve()} does not exist" in line
     assert "relative to the config's folder" in line
     assert sorted(path.name for path in tmp_path.iterdir()) == ["pipeline.yaml"]
+
+
+def test_compare_outputs_is_found_after_options_too():
+    from trtkit.cli.compare_cmd import command_for, compare, compare_outputs
+
+    assert command_for(["--json", "compare", "outputs", "a.onnx", "b.onnx"]) is compare_outputs
+    assert command_for(["compare", "--config", "p.yaml", "outputs", "a.onnx", "b.onnx"]) is compare_outputs
+    assert command_for(["compare", "new/", "--baseline", "outputs"]) is compare  # a folder named outputs
+    assert command_for(["compare", "--max-regression=5%", "a/", "b/"]) is compare

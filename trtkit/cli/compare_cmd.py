@@ -17,13 +17,25 @@ from trtkit.cli.options import (
     wants_json,
 )
 
+# the options of either command that take a value: the word after one is not a positional argument
+_TAKE_VALUES = {"--baseline", "--max-regression", "--metrics", "--confidence", "--config", "--data", "--seed",
+                "--shapes", "--precision", "--format", "--top", "--set"}
+
 
 def command_for(argv: list[str]) -> Callable[..., Any]:
     """The function `trtkit compare` runs for `argv`: `compare outputs REF CAND` has its own options (and help);
     anything else compares engines."""
-    words = [word for word in argv if not word.startswith("-")]
-    after = words[words.index("compare") + 1:] if "compare" in words else []
-    return compare_outputs if after[:1] == ["outputs"] else compare
+    positional, skip, seen_compare = [], False, False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word.startswith("-"):
+            skip = word in _TAKE_VALUES
+        elif not seen_compare:
+            seen_compare = word == "compare"
+        else:
+            positional.append(word)
+    return compare_outputs if positional[:1] == ["outputs"] else compare
 
 
 def compare(
