@@ -1,7 +1,8 @@
 """The one exception hierarchy of trtkit; each class carries the exit code DESIGN.md documents.
 
 Exit codes: 0 success; 1 a check failed; 2 bad usage or bad config; 3 bad or unreadable
-input file; 4 a required backend is not available; 70 an internal error (a bug in trtkit).
+input file; 4 a required backend is not available; 70 an internal error (a bug in trtkit);
+141 stdout's reader went away (`trtkit ... | head -1`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ EXIT_USAGE = 2
 EXIT_BAD_INPUT = 3
 EXIT_BACKEND_MISSING = 4
 EXIT_INTERNAL = 70
+EXIT_OUTPUT_CLOSED = 141  # the reader of stdout went away (a broken pipe): 128 + SIGPIPE, as shells report it
 
 
 class TrtkitError(Exception):

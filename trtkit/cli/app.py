@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from trtkit import __version__
-from trtkit.errors import EXIT_INTERNAL, ConfigError, TrtkitError
+from trtkit.errors import EXIT_INTERNAL, EXIT_OUTPUT_CLOSED, ConfigError, TrtkitError
 from trtkit.report import console
 
 app = typer.Typer(
@@ -51,10 +51,11 @@ _COMMANDS = {"convert": "convert_cmd", "build": "build_cmd", "profile": "profile
              "sweep": "sweep_cmd", "migrate": "migrate_cmd", "doctor": "doctor_cmd", "config": "config_cmd"}
 
 
-def register(names: list[str] | None = None) -> None:
+def register(names: list[str] | None = None, argv: list[str] | None = None) -> None:
     """Register `names` (default: every subcommand) on `app`, and no other; `main` does this before each run. A
     run that names its subcommand imports only that one's module and makes only it into a click command (all of
-    them cost ~0.01 s more on every run)."""
+    them cost ~0.01 s more on every run). A module with `command_for(argv)` picks its function from the command
+    line (`compare outputs` has its own options)."""
     import importlib
 
     app.registered_commands.clear()
@@ -66,7 +67,8 @@ def register(names: list[str] | None = None) -> None:
         if name == "config":
             app.add_typer(module.config_app, name=name)
         else:
-            app.command(name)(getattr(module, name))
+            pick = getattr(module, "command_for", None)
+            app.command(name)(pick(argv or []) if pick is not None else getattr(module, name))
 
 
 def _named_command(argv: list[str]) -> str | None:
@@ -97,11 +99,16 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script and `python -m trtkit` (argv None: the process is trtkit's own)."""
     own_process = argv is None
     _Teardown.skippable = False
-    command = _named_command(sys.argv[1:] if argv is None else argv)
-    register([command] if command else None)
+    words = sys.argv[1:] if argv is None else argv
+    command = _named_command(words)
+    register([command] if command else None, [str(word) for word in words])
+    stdout_before = sys.stdout
     try:
         app(args=argv, prog_name="trtkit")
     except SystemExit as done:  # how typer ends every command
+        if done.code == EXIT_OUTPUT_CLOSED or sys.stdout is not stdout_before or not _flushed(sys.stdout):
+            # click swaps in its own stdout after a broken pipe and exits 1, the "check failed" code
+            _end_with_output_closed(own_process)
         if own_process and isinstance(done.code, int) and (_Teardown.skippable or _parsing_in_background()):
             _exit_at_once(done.code)
         raise
@@ -135,6 +142,28 @@ def _parsing_in_background() -> bool:
     nobody needs (the thread writes no files): the process then ends at once."""
     build_stage = sys.modules.get("trtkit.stages.build")
     return build_stage is not None and build_stage.parsing_in_background()
+
+
+def _flushed(stream: object) -> bool:
+    """Whether `stream` took the rest of its output; False when its reader is gone (`trtkit ... | head -1`)."""
+    try:
+        stream.flush()  # type: ignore[attr-defined]
+    except BrokenPipeError:
+        return False
+    except (OSError, ValueError, AttributeError):  # closed or not a file: nothing is lost to a reader here
+        return True
+    return True
+
+
+def _end_with_output_closed(own_process: bool) -> None:
+    """End quietly with 141 (128 + SIGPIPE): the reader of stdout went away, which is neither a failed check
+    nor an error to report."""
+    try:
+        console.stdout_closed()
+    except SystemExit:
+        if own_process:
+            _exit_at_once(EXIT_OUTPUT_CLOSED)
+        raise
 
 
 def _exit_at_once(code: int) -> None:

@@ -5,7 +5,16 @@ from typing import Annotated
 
 import typer
 
-from trtkit.cli.options import BackendOption, JsonFlag, OptionalPath, OptionalText, SetOption, config_flags, wants_json
+from trtkit.cli.options import (
+    BackendOption,
+    JsonFlag,
+    OptionalPath,
+    OptionalText,
+    SetOption,
+    config_flags,
+    flag_overrides,
+    wants_json,
+)
 
 
 def build(
@@ -31,9 +40,10 @@ def build(
     from trtkit.report.jsonout import emit_json
     from trtkit.stages.build import ParseFailed, ParsePrefetch, build_engine
 
-    flags = config_flags(overrides, backend)
-    if shapes:
-        flags += [f"build.profiles.shapes.{key}={shapes}" for key in ("min", "opt", "max")]
+    typed_as: dict[str, str] = {}
+    flags = config_flags(overrides, backend, typed_as)
+    for key in ("min", "opt", "max"):
+        flag_overrides(flags, f"build.profiles.shapes.{key}", shapes, f"--shapes {shapes}", typed_as)
     prefetch = None
 
     def start_parsing(data: dict, folder: Path) -> None:  # while pydantic validates the config
@@ -43,7 +53,7 @@ def build(
         if given is not None and given.is_file() and isinstance(requested, str):
             prefetch = ParsePrefetch(given, requested)
 
-    settings = load_config(config, flags, before_validation=start_parsing)
+    settings = load_config(config, flags, before_validation=start_parsing, typed_as=typed_as)
     if model is None:
         if settings.model is None:
             raise UsageError("build needs a model", "give MODEL.onnx or a --config with model:")

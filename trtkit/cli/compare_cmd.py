@@ -1,16 +1,47 @@
-"""`trtkit compare`: engines side by side with a regression gate, and `compare outputs` for accuracy."""
+"""`trtkit compare`: engines side by side with a regression gate, and `compare outputs` for accuracy (its own
+command, with its own options and help)."""
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
-from trtkit.cli.options import JsonFlag, OptionalPath, OptionalText, SetOption, wants_json
+from trtkit.cli.options import (
+    CompareSetOption,
+    JsonFlag,
+    OptionalPath,
+    OptionalText,
+    OutputsSetOption,
+    flag_overrides,
+    wants_json,
+)
+
+# the options of either command that take a value: the word after one is not a positional argument
+_TAKE_VALUES = {"--baseline", "--max-regression", "--metrics", "--confidence", "--config", "--data", "--seed",
+                "--shapes", "--precision", "--format", "--top", "--set"}
+
+
+def command_for(argv: list[str]) -> Callable[..., Any]:
+    """The function `trtkit compare` runs for `argv`: `compare outputs REF CAND` has its own options (and help);
+    anything else compares engines."""
+    positional, skip, seen_compare = [], False, False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word.startswith("-"):
+            skip = word in _TAKE_VALUES
+        elif not seen_compare:
+            seen_compare = word == "compare"
+        else:
+            positional.append(word)
+    return compare_outputs if positional[:1] == ["outputs"] else compare
 
 
 def compare(
     paths: Annotated[list[Path], typer.Argument(
-        metavar="PATH...", help="Engine artifacts (files or folders), or: outputs REFERENCE CANDIDATE.")],
+        metavar="PATH...", help="Engine artifacts (files or folders); `trtkit compare outputs --help` compares "
+                                "outputs.")],
     baseline: Annotated[OptionalPath, typer.Option(
         "--baseline", help="The baseline engine's artifacts: gate PATH against it.")] = None,
     max_regression: Annotated[OptionalText, typer.Option(
@@ -22,55 +53,34 @@ def compare(
     confidence: Annotated[OptionalText, typer.Option(
         "--confidence", help="Confidence of the bootstrap interval, e.g. 0.95.")] = None,
     config: Annotated[OptionalPath, typer.Option("--config", help="Pipeline config with a compare: section.")] = None,
-    data: Annotated[OptionalPath, typer.Option(
-        "--data", help="outputs: inputs (.npz, folder of .npy, Polygraphy JSON); default random.")] = None,
-    seed: Annotated[OptionalText, typer.Option("--seed", help="outputs: seed of the random inputs.")] = None,
-    shapes: Annotated[OptionalText, typer.Option(
-        "--shapes", help="outputs: input shapes for dynamic inputs, e.g. input:1x3x224x224.")] = None,
-    precision: Annotated[OptionalText, typer.Option(
-        "--precision", help="outputs: the candidate's precision for default tolerances (fp32, fp16, bf16, int8, "
-                            "fp8); detected from an ONNX candidate.")] = None,
     output_format: Annotated[str, typer.Option("--format", help="table, json or markdown.")] = "table",
     top: Annotated[int, typer.Option("--top", min=0, help="Aligned layers to list (largest deltas).")] = 10,
-    overrides: SetOption = None,
+    overrides: CompareSetOption = None,
     json: JsonFlag = False,
 ) -> None:
     """Compare engines (latency, per-type, precision, aligned layers) and gate a regression against
-    --baseline; or `trtkit compare outputs REF CANDIDATE` to compare outputs of ONNX models or saved outputs."""
+    --baseline; `trtkit compare outputs REF CANDIDATE` compares outputs of ONNX models or saved outputs."""
     from trtkit.config.loader import load_config
-    from trtkit.config.units import parse_shape_spec
     from trtkit.errors import UsageError
     from trtkit.report.jsonout import emit_json
 
     output_format = "json" if wants_json(json) else output_format
     if output_format not in ("table", "json", "markdown"):
         raise UsageError(f"--format {output_format!r} is not a format", "use table, json or markdown")
-    flags = list(overrides or [])
-    for key, value in (("max_regression", max_regression), ("metrics", f"[{metrics}]" if metrics else None),
-                       ("per_layer", None if per_layer is None else str(per_layer).lower()),
-                       ("confidence", confidence), ("data.path", str(data) if data else None), ("data.seed", seed)):
-        if value is not None:
-            flags.append(f"compare.{key}={value}")
-    settings = load_config(config, flags)
-    base_dir = settings.resolve(".") if config else Path.cwd()
-    if paths and str(paths[0]) == "outputs":
-        if len(paths) != 3:
-            raise UsageError("compare outputs takes a reference and a candidate", "trtkit compare outputs REF CAND")
-        from trtkit.report.compare import outputs_document, render_outputs
-        from trtkit.stages.compare import compare_outputs
-
-        try:
-            spec = parse_shape_spec(shapes) if shapes else None
-        except ValueError as error:
-            raise UsageError(f"--shapes: {error}") from None
-        result = compare_outputs(paths[1], paths[2], settings.compare, spec, precision, base_dir)
-        if output_format == "table":
-            render_outputs(result)
-        else:
-            emit_json(outputs_document(result))
-        if not result.passed:
-            raise typer.Exit(1)
-        return
+    if paths and str(paths[0]) == "outputs":  # only when this command was registered without looking at argv
+        raise UsageError("compare outputs is its own command here", "run it as `trtkit compare outputs REF CAND`")
+    flags: list[str] = list(overrides or [])
+    typed_as: dict[str, str] = {}
+    for flag, key, value, typed in (
+            ("--max-regression", "max_regression", max_regression, max_regression),
+            ("--metrics", "metrics", f"[{metrics}]" if metrics else None, metrics),
+            ("--per-layer", "per_layer", None if per_layer is None else str(per_layer).lower(), None),
+            ("--confidence", "confidence", confidence, confidence)):
+        shown = flag if typed is None else f"{flag} {typed}"
+        if flag == "--per-layer" and per_layer is False:
+            shown = "--no-per-layer"
+        flag_overrides(flags, f"compare.{key}", value, shown, typed_as)
+    settings = load_config(config, flags, typed_as=typed_as)
     from trtkit.report.compare import engine_document, gate_markdown, render_engines
     from trtkit.stages.compare import compare_engines
 
@@ -83,4 +93,58 @@ def compare(
     else:
         render_engines(comparison, top)
     if comparison.regressed:
+        raise typer.Exit(1)
+
+
+def compare_outputs(
+    what: Annotated[str, typer.Argument(metavar="outputs", help="The word `outputs`.")],
+    reference: Annotated[Path, typer.Argument(
+        metavar="REFERENCE", help="The reference: an ONNX model, an engine, or saved outputs (.npz, Polygraphy "
+                                  "JSON).")],
+    candidate: Annotated[Path, typer.Argument(metavar="CANDIDATE", help="What to check against it, the same kinds.")],
+    config: Annotated[OptionalPath, typer.Option("--config", help="Pipeline config with a compare: section "
+                                                                  "(tolerances, data).")] = None,
+    data: Annotated[OptionalPath, typer.Option(
+        "--data", help="Inputs (.npz, folder of .npy, Polygraphy JSON) (compare.data.path); default random.")] = None,
+    seed: Annotated[OptionalText, typer.Option("--seed", help="Seed of the random inputs (compare.data.seed).")]
+    = None,
+    shapes: Annotated[OptionalText, typer.Option(
+        "--shapes", help="Input shapes for dynamic inputs, e.g. input:1x3x224x224.")] = None,
+    precision: Annotated[OptionalText, typer.Option(
+        "--precision", help="The candidate's precision for default tolerances (fp32, fp16, bf16, int8, fp8); "
+                            "detected from an ONNX candidate.")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    overrides: OutputsSetOption = None,
+    json: JsonFlag = False,
+) -> None:
+    """Compare the outputs of a candidate (a converted model, an engine) with a reference's on the same inputs;
+    exit 1 when an output is beyond its tolerance."""
+    from trtkit.config.loader import load_config
+    from trtkit.config.units import parse_shape_spec
+    from trtkit.errors import UsageError
+    from trtkit.report.compare import outputs_document, render_outputs
+    from trtkit.report.jsonout import emit_json
+    from trtkit.stages.compare import compare_outputs as run_compare_outputs
+
+    if what != "outputs":
+        raise UsageError(f"{what!r} is not something compare compares", "run `trtkit compare outputs REF CAND`")
+    output_format = "json" if wants_json(json) else output_format
+    if output_format not in ("table", "json"):
+        raise UsageError(f"--format {output_format!r} is not a format of compare outputs", "use table or json")
+    flags: list[str] = list(overrides or [])
+    typed_as: dict[str, str] = {}
+    flag_overrides(flags, "compare.data.path", str(data) if data else None, f"--data {data}", typed_as)
+    flag_overrides(flags, "compare.data.seed", seed, f"--seed {seed}", typed_as)
+    settings = load_config(config, flags, typed_as=typed_as)
+    try:
+        spec = parse_shape_spec(shapes) if shapes else None
+    except ValueError as error:
+        raise UsageError(f"--shapes: {error}") from None
+    base_dir = settings.resolve(".") if config else Path.cwd()
+    result = run_compare_outputs(reference, candidate, settings.compare, spec, precision, base_dir)
+    if output_format == "table":
+        render_outputs(result)
+    else:
+        emit_json(outputs_document(result))
+    if not result.passed:
         raise typer.Exit(1)

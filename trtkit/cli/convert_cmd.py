@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from trtkit.cli.options import JsonFlag, OptionalPath, OptionalText, SetOption, wants_json
+from trtkit.cli.options import ConvertSetOption, JsonFlag, OptionalPath, OptionalText, flag_overrides, wants_json
 
 
 def convert(
@@ -27,7 +27,7 @@ def convert(
     no_fold: Annotated[bool, typer.Option("--no-fold", help="Skip constant folding.")] = False,
     no_simplify: Annotated[bool, typer.Option("--no-simplify", help="Skip onnxslim simplification.")] = False,
     no_verify: Annotated[bool, typer.Option("--no-verify", help="Skip the onnxruntime comparison.")] = False,
-    overrides: SetOption = None,
+    overrides: ConvertSetOption = None,
     json: JsonFlag = False,
 ) -> None:
     """Convert an ONNX model for TensorRT; exit 1 when its outputs drift beyond the tolerance."""
@@ -38,15 +38,17 @@ def convert(
     from trtkit.stages.convert import check_model_exists, default_output
     from trtkit.stages.convert import convert as run_convert
 
-    flags = list(overrides or [])
-    for key, value in (("precision", precision), ("quantize.mode", quantize), ("data.path", str(data) if data
-                                                                             else None),
-                       ("input_shapes", shapes), ("opset", opset), ("fold_constants", "false" if no_fold else None),
-                       ("simplify", "false" if no_simplify else None),
-                       ("verify.enabled", "false" if no_verify else None)):
-        if value is not None:
-            flags.append(f"convert.{key}={value}")
-    settings = load_config(config, flags)
+    flags: list[str] = list(overrides or [])
+    typed_as: dict[str, str] = {}
+    for flag, key, value in (("--precision", "precision", precision), ("--quantize", "quantize.mode", quantize),
+                             ("--data", "data.path", str(data) if data else None),
+                             ("--shapes", "input_shapes", shapes), ("--opset", "opset", opset),
+                             ("--no-fold", "fold_constants", "false" if no_fold else None),
+                             ("--no-simplify", "simplify", "false" if no_simplify else None),
+                             ("--no-verify", "verify.enabled", "false" if no_verify else None)):
+        typed = flag if flag.startswith("--no-") else f"{flag} {value}"
+        flag_overrides(flags, f"convert.{key}", value, typed, typed_as)
+    settings = load_config(config, flags, typed_as=typed_as)
     if model is None:
         if settings.model is None:
             raise UsageError("convert needs a model", "give MODEL.onnx or a --config with model:")

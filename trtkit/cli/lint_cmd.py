@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from trtkit.cli.options import JsonFlag, SetOption, wants_json
+from trtkit.cli.options import JsonFlag, LintSetOption, wants_json
 
 RuleIds = Annotated[
     Optional[list[str]],  # noqa: UP045 - typer reads this annotation at runtime on Python 3.10
@@ -42,7 +42,7 @@ def lint(
         typer.Option("-o", "--output", help="Write the JSON or SARIF to this file (atomically)."),
     ] = None,
     list_rules: Annotated[bool, typer.Option("--list-rules", help="Document every rule and exit.")] = False,
-    overrides: SetOption = None,
+    overrides: LintSetOption = None,
     json: JsonFlag = False,
 ) -> None:
     """Check engines, ONNX models and configs; exit 1 when a finding reaches --fail-on."""

@@ -2,27 +2,54 @@
 
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from trtkit.report.console import OUTPUT
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine output (JSON) on stdout, nothing else there.")]
-SetOption = Annotated[
-    Optional[list[str]],  # noqa: UP045 - typer reads this annotation at runtime on Python 3.10
-    typer.Option("--set", metavar="KEY=VALUE",
-                 help="Override a config value, e.g. --set build.workspace=2GiB (repeatable)."),
-]
+
+
+def _set_option(example: str) -> Any:
+    """The --set option, its help showing `example`: a key of the section the subcommand reads."""
+    return typer.Option("--set", metavar="KEY=VALUE", help=f"Override a config value, e.g. --set {example} "
+                                                           "(repeatable).")
+
+
+Overrides = Optional[list[str]]  # noqa: UP045 - typer reads this annotation at runtime on Python 3.10
+SetOption = Annotated[Overrides, _set_option("build.workspace=2GiB")]
+ConvertSetOption = Annotated[Overrides, _set_option("convert.opset=17")]
+ProfileSetOption = Annotated[Overrides, _set_option("profile.iterations=500")]
+LintSetOption = Annotated[Overrides, _set_option("lint.fail_on=warning")]
+CompareSetOption = Annotated[Overrides, _set_option("compare.max_regression=5%")]
+OutputsSetOption = Annotated[Overrides, _set_option('compare.tolerances={"*": {atol: 0.05, rtol: 0.01}}')]
+RunSetOption = Annotated[Overrides, _set_option("run.stages=[convert,build]")]
+SweepSetOption = Annotated[Overrides, _set_option("sweep.workers=2")]
 ConfigFile = Annotated[Path, typer.Argument(metavar="CONFIG.yaml", help="Pipeline config file.")]
 OptionalPath = Optional[Path]  # noqa: UP045 - typer reads these annotations at runtime on Python 3.10
 OptionalText = Optional[str]  # noqa: UP045
 BackendOption = Annotated[OptionalText, typer.Option("--backend", help="auto, tensorrt or tensorrt-rtx.")]
 
 
-def config_flags(overrides: list[str] | None, backend: str | None) -> list[str]:
-    """The --set overrides, with --backend as one more (it is the config's top-level `backend`)."""
-    return [*(overrides or []), *([f"backend={backend}"] if backend else [])]
+def config_flags(overrides: list[str] | None, backend: str | None,
+                 typed_as: dict[str, str] | None = None) -> list[str]:
+    """The --set overrides, with --backend as one more (it is the config's top-level `backend`); `typed_as`
+    learns how --backend was typed (see `flag_overrides`)."""
+    flags = list(overrides or [])
+    flag_overrides(flags, "backend", backend or None, f"--backend {backend}", {} if typed_as is None else typed_as)
+    return flags
+
+
+def flag_overrides(flags: list[str], key: str, value: str | None, typed: str,
+                   typed_as: dict[str, str]) -> None:
+    """Add the override `key=value` a flag stands for (nothing when the flag was not given), remembering in
+    `typed_as` how the user typed it (`typed`, e.g. "--max-regression lots") so its errors name the flag."""
+    if value is None:
+        return
+    override = f"{key}={value}"
+    flags.append(override)
+    typed_as[override] = typed
 
 
 def wants_json(flag: bool) -> bool:

@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from trtkit.cli.options import BackendOption, JsonFlag, OptionalPath, OptionalText, SetOption, config_flags, wants_json
+from trtkit.cli.options import (
+    BackendOption,
+    JsonFlag,
+    OptionalPath,
+    OptionalText,
+    ProfileSetOption,
+    config_flags,
+    flag_overrides,
+    wants_json,
+)
 
 
 def profile(
@@ -16,7 +25,7 @@ def profile(
     backend: BackendOption = None,
     shapes: Annotated[OptionalText, typer.Option("--shapes", help="Input shapes for dynamic inputs, e.g. "
                                                  "input:4x3x224x224 (default: the profile's opt shapes).")] = None,
-    overrides: SetOption = None,
+    overrides: ProfileSetOption = None,
     json: JsonFlag = False,
 ) -> None:
     """Measure an engine on the GPU; writes <engine>.timing.json, .profile.json and .profile.metadata.json."""
@@ -25,10 +34,10 @@ def profile(
     from trtkit.report.profile import render_profile
     from trtkit.stages.profile import profile_engine
 
-    flags = config_flags(overrides, backend)
-    if shapes:
-        flags.append(f"profile.shapes={shapes}")
-    settings = load_config(config, flags)
+    typed_as: dict[str, str] = {}
+    flags = config_flags(overrides, backend, typed_as)
+    flag_overrides(flags, "profile.shapes", shapes, f"--shapes {shapes}", typed_as)
+    settings = load_config(config, flags, typed_as=typed_as)
     section = settings.profile
     if engine is None:
         engine = settings.resolve(section.engine) if section.engine else (

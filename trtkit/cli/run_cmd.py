@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from trtkit.cli.options import ConfigFile, JsonFlag, OptionalText, SetOption, wants_json
+from trtkit.cli.options import ConfigFile, JsonFlag, OptionalText, RunSetOption, wants_json
 
 
 def _stage_list(value: str | None) -> list[str] | None:
@@ -18,7 +18,7 @@ def run(
     start: Annotated[OptionalText, typer.Option("--from", metavar="STAGE", help="Start at this stage.")] = None,
     until: Annotated[OptionalText, typer.Option("--until", metavar="STAGE", help="Stop after this stage.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Redo every selected stage, changed or not.")] = False,
-    overrides: SetOption = None,
+    overrides: RunSetOption = None,
     json: JsonFlag = False,
 ) -> None:
     """Run convert, build, profile, inspect, lint and compare from one config; stages whose inputs, config and

@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from trtkit.cli.options import ConfigFile, JsonFlag, SetOption, wants_json
+from trtkit.cli.options import ConfigFile, JsonFlag, SweepSetOption, wants_json
 
 
 def sweep(
@@ -14,7 +14,7 @@ def sweep(
         "--ray/--local", help="Run on Ray (a local instance, or sweep.ray_address) or on this machine "
                               "(default: sweep.executor).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List the points (validated); run nothing.")] = False,
-    overrides: SetOption = None,
+    overrides: SweepSetOption = None,
     json: JsonFlag = False,
 ) -> None:
     """Run every point of the sweep (axes x include - exclude) through the pipeline; one table of latency,

@@ -119,8 +119,10 @@ def read_config_file(path: str | Path) -> tuple[dict[str, Any], SourceMap]:
     return parse_yaml(text, str(path))
 
 
-def apply_overrides(data: dict[str, Any], overrides: list[str], sources: SourceMap) -> None:
-    """Apply `KEY.PATH=VALUE` overrides in place; VALUE is read as YAML (`true`, `[fp16]`, `2GiB`)."""
+def apply_overrides(data: dict[str, Any], overrides: list[str], sources: SourceMap,
+                    typed_as: dict[str, str] | None = None) -> None:
+    """Apply `KEY.PATH=VALUE` overrides in place; VALUE is read as YAML (`true`, `[fp16]`, `2GiB`). `typed_as`:
+    how the user typed an override that a flag stands for (`--max-regression lots`), for its errors."""
     import yaml
 
     for override in overrides:
@@ -128,6 +130,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], sources: SourceM
         key = key.strip()
         if not separator or not key:
             raise UsageError(f"--set {override!r}: expected KEY=VALUE such as build.workspace=2GiB")
+        origin = (typed_as or {}).get(override) or f"--set {override}"
         try:
             value = yaml.safe_load(raw) if raw.strip() else ""
         except yaml.YAMLError:
@@ -137,10 +140,9 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], sources: SourceM
         for depth, part in enumerate(parts[:-1]):
             child = target.setdefault(part, {})
             if not isinstance(child, dict):
-                raise UsageError(f"--set {override}: {_dotted(parts[:depth + 1])} is a value, not a section")
+                raise UsageError(f"{origin}: {_dotted(parts[:depth + 1])} is a value, not a section")
             target = child
         target[parts[-1]] = value
-        origin = f"--set {override}"
         for end in range(1, len(parts) + 1):
             if end == len(parts) or parts[:end] not in sources.origins:
                 sources.origins[parts[:end]] = origin
@@ -164,8 +166,10 @@ def load_config_for_lint(path: str | Path, overrides: list[str] | None = None):
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None,
-                before_validation: Callable[[dict[str, Any], Path], None] | None = None):
-    """The validated `PipelineConfig` of a file (or of the defaults when `path` is None) with overrides.
+                before_validation: Callable[[dict[str, Any], Path], None] | None = None,
+                typed_as: dict[str, str] | None = None):
+    """The validated `PipelineConfig` of a file (or of the defaults when `path` is None) with overrides (errors
+    in one a flag stands for name the flag as typed: `typed_as`, see `apply_overrides`).
 
     `before_validation(data, folder)` sees the plain data, overrides applied, before pydantic validates it (which
     costs ~0.15 s at start-up): `build` starts parsing the model meanwhile. It must not change the data.
@@ -175,7 +179,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
         data, sources = {}, SourceMap("defaults")
     else:
         data, sources = read_config_file(path)
-    apply_overrides(data, overrides or [], sources)
+    apply_overrides(data, overrides or [], sources, typed_as)
     base_dir = Path(path).resolve().parent if path is not None else Path.cwd()
     if before_validation is not None:
         before_validation(data, base_dir)

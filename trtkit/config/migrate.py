@@ -158,7 +158,7 @@ def migrate(command: str, trtexec_version: str | None = None, base: str | None =
     _profiles(migration, shapes)
     _precision(migration, precisions, names, target, base, dict((n, v) for n, v, _ in options if v is not None))
     _stages(migration, names)
-    _measurement(migration, names)
+    _measurement(migration, names, target)
     if migration.get("model") is not None or migration.get("profile.engine") is not None:
         stem = os.path.basename(str(migration.get("build.output") or migration.get("profile.engine")
                                     or migration.get("model")))
@@ -314,6 +314,11 @@ def _precision(m: Migration, precisions: list[str], names: set[str], target: str
             m.set("build.calibration", {"cache": _path(calibration, base)})
         if "stronglyTyped" in names:
             m.set("build.strongly_typed", True)
+        if "noTF32" in names:
+            # TF32 is on by default in TensorRT 10.x and build.precision only turns flags on
+            m.unknown.append("--noTF32")
+            m.note("build", "was --noTF32: trtkit has no switch to turn TensorRT 10.x's default TF32 off (listed "
+                            "at the end)")
         return
     quantize = next((name for name in ("fp8", "int8", "int4") if name in precisions), None)
     if "best" in precisions and quantize is None:
@@ -370,11 +375,12 @@ def _stages(m: Migration, names: set[str]) -> None:
     m.set("run.stages", stages)
 
 
-def _measurement(m: Migration, names: set[str]) -> None:
+def _measurement(m: Migration, names: set[str], target: str = "11") -> None:
     """trtexec before 11 measured without CUDA graph and spin-wait, with transfers: keep that measurement unless
-    the command line asked otherwise. The version comes from the log, else from options 11 removed."""
+    the command line asked otherwise. The version comes from the log, else from `--target 10` or from options 11
+    removed."""
     version = m.trtexec_version
-    major = int(version.split(".")[0]) if version else (10 if m.removed else None)
+    major = int(version.split(".")[0]) if version else (10 if m.removed or target == "10" else None)
     if major is None or major >= 11 or "profile" not in m.get("run.stages"):
         return
     defaults = [(key, value) for key, flag, value in (("cuda_graph", "useCudaGraph", False),
@@ -418,7 +424,7 @@ def to_yaml(migration: Migration, version: str) -> str:
     order = ["model", "name", "workdir", "backend", "convert", "build", "profile", "run"]
     ordered = {key: migration.data[key] for key in order if key in migration.data}
     ordered.update({key: value for key, value in migration.data.items() if key not in ordered})
-    for key in ("convert",):
+    for key in ("convert", "build"):  # sections with notes only (what became of an option) still show them
         if key in migration.comments and key not in ordered:
             ordered[key] = {}
     for section, value in ordered.items():

@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from trtkit.errors import InputFileError
+from trtkit.io.file_kind import ENGINE_MAGICS
 from trtkit.plan import inspector, metadata, profile
-
-ENGINE_MAGICS = (b"ftrt", b"vtrt", b"ptrt")
 
 
 @dataclass

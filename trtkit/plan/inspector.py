@@ -234,7 +234,8 @@ def assign_profiles(layers: list[Layer]) -> None:
 
 _TEXT_FIELDS = {"Name", "Metadata", "TacticName", "LayerType", "ParameterType", "Format", "Format/Datatype",
                 "DataType", "Datatype"}
-_KEY_AHEAD = re.compile(r"[A-Za-z][A-Za-z0-9/_]{0,40}: ")
+# a key is followed by ": ", or ends the record with an empty value (TensorRT-RTX writes "StreamId: 0, Metadata: ")
+_KEY_AHEAD = re.compile(r"[A-Za-z][A-Za-z0-9/_]{0,40}:(?: |$)")
 _OPEN, _CLOSE = "([{", ")]}"
 
 

@@ -59,9 +59,11 @@ def render_build(result: BuildResult) -> None:
             ("network", f"{network.get('layers', 0)} layers; inputs "
                         + ", ".join(f"{t['name']} {t['dtype']} {t['shape']}" for t in network.get("inputs", []))
                         + "; outputs " + ", ".join(f"{t['name']} {t['dtype']}" for t in network.get("outputs", []))),
-            ("profiles", ", ".join(result.profiles) or "none")]
+            ("profiles", "; ".join(_profile_text(name, profile) for name, profile in result.profiles.items())
+             or "none")]
     if result.dry_run:
-        rows.append(("dry run", "parsed and validated; nothing built"))
+        rows.append(("dry run", "parsed and validated; nothing built (the engine would be "
+                                f"{result.effective_config['build']['output']})"))
     else:
         rows += [("engine", f"{result.engine} ({(result.engine_bytes or 0) / 2**20:.2f} MiB)"),
                  ("build time", f"{result.build_seconds:.2f} s"),
@@ -84,6 +86,23 @@ def render_build(result: BuildResult) -> None:
         console.warn(escape(warning))
     for warning in result.parser_warnings:
         console.warn(escape(f"ONNX parser: {warning}"))
+
+
+def _profile_text(name: str, profile: dict[str, Any]) -> str:
+    """One optimization profile with its shapes: `large: min input:4x3x64x64, opt ..., max ...`, or one shape
+    when min, opt and max are the same."""
+    bounds = [profile.get(bound) for bound in ("min", "opt", "max")]
+    if bounds[0] == bounds[1] == bounds[2]:
+        return f"{name}: {_shapes_text(bounds[0])}"
+    return f"{name}: " + ", ".join(f"{bound} {_shapes_text(shapes)}" for bound, shapes in
+                                   zip(("min", "opt", "max"), bounds, strict=True))
+
+
+def _shapes_text(shapes: Any) -> str:
+    if isinstance(shapes, dict):  # input name -> shape
+        return ",".join(f"{name}:{'x'.join(map(str, shape)) if isinstance(shape, list) else shape}"
+                        for name, shape in shapes.items())
+    return str(shapes)
 
 
 def _option_text(key: str, value: Any) -> str:

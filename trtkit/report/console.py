@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.table import Table
+
+    from trtkit.report.table_fit import FittingTable
 
 
 @dataclass
@@ -47,7 +48,22 @@ def _console(stream: str) -> Console:
             highlight=False,
             soft_wrap=False,
         )
+        # Rich's own answer to a closed pipe exits 1, which reads as "the check failed"
+        _consoles[stream].on_broken_pipe = stdout_closed  # type: ignore[method-assign]
     return _consoles[stream]
+
+
+def stdout_closed() -> None:
+    """Stdout's reader went away (`trtkit ... | head -1`): send what is left to /dev/null, so that nothing fails
+    again at exit, and end quietly with 141 (128 + SIGPIPE), as other command-line tools do."""
+    from trtkit.errors import EXIT_OUTPUT_CLOSED
+
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's captured output): nothing to redirect
+        pass
+    raise SystemExit(EXIT_OUTPUT_CLOSED)
 
 
 def import_rich() -> None:
@@ -93,18 +109,13 @@ def error_line(message: str) -> None:
 
 
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]],
-          right_align: Iterable[str] = ()) -> Table:
-    """A Rich table with the given header (none when every column name is empty); cells are turned into
-    text, None into an empty cell."""
-    from rich.table import Table
+          right_align: Iterable[str] = (), optional: Sequence[str] = (), prose: Iterable[str] = ()) -> FittingTable:
+    """A table with the given header (none when every column name is empty); cells are Rich markup, None an empty
+    cell. It fits the width it is printed at without cutting a value: `optional` names the columns it may leave
+    out for that, least valuable first, `prose` those whose long words may fold (see `trtkit.report.table_fit`)."""
+    from trtkit.report.table_fit import FittingTable
 
-    aligned_right = set(right_align)
-    result = Table(title=title, title_justify="left", header_style="bold", show_header=any(columns))
-    for column in columns:
-        result.add_column(column, justify="right" if column in aligned_right else "left")
-    for row in rows:
-        result.add_row(*("" if cell is None else str(cell) for cell in row))
-    return result
+    return FittingTable(title, columns, rows, right_align, optional, prose)
 
 
 def format_bytes(value: float) -> str:

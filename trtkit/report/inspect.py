@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trtkit.report import console
 from trtkit.report.console import format_ms
 from trtkit.report.jsonout import document
 from trtkit.report.plan_json import plan_to_dict
 from trtkit.stages.inspect import InspectResult, PlanView
+
+if TYPE_CHECKING:
+    from trtkit.plan.model import Layer
+    from trtkit.report.table_fit import FittingTable
 
 MEASUREMENT_KEYS = ("CUDA Graph", "Spin-wait", "Data transfers", "Separate profiling", "Streams",
                     "Inference Streams", "Multithreading")
@@ -36,16 +40,17 @@ def escape(text: str) -> str:
     return rich_escape(text)
 
 
-def render_inspect(result: InspectResult, by: str, top: int = 10) -> None:
+def render_inspect(result: InspectResult, by: str, top: int = 10, all_layers: bool = False) -> None:
+    """Print what `inspect` found; `all_layers` lists every layer (after the filters) instead of the top ones."""
     for view in result.plans:
-        _render_plan(view, by, top)
+        _render_plan(view, by, top, all_layers)
     for model in result.models:
         _render_model(model)
     for artifact in result.others:
         _render_other(artifact)
 
 
-def _render_plan(view: PlanView, by: str, top: int) -> None:
+def _render_plan(view: PlanView, by: str, top: int, all_layers: bool) -> None:
     out, plan, summary = console.out(), view.plan, view.summary
     device = plan.device
     header = f"[bold]{escape(plan.name)}[/bold]"
@@ -90,14 +95,21 @@ def _render_plan(view: PlanView, by: str, top: int) -> None:
     out.print(_group_table(title, by, view.groups, timed))
     if by != "precision":
         out.print(_group_table("By precision", "precision", summary.by_precision, timed))
-    if view.top_layers:
+    if all_layers:
+        out.print(layer_table(f"Layers ({len(view.layers)} of {summary.layer_count}, execution order)",
+                              view.layers, summary.total_layer_latency_ms if timed else None))
+    elif view.top_layers and timed:
         out.print(console.table(f"Top {len(view.top_layers)} slowest layers",
                                 ["#", "layer", "type", "precision", "ms", "%"],
-                                [(layer.index, escape(layer.name[:90]), escape(layer.kind),
+                                [(layer.index, escape(layer.name), escape(layer.kind),
                                   layer.compute_precision or "", format_ms(layer.latency_ms),
                                   f"{100 * layer.latency_ms / summary.total_layer_latency_ms:.1f}"
                                   if summary.total_layer_latency_ms else "") for layer in view.top_layers],
                                 right_align=("#", "ms", "%")))
+    elif view.top_layers:
+        more = "; --layers lists all" if len(view.top_layers) < len(view.layers) else ""
+        out.print(layer_table(f"First {len(view.top_layers)} of {len(view.layers)} layers (execution order; no "
+                              f"profile to rank them{more})", view.top_layers, None))
     if plan.io_tensors:
         out.print(console.table("I/O tensors", ["name", "mode", "dtype", "dimensions"],
                                 [(escape(tensor.name), tensor.mode or "", tensor.dtype or "",
@@ -111,7 +123,7 @@ def _render_plan(view: PlanView, by: str, top: int) -> None:
         more = f"; the {len(shown)} slowest shown" if len(shown) < len(summary.reformats) else ""
         out.print(console.table(f"Reformat layers ({len(summary.reformats)}){share}{more}",
                                 ["layer", "origin", "from", "to", "ms"],
-                                [(escape(info.name[:80]), info.origin or "", info.source, info.target,
+                                [(escape(info.name), info.origin or "", info.source, info.target,
                                   format_ms(info.latency_ms) if timed else "") for info in shown],
                                 right_align=("ms",)))
     sizes = (summary.weights_bytes, summary.bias_bytes, summary.io_bytes, summary.activation_bytes)
@@ -125,6 +137,34 @@ def _render_plan(view: PlanView, by: str, top: int) -> None:
         console.info("memory and compute: this source has no weight counts or static shapes to size them from")
     for note in plan.notes:
         console.warn(escape(f"{plan.name}: {note}"))
+
+
+LAYER_COLUMNS = ["#", "layer", "type", "precision", "tactic", "ONNX nodes", "shapes", "ms", "%"]
+
+
+def layer_table(title: str, layers: list[Layer], total_ms: float | None) -> FittingTable:
+    """A layer listing: name, type, precision, tactic, ONNX nodes, input -> output shapes, and latency and share
+    when `total_ms` (a joined profile) is given. Columns no layer has a value in (a names-only plan) are left
+    out; when narrow, tactics go first (a layer name says more)."""
+    rows = [(layer.index, escape(layer.name), escape(layer.kind), layer.compute_precision or "",
+             escape(layer.tactic_name or layer.tactic_value or ""), escape(", ".join(layer.onnx_nodes)),
+             _shapes(layer), "" if total_ms is None else format_ms(layer.latency_ms),
+             f"{100 * layer.latency_ms / total_ms:.1f}" if total_ms else "") for layer in layers]
+    keep = [index for index, _ in enumerate(LAYER_COLUMNS) if index < 2 or any(row[index] != "" for row in rows)]
+    return console.table(title, [LAYER_COLUMNS[index] for index in keep], [[row[index] for index in keep]
+                                                                           for row in rows],
+                         right_align=("#", "ms", "%"), optional=("tactic", "%", "shapes", "ONNX nodes", "type"))
+
+
+def _shapes(layer: Layer) -> str:
+    """Input shapes -> output shapes, `?` for a tensor whose shape the source does not give."""
+    def shape(tensors) -> str:
+        return ", ".join("?" if tensor.dimensions is None else "x".join(map(str, tensor.dimensions)) or "scalar"
+                         for tensor in tensors)
+
+    if not layer.inputs and not layer.outputs:
+        return ""
+    return f"{shape(layer.inputs)} -> {shape(layer.outputs)}"
 
 
 def _group_table(title: str, key: str, groups, timed: bool):

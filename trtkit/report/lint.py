@@ -104,8 +104,9 @@ def render_rules(rules: dict[str, Rule]) -> None:
 
     rows = [(rule.id, rule.scope, rule.severity, escape(rule.title),
              ", ".join(f"{key}={value}" for key, value in rule.params.items())) for rule in rules.values()]
+    # the id is what `--disable` takes: it is never cut; the scope is its prefix, the parameters have --json
     console.out().print(console.table("Lint rules", ["id", "scope", "default severity", "checks", "parameters"],
-                                      rows))
+                                      rows, optional=("parameters", "scope"), prose=("checks",)))
 
 
 def rules_document(rules: dict[str, Rule]) -> dict[str, Any]:

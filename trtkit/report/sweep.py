@@ -95,7 +95,8 @@ def render_sweep(result: SweepResult) -> None:
         f"Sweep of {escape(result.config)} ({len(result.points)} points, {result.executor} executor; * Pareto front "
         f"of {cost} against accuracy loss)", [columns[index] for index in keep],
         [[row[index] for index in keep] for row in rows],
-        right_align=("median ms", "qps", "engine", "build s", "lint errors")))
+        right_align=("median ms", "qps", "engine", "build s", "lint errors"),
+        optional=("build s", "lint errors", "engine", "qps"), prose=("reason", "max abs error vs FP32")))
     for note in result.notes:
         console.info(escape(note))
     console.info(f"results: {escape(result.workdir)}/sweep.json; each point's artifacts in its folder there")

@@ -18,6 +18,7 @@ from trtkit import __version__
 from trtkit.errors import InputFileError, TrtkitError, UsageError
 from trtkit.io.artifacts import EngineArtifacts, external_data_files, sha256_file
 from trtkit.io.locks import locked
+from trtkit.stages.input_kind import require_onnx_model
 
 # build option -> (what the installed TensorRT must have, "attr" on IBuilderConfig or "flag" in BuilderFlag)
 REQUIRES = {
@@ -224,6 +225,7 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
     build = settings.build
     if not model.is_file():
         raise InputFileError(f"ONNX model {model} does not exist", "check the path")
+    require_onnx_model(model, "build")
     backend, trt = import_backend(settings.backend)
     warnings = validate_options(build, backend, trt)  # before minutes of parsing, or of waiting for the prefetch
     parsed = prefetch.take(model, settings.backend, build) if prefetch is not None else None
@@ -250,6 +252,7 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
                           "check the file is the exported model (`trtkit lint MODEL` reads it)", result.parser_errors)
     result.network = asdict(summary)
     result.effective_config = {"backend": settings.backend, "build": build.model_dump(mode="json")}
+    result.effective_config["build"]["output"] = str(engine)  # where this build writes: -o, or the default filled in
     check_profiles(build, summary)
     result.profiles = result.effective_config["build"]["profiles"]
     if dry_run:

@@ -107,10 +107,20 @@ class OutputComparison:
             if name not in candidate_runs[0]:
                 self.missing.append(name)
                 continue
-            ref = np.stack([run[name] for run in reference_runs])
-            cand = np.stack([run[name] for run in candidate_runs])
-            tolerance = resolve_tolerance(name, str(cand.dtype), self.precision, tolerances)
-            self.outputs.append(compare_arrays(name, ref, cand, tolerance))
+            refs = [np.asarray(run[name]) for run in reference_runs]
+            cands = [np.asarray(run[name]) for run in candidate_runs]
+            tolerance = resolve_tolerance(name, str(cands[0].dtype), self.precision, tolerances)
+            differing = next((index for index, (ref, cand) in enumerate(zip(refs, cands, strict=True))
+                              if ref.shape != cand.shape), None)
+            if differing is not None or len(refs) == 1:  # one run's arrays, or the first that differ in shape
+                index = differing or 0
+                self.outputs.append(compare_arrays(name, refs[index], cands[index], tolerance))
+                continue
+            # every run's elements together; the shape stays the one each run returns (stacking would add an axis)
+            metrics = compare_arrays(name, np.concatenate([ref.ravel() for ref in refs]),
+                                     np.concatenate([cand.ravel() for cand in cands]), tolerance)
+            metrics.shape = tuple(refs[0].shape)
+            self.outputs.append(metrics)
 
 
 def _kind(path: Path) -> str:

@@ -269,5 +269,9 @@ def default_output(name: str, workdir: Path, config) -> Path:
 
 
 def check_model_exists(path: Path) -> None:
+    """Refuse a missing model, or a file that is plainly something else (an engine, JSON, a log, a config)."""
+    from trtkit.stages.input_kind import require_onnx_model
+
     if not path.is_file():
         raise InputFileError(f"ONNX model {path} does not exist", "check the path")
+    require_onnx_model(path, "convert")

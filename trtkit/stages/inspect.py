@@ -21,6 +21,7 @@ class InspectOptions:
     top: int = 10
     filter: str | None = None
     profile: int | None = None
+    precision: str | None = None  # only layers computing in this precision (FP16, INT8, ...)
 
 
 @dataclass
@@ -30,8 +31,8 @@ class PlanView:
     plan: EnginePlan
     summary: PlanSummary
     groups: list[Group]
-    layers: list[Layer]  # after --filter, in execution order
-    top_layers: list[Layer]
+    layers: list[Layer]  # after --filter and --precision, in execution order
+    top_layers: list[Layer]  # the slowest when profiled, else the first in execution order
 
 
 @dataclass
@@ -51,6 +52,20 @@ def _grouping(by: str):
     raise UsageError(f"--by {by!r} is not a grouping", f"use one of: {', '.join(GROUPINGS)}")
 
 
+def profile_names(plan: EnginePlan) -> str:
+    """The engine's optimization profiles for people: "2 optimization profiles: 0 (small), 1 (large)", with the
+    names trtkit's build metadata gives them (in the order they were added) where it is beside the engine."""
+    import json
+
+    indices = plan.optimization_profiles
+    try:
+        names = list(json.loads(plan.build_options.get("profiles") or "{}"))
+    except (json.JSONDecodeError, TypeError):
+        names = []
+    listed = ", ".join(f"{index} ({names[index]})" if index < len(names) else str(index) for index in indices)
+    return f"{len(indices)} optimization profile{'s' if len(indices) != 1 else ''}: {listed}"
+
+
 def run_inspect(paths: Sequence[str | Path], options: InspectOptions) -> InspectResult:
     key_of = _grouping(options.by)
     if options.filter:
@@ -64,10 +79,17 @@ def run_inspect(paths: Sequence[str | Path], options: InspectOptions) -> Inspect
     loaded = load(list(paths))
     result = InspectResult()
     for plan in loaded.plans:
+        if options.profile is not None and options.profile not in plan.optimization_profiles:
+            raise UsageError(f"--profile {options.profile} is out of range: {plan.name} has "
+                             f"{profile_names(plan)}", "choose one of them (default: the first)")
         summary = summarize(plan, options.profile)
         layers = filter_layers(plan.layers_of_profile(summary.profile), options.filter)
+        if options.precision:
+            wanted = options.precision.upper()
+            layers = [layer for layer in layers if (layer.compute_precision or "").upper() == wanted]
         total = sum(layer.latency_ms for layer in layers)
-        ranked = sorted(layers, key=lambda layer: -layer.latency_ms) if plan.has_profile else []
+        # without a profile there is no "slowest": --top then takes the first layers in execution order
+        ranked = sorted(layers, key=lambda layer: -layer.latency_ms) if plan.has_profile else layers
         result.plans.append(PlanView(plan, summary, group_layers(layers, key_of, total), layers,
                                      ranked[: max(0, options.top)]))
     for artifact in loaded.others:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trtkit.errors import UsageError
+from trtkit.stages.input_kind import require_engine
 
 if TYPE_CHECKING:
     from trtkit.backends.timing import Measurement
@@ -96,6 +97,7 @@ def profile_engine(engine: Path, config, backend: str = "auto", base_dir: Path |
         from trtkit.errors import InputFileError
 
         raise InputFileError(f"engine {engine} does not exist", "build it first: trtkit build")
+    require_engine(engine, "profile")
     trt, loaded = load_engine(engine, backend, "profiling the engine",
                               "profile on a machine with a GPU and TensorRT (trtkit doctor says what this one has)")
     if config.optimization_profile >= loaded.num_optimization_profiles:

@@ -156,7 +156,7 @@ def _graph(engine: EngineReport, output: Path, options: ReportOptions, beam: tup
     try:
         selected = graphs.select(engine.plan, engine.layers, options.query, beam)
     except LookupError as error:
-        raise UsageError(str(error), "use a layer name from `trtkit inspect`") from None
+        raise UsageError(str(error), "use a layer name from `trtkit inspect --layers`") from None
     if not selected.layers:
         engine.graph_note = f"--query {options.query!r} matches no layer of {engine.plan.name}"
         result.graph_notes.append(engine.graph_note)

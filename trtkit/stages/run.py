@@ -305,6 +305,10 @@ def run_pipeline(config_path: Path, options: RunOptions, overrides: list[str] | 
     settings = load_config(config_path, overrides)
     stages = selected_stages(settings.run.stages, options)
     pipeline = Pipeline(settings, config_path, overrides, on_build_phase, on_build_step, stages)
+    reads_model = "convert" in stages or ("build" in stages and pipeline.converted is None)
+    if reads_model and not pipeline.source.is_file():  # before a work directory that would hold only a manifest
+        raise InputFileError(f"model {pipeline.source} does not exist",
+                             f"check `model:` in {config_path} (a relative path is relative to the config's folder)")
     pipeline.workdir.mkdir(parents=True, exist_ok=True)
     result = RunResult(str(config_path), str(pipeline.workdir), str(pipeline.workdir / "trtkit.manifest.json"))
     notify = on_stage or (lambda event: None)
