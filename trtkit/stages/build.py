@@ -219,10 +219,10 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
     preparation (imports for its report), run in a thread while TensorRT builds."""
     from trtkit.backends import trt_builder
     from trtkit.backends.tensorrt import DISPLAY_NAMES, import_backend
+    from trtkit.io.onnx_model import check_external_data_locations
 
     build = settings.build
-    if not model.is_file():
-        raise InputFileError(f"ONNX model {model} does not exist", "check the path")
+    check_external_data_locations(model)  # an escaping location would put another file's bytes in the engine
     backend, trt = import_backend(settings.backend)
     warnings = validate_options(build, backend, trt)  # before minutes of parsing, or of waiting for the prefetch
     parsed = prefetch.take(model, settings.backend, build) if prefetch is not None else None

@@ -263,5 +263,7 @@ def default_output(name: str, workdir: Path, config) -> Path:
 
 
 def check_model_exists(path: Path) -> None:
-    if not path.is_file():
-        raise InputFileError(f"ONNX model {path} does not exist", "check the path")
+    """Exit 3 unless `path` is a regular file (not missing, not a FIFO or device)."""
+    from trtkit.io.paths import require_regular_file
+
+    require_regular_file(path, "ONNX model")
