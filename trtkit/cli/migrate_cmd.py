@@ -39,6 +39,10 @@ def migrate(
             raise InputFileError(f"log {log} does not exist", "check the path") from None
         except ValueError as error:
             raise InputFileError(f"{log}: {error}", "give the command line itself instead") from None
+    if output is not None:
+        from trtkit.io.paths import refuse_non_regular_output
+
+        refuse_non_regular_output(output, "config output")
     if output is not None and output.exists() and not force:
         raise UsageError(f"{output} exists", "choose another path or add --force to overwrite it")
     base = str(output.resolve().parent) if output is not None else None

@@ -36,6 +36,9 @@ def load_onnx(path: str | Path, load_weights: bool = False) -> onnx.ModelProto:
     path = require_regular_file(path, "ONNX model")
     try:
         model = onnx.load(str(path), load_external_data=False)
+        if not model.HasField("graph"):  # an empty file, or bytes that happen to decode to an empty message
+            what = "an empty file" if path.stat().st_size == 0 else "no graph in it"
+            raise InputFileError(f"{path} is not an ONNX model ({what})", "re-export it or check the file is complete")
         refuse_escaping_external_data(model, path)  # before any weight is read, by onnx or by the caller
         if load_weights:
             onnx.load_external_data_for_model(model, str(path.parent))
@@ -70,21 +73,63 @@ def check_external_data_locations(path: str | Path) -> None:
 def refuse_escaping_external_data(model: onnx.ModelProto, path: str | Path) -> None:
     """Refuse a tensor whose external data is an absolute path or resolves (after symlinks) outside the folder of
     the model at `path`: reading it would copy an arbitrary file (`../../etc/passwd`) into the outputs."""
-    import onnx
-
     folder = Path(path).parent.resolve()
-    for tensor in _all_tensors(model):
-        location = next((entry.value for entry in tensor.external_data if entry.key == "location"), None)
-        if location is None or tensor.data_location != onnx.TensorProto.EXTERNAL:
-            continue
+    for name, location in external_data_locations(model):
         try:
             inside = not Path(location).is_absolute() and (folder / location).resolve().is_relative_to(folder)
         except (ValueError, OSError):  # a NUL byte, a symlink loop
             inside = False
         if not inside:
-            raise InputFileError(f"{path}: tensor {tensor.name!r} keeps its data at {location!r}, outside the "
+            raise InputFileError(f"{path}: tensor {name!r} keeps its data at {location!r}, outside the "
                                  f"model's folder {folder}", "external data must be a relative path inside the "
                                  "model's folder; refusing to read it")
+
+
+def refuse_missing_external_data(model: onnx.ModelProto, path: str | Path) -> None:
+    """Exit 3 naming the first tensor whose external data file is not beside the model at `path`."""
+    folder = Path(path).parent
+    for name, location in external_data_locations(model):
+        if not (folder / location).is_file():
+            raise InputFileError(f"{path}: tensor {name!r} keeps its data in {location!r}, which is not beside "
+                                 "the model", "keep the external data file(s) next to the model: ONNX resolves "
+                                 "them relative to the model file")
+
+
+def refuse_cycles(model: onnx.ModelProto, path: str | Path) -> None:
+    """Exit 3 when the main graph has a cycle (a node that needs its own output, through others): no tool can
+    order or run it."""
+    producers = {output: index for index, node in enumerate(model.graph.node) for output in node.output if output}
+    waiting_on = [{producers[name] for name in node.input if name in producers} for node in model.graph.node]
+    users: dict[int, list[int]] = {}
+    for index, needed in enumerate(waiting_on):
+        for producer in needed:
+            users.setdefault(producer, []).append(index)
+    ready = [index for index, needed in enumerate(waiting_on) if not needed]
+    done = 0
+    while ready:
+        index = ready.pop()
+        done += 1
+        for user in users.get(index, []):
+            waiting_on[user].discard(index)
+            if not waiting_on[user]:
+                ready.append(user)
+    if done < len(waiting_on):
+        stuck = [node.name or node.op_type for node, needed in zip(model.graph.node, waiting_on, strict=True)
+                 if needed]
+        raise InputFileError(f"{path}: the graph has a cycle through node(s) {', '.join(stuck[:5])}",
+                             "re-export the model; an ONNX graph must be acyclic")
+
+
+def external_data_locations(model: onnx.ModelProto) -> Iterator[tuple[str, str]]:
+    """(tensor name, location) of every tensor whose data is in an external file."""
+    import onnx
+
+    for tensor in _all_tensors(model):
+        if tensor.data_location != onnx.TensorProto.EXTERNAL:
+            continue
+        location = next((entry.value for entry in tensor.external_data if entry.key == "location"), None)
+        if location is not None:
+            yield tensor.name, location
 
 
 def _all_tensors(model: onnx.ModelProto) -> Iterator[onnx.TensorProto]:

@@ -68,3 +68,32 @@ def check_file_name(name: str) -> str:
         raise ValueError(f"{name!r} is not a plain file name (no '/', '\\\\' or '..'); artifacts are written "
                          "inside workdir under this name")
     return name
+
+
+def ensure_directory(path: str | os.PathLike[str], what: str = "workdir") -> Path:
+    """Create the folder `path` (and its parents) unless it exists; exit 2 when it, or a parent, is a file."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise UsageError(f"{what} {path} is not a directory (a file is in the way)",
+                         f"point {what} at a folder, or move the file") from None
+    except OSError as error:
+        raise UsageError(f"cannot create {what} {path}: {error.strerror or error}",
+                         f"point {what} at a writable folder") from None
+    return path
+
+
+def displayable(text: str) -> str:
+    """`text` with the undecodable bytes of non-UTF-8 file names (lone surrogates, PEP 383) shown as U+FFFD, so
+    it can be written as UTF-8 or handed to a tool (Graphviz)."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def require_utf8_path(path: Path, what: str) -> None:
+    """Exit 3 when `path` is not valid UTF-8: TensorRT's parser and onnxruntime take UTF-8 paths only."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputFileError(f"the path of {what} {displayable(str(path))} is not valid UTF-8, which TensorRT "
+                             "and onnxruntime cannot open", "rename the file (or its folder) to a UTF-8 name") from None

@@ -220,10 +220,13 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
     from trtkit.backends import trt_builder
     from trtkit.backends.tensorrt import DISPLAY_NAMES, import_backend
     from trtkit.io.onnx_model import check_external_data_locations
-    from trtkit.io.paths import require_regular_file
+    from trtkit.io.paths import refuse_non_regular_output, require_regular_file, require_utf8_path
 
     build = settings.build
     require_regular_file(model, "ONNX model")
+    require_utf8_path(model, "ONNX model")
+    for role, path in _output_roles(engine).items():  # before minutes of building, not after
+        refuse_non_regular_output(path, role)
     backend, trt = import_backend(settings.backend)
     warnings = validate_options(build, backend, trt)  # before minutes of parsing, or of waiting for the prefetch
     parsed = prefetch.take(model, settings.backend, build) if prefetch is not None else None
@@ -302,6 +305,13 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
     if on_step:
         on_step(WRITING_PHASE, 0)
     return result
+
+
+def _output_roles(engine: Path) -> dict[str, Path]:
+    """The files a build writes, by role: the engine and the companions beside it."""
+    artifacts = EngineArtifacts(engine)
+    return {"engine": artifacts.engine, "graph file": artifacts.graph, "build metadata": artifacts.build_metadata,
+            "build log": artifacts.build_log}
 
 
 def _refuse_missing_external_data(model: Path) -> None:

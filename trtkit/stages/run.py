@@ -298,11 +298,12 @@ def run_pipeline(config_path: Path, options: RunOptions, overrides: list[str] | 
     outcome when it ends. Another `trtkit run` on the same work directory is waited for (`on_wait`)."""
     from trtkit.config.loader import load_config
     from trtkit.io.locks import locked
+    from trtkit.io.paths import ensure_directory
 
     settings = load_config(config_path, overrides)
     pipeline = Pipeline(settings, config_path, overrides, on_build_phase, on_build_step)
     stages = selected_stages(settings.run.stages, options)
-    pipeline.workdir.mkdir(parents=True, exist_ok=True)
+    ensure_directory(pipeline.workdir)
     result = RunResult(str(config_path), str(pipeline.workdir), str(pipeline.workdir / "trtkit.manifest.json"))
     notify = on_stage or (lambda event: None)
     with locked(pipeline.workdir / ".trtkit", on_wait):
