@@ -33,10 +33,13 @@ def migrate(
         raise UsageError("migrate needs one command line", 'give "trtexec ..." or --log TRTEXEC.log')
     version = None
     if log is not None:
+        from trtkit.io.paths import require_regular_file
+
+        require_regular_file(log, "log")  # a FIFO would block the read, /dev/zero never end it
         try:
             command, version = command_from_log(log.read_text(encoding="utf-8", errors="replace"))
-        except FileNotFoundError:
-            raise InputFileError(f"log {log} does not exist", "check the path") from None
+        except OSError as error:
+            raise InputFileError(f"cannot read log {log}: {error.strerror or error}", "check the file") from None
         except ValueError as error:
             raise InputFileError(f"{log}: {error}", "give the command line itself instead") from None
     if output is not None:
