@@ -35,7 +35,6 @@ def report(
     from trtkit.stages.report import ReportOptions, build_report
 
     refuse_non_regular_output(output, "report")
-
     result = build_report(paths, output, ReportOptions(top=top, lint=lint, graph=graph, query=query, beam=beam,
                                                        color_by=color_by, max_graph_nodes=max_graph_nodes,
                                                        profile=profile))

@@ -47,11 +47,8 @@ def refuse_non_regular_output(path: str | os.PathLike[str], what: str = "output"
     path = Path(path)
     try:
         mode = path.stat().st_mode
-    except FileNotFoundError:
+    except (OSError, ValueError):  # missing, or a parent that is no folder: the writer says what went wrong
         return
-    except (OSError, ValueError) as error:
-        raise UsageError(f"cannot write {what} {path}: {getattr(error, 'strerror', None) or error}",
-                         "choose another path") from None
     if not stat.S_ISREG(mode):
         raise UsageError(f"{what} {path} exists and is not a regular file ({_kind(mode)})",
                          "choose a file path to write")
