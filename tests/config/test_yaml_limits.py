@@ -57,12 +57,22 @@ def test_hostile_yaml_is_refused_quickly_on_one_line(run_cli, tmp_path, case):
     ("9" * 5000, "an integer of 5000 characters"),
     ("!include other.yaml", "unsupported YAML tag !include"),
     ("&a [*a]", "refers to the node that contains it"),
+    ("x" * (2 << 20), "larger than 1 MiB"),
 ])
 def test_hostile_override_values_are_refused(run_cli, tmp_path, value, expected):
     config = tmp_path / "pipeline.yaml"
     config.write_text("model: m.onnx\n")
     result = run_cli("config", "validate", config, "--set", f"name={value}")
     assert result.exit_code == 2 and result.stderr.count("\n") == 1 and expected in result.stderr, result
+
+
+def test_aliases_within_the_limits_still_work(run_cli, tmp_path):
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("model: m.onnx\nconvert:\n  verify:\n    tolerances:\n"
+                      "      fp16: &loose {atol: 0.05, rtol: 0.01}\ncompare:\n  tolerances:\n    fp16: *loose\n")
+    result = run_cli("config", "show", config, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.json()["compare"]["tolerances"]["fp16"]["atol"] == 0.05
 
 
 def test_override_that_is_not_yaml_stays_text(run_cli, tmp_path):

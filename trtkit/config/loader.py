@@ -191,6 +191,9 @@ def _override_value(raw: str, origin: str) -> Any:
     stays text."""
     if not raw.strip():
         return ""
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError([f"{origin}: the value is larger than {MAX_CONFIG_BYTES // (1 << 20)} MiB, the limit for "
+                           "a config; put it in a file"])
     try:
         node = _compose(raw, origin)
     except ConfigError as error:
