@@ -74,6 +74,10 @@ def schema(output: OutputPath = None) -> None:
     from trtkit.config.models import PipelineConfig
     from trtkit.report.jsonout import dumps, write_json
 
+    if output:
+        from trtkit.io.paths import refuse_non_regular_output
+
+        refuse_non_regular_output(output, "schema output")
     document = PipelineConfig.model_json_schema()
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "trtkit pipeline config"
@@ -95,8 +99,11 @@ def init(
     from trtkit.errors import UsageError
     from trtkit.io.atomic import write_text_atomic
     from trtkit.io.onnx_model import graph_inputs, load_onnx
+    from trtkit.io.paths import refuse_non_regular_output
     from trtkit.report import console
 
+    if output:
+        refuse_non_regular_output(output, "config output")
     if output and output.exists() and not force:
         raise UsageError(f"{output} already exists", "choose another -o path or pass --force to overwrite it")
     inputs = graph_inputs(load_onnx(model))

@@ -33,12 +33,19 @@ def migrate(
         raise UsageError("migrate needs one command line", 'give "trtexec ..." or --log TRTEXEC.log')
     version = None
     if log is not None:
+        from trtkit.io.paths import require_regular_file
+
+        require_regular_file(log, "log")  # a FIFO would block the read, /dev/zero never end it
         try:
             command, version = command_from_log(log.read_text(encoding="utf-8", errors="replace"))
-        except FileNotFoundError:
-            raise InputFileError(f"log {log} does not exist", "check the path") from None
+        except OSError as error:
+            raise InputFileError(f"cannot read log {log}: {error.strerror or error}", "check the file") from None
         except ValueError as error:
             raise InputFileError(f"{log}: {error}", "give the command line itself instead") from None
+    if output is not None:
+        from trtkit.io.paths import refuse_non_regular_output
+
+        refuse_non_regular_output(output, "config output")
     if output is not None and output.exists() and not force:
         raise UsageError(f"{output} exists", "choose another path or add --force to overwrite it")
     base = str(output.resolve().parent) if output is not None else None

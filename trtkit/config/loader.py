@@ -38,16 +38,80 @@ class SourceMap:
         return self.file
 
 
+# Limits on a config, so a hostile or broken file is refused in well under a second (see "Hostile input" in the
+# README): a real pipeline config is a few KiB with a few hundred values, nested a few levels deep.
+MAX_CONFIG_BYTES = 1 << 20
+MAX_VALUES = 100_000  # values after aliases are expanded: billion laughs is refused before it is built
+MAX_DEPTH = 64
+MAX_INTEGER_CHARS = 64
+_STANDARD_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq",
+                                                           "timestamp")}
+
+
 def _compose(text: str, file: str) -> Any:
     import yaml
 
+    # libyaml composes ~100 times faster and caps flow nesting; the pure-Python parser is the fallback
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f"{file}:{mark.line + 1}" if mark else file
+        where = _place(file, mark.line + 1) if mark else file
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ConfigError([f"{where}: not valid YAML: {problem}; fix the syntax"]) from None
+    except RecursionError:
+        raise ConfigError([f"{file}: nested too deeply (the limit is {MAX_DEPTH} levels); flatten it"]) from None
+    if node is not None:
+        _check_limits(node, file)
+    return node
+
+
+def _place(file: str, line: int) -> str:
+    """`file.yaml:12`; an override (`--set KEY`) is one line and is named alone."""
+    return file if file.startswith("--set ") else f"{file}:{line}"
+
+
+def _check_limits(root: Any, file: str) -> None:
+    """Refuse, before anything is built, a node graph that expands (through aliases) to more than MAX_VALUES
+    values, nests deeper than MAX_DEPTH, refers to itself, has a non-standard tag or an over-long integer."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def expanded(node: Any, depth: int) -> int:
+        where = _place(file, node.start_mark.line + 1)
+        if depth > MAX_DEPTH:
+            raise ConfigError([f"{where}: nested more than {MAX_DEPTH} levels deep; flatten the config"])
+        if node.tag == "tag:yaml.org,2002:merge":
+            raise ConfigError([f"{where}: YAML merge keys (<<) are not supported; write the keys out"])
+        if node.tag not in _STANDARD_TAGS:
+            raise ConfigError([f"{where}: unsupported YAML tag {node.tag.replace('tag:yaml.org,2002:', '!!')}; "
+                               "configs use plain values only (no tags, no !include)"])
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag.endswith(":int") and len(node.value) > MAX_INTEGER_CHARS:
+                raise ConfigError([f"{where}: an integer of {len(node.value)} characters (the limit is "
+                                   f"{MAX_INTEGER_CHARS}); write a smaller number"])
+            return 1
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if id(node) in open_nodes:
+            raise ConfigError([f"{where}: an alias refers to the node that contains it; remove the cycle"])
+        open_nodes.add(id(node))
+        children = [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) \
+            else node.value
+        total = 1
+        for child in children:
+            total += expanded(child, depth + 1)
+            if total > MAX_VALUES:
+                raise ConfigError([f"{where}: the config expands to more than {MAX_VALUES:,} values through its "
+                                   "aliases (&anchor / *alias); write the values out or use fewer aliases"])
+        open_nodes.discard(id(node))
+        sizes[id(node)] = total
+        return total
+
+    expanded(root, 0)
 
 
 def _construct(node: Any, path: Location, sources: SourceMap, problems: list[str]) -> Any:
@@ -108,33 +172,57 @@ def parse_yaml(text: str, file: str) -> tuple[dict[str, Any], SourceMap]:
 
 
 def read_config_file(path: str | Path) -> tuple[dict[str, Any], SourceMap]:
-    """Read a YAML config file; a missing or unreadable file is an input-file error (exit 3)."""
-    path = Path(path)
+    """Read a YAML config file; a missing, unreadable or special file (FIFO, device) is an input-file error
+    (exit 3), a file over MAX_CONFIG_BYTES a config error (exit 2)."""
+    from trtkit.io.paths import require_regular_file
+
+    path = require_regular_file(path, "config file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFileError(f"config file {path} does not exist", "check the path") from None
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ConfigError([f"{path}: larger than {MAX_CONFIG_BYTES // (1 << 20)} MiB, the limit for a config "
+                               "file; a pipeline config is a few KiB, check this is the right file"])
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise InputFileError(f"cannot read config file {path}: {error}", "check it is a UTF-8 text file") from None
     return parse_yaml(text, str(path))
+
+
+def _override_value(raw: str, origin: str) -> Any:
+    """The value of one `--set KEY=VALUE`, read as YAML under the same limits as a file; text that is not YAML
+    stays text."""
+    if not raw.strip():
+        return ""
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError([f"{origin}: the value is larger than {MAX_CONFIG_BYTES // (1 << 20)} MiB, the limit for "
+                           "a config; put it in a file"])
+    try:
+        node = _compose(raw, origin)
+    except ConfigError as error:
+        if not error.lines()[0].startswith(f"{origin}: not valid YAML"):
+            raise
+        return raw
+    if node is None:
+        return None
+    problems: list[str] = []
+    value = _construct(node, (), SourceMap(origin), problems)
+    if problems:
+        raise ConfigError(problems)
+    return value
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str], sources: SourceMap,
                     typed_as: dict[str, str] | None = None) -> None:
     """Apply `KEY.PATH=VALUE` overrides in place; VALUE is read as YAML (`true`, `[fp16]`, `2GiB`). `typed_as`:
     how the user typed an override that a flag stands for (`--max-regression lots`), for its errors."""
-    import yaml
-
     for override in overrides:
         key, separator, raw = override.partition("=")
         key = key.strip()
         if not separator or not key:
             raise UsageError(f"--set {override!r}: expected KEY=VALUE such as build.workspace=2GiB")
         origin = (typed_as or {}).get(override) or f"--set {override}"
-        try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
-            value = raw
+        value = _override_value(raw, origin)
         parts = tuple(key.split("."))
         target = data
         for depth, part in enumerate(parts[:-1]):

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import PureWindowsPath
 from typing import Any
 
+from trtkit.errors import UsageError
+
 _BANNER = re.compile(r"&&&& RUNNING TensorRT\.trtexec(?P<tags>(?: \[[^\]]*\])*) # (?P<command>.*)$")
 _VERSION_TAG = re.compile(r"\[TensorRT v(\d+)\]")
 _POOLS = {"workspace": "workspace", "dlaSRAM": "memory_pools.dla_managed_sram",
@@ -98,8 +100,12 @@ def _version_from_tag(tags: str) -> str | None:
 
 def split_command(command: str) -> list[str]:
     """The options of a trtexec command line, without the program; Windows paths keep their backslashes."""
-    tokens = command.split() if "\\" in command and not any(quote in command for quote in "'\"") else \
-        shlex.split(command)
+    try:
+        tokens = command.split() if "\\" in command and not any(quote in command for quote in "'\"") else \
+            shlex.split(command)
+    except ValueError as error:  # shlex: "No closing quotation", "No escaped character"
+        raise UsageError(f"cannot split the trtexec command line: {str(error).lower()}",
+                         "close the quote (or escape it) and run migrate again") from None
     while tokens and not tokens[0].startswith("-"):
         tokens.pop(0)  # the program (trtexec, /usr/src/tensorrt/bin/trtexec, trtexec.exe)
     return tokens

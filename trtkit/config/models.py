@@ -9,10 +9,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, WithJsonSchema, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from trtkit.config.loader import resolve_against
 from trtkit.config.units import Duration, Percentage, ShapeSpec, Size, format_shape
+from trtkit.io.paths import check_file_name
 
 Backend = Literal["auto", "tensorrt", "tensorrt-rtx"]
 Severity = Literal["info", "warning", "error"]
@@ -328,6 +338,12 @@ class PipelineConfig(StrictModel):
     sweep: SweepConfig = Field(default_factory=SweepConfig)
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_file_name(cls, name: str | None) -> str | None:
+        # artifacts are written as <workdir>/<name>.engine: a separator or `..` would write outside workdir
+        return None if name is None else check_file_name(name)
 
     def resolve(self, path: Path | str) -> Path:
         """A path from the config, made absolute against the folder of the config file."""

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from trtkit.errors import InputFileError
+from trtkit.io.paths import refuse_non_regular_output
 
 
 @contextlib.contextmanager
@@ -66,6 +67,7 @@ def staged_writes() -> Iterator[Callable[[str | os.PathLike[str], str | bytes], 
 
 
 def _temp_beside(target: Path) -> tuple[int, Path]:
+    refuse_non_regular_output(target)  # the rename would replace a device node, FIFO or socket (as root)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)

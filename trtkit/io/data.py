@@ -56,6 +56,8 @@ def random_feeds(spec: DataSpecFields, inputs: list[TensorSpec],
                 feed[tensor.name] = rng.integers(int(low), int(high) + 1, size=shape).astype(dtype)
             else:
                 feed[tensor.name] = (low + (high - low) * rng.random(shape)).astype(dtype)
+            # numpy gives a scalar, not an array, for a rank-0 shape; onnxruntime and TensorRT take arrays only
+            feed[tensor.name] = np.asarray(feed[tensor.name])
         feeds.append(feed)
     return feeds
 

@@ -42,8 +42,12 @@ def _console(stream: str) -> Console:
         from rich.console import Console
 
         no_color = not OUTPUT.color or "NO_COLOR" in os.environ
+        file = sys.stderr if stream == "err" else sys.stdout
+        if getattr(file, "errors", None) == "strict" and hasattr(file, "reconfigure"):
+            # a file name that is not UTF-8 (a lone surrogate in Python) is printed escaped, not a crash
+            file.reconfigure(errors="backslashreplace")
         _consoles[stream] = Console(
-            file=sys.stderr if stream == "err" else sys.stdout,
+            file=file,
             no_color=no_color,
             highlight=False,
             soft_wrap=False,

@@ -60,6 +60,9 @@ def write_model(model, path: Path, weights_dir: Path | None) -> None:
 
     import onnx
 
+    from trtkit.io.paths import refuse_non_regular_output
+
+    refuse_non_regular_output(path, "converted model")
     path.parent.mkdir(parents=True, exist_ok=True)
     renamed: dict[str, str] = {}
     for tensor in model.graph.initializer:
@@ -69,10 +72,12 @@ def write_model(model, path: Path, weights_dir: Path | None) -> None:
             if entry.key == "location":
                 if entry.value not in renamed:
                     renamed[entry.value] = f"{path.name}.data" if not renamed else f"{path.name}.{len(renamed)}.data"
+                    refuse_non_regular_output(path.parent / renamed[entry.value], "external data file")
                     shutil.copyfile(weights_dir / entry.value, path.parent / renamed[entry.value])
                 entry.value = renamed[entry.value]
     in_memory = sum(len(tensor.raw_data) for tensor in model.graph.initializer)
     if in_memory > TWO_GIB:
+        refuse_non_regular_output(path.parent / (path.name + ".weights.data"), "external data file")
         onnx.save(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
                   location=path.name + ".weights.data", size_threshold=1024)
     else:
@@ -103,13 +108,20 @@ def convert(source: Path, output: Path, config, shapes=None, verify: bool | None
     import onnx
 
     from trtkit.analysis.onnx_model import precision_profile
-    from trtkit.io.onnx_model import graph_inputs, load_onnx
+    from trtkit.io.onnx_model import graph_inputs, load_onnx, refuse_cycles, refuse_missing_external_data
+    from trtkit.io.paths import refuse_non_regular_output, require_utf8_path
 
     if output.resolve() == source.resolve():
         raise UsageError(f"the output {output} is the input model", "choose another output path (-o)")
+    refuse_non_regular_output(output, "converted model")  # before minutes of work, not after
+    if _verify(config, verify):  # onnxruntime runs both models
+        require_utf8_path(source, "ONNX model")
+        require_utf8_path(output, "converted model")
     # Weights in external data stay on disk (graphsurgeon keeps them lazy): a model over 2 GB is never held
     # in memory by the steps that do not need its weights.
     model = load_onnx(source, load_weights=False)
+    refuse_missing_external_data(model, source)
+    refuse_cycles(model, source)
     original_ops = Counter(node.op_type for node in model.graph.node)
     large = any(init.data_location == onnx.TensorProto.EXTERNAL for init in model.graph.initializer)
     result = ConvertResult(str(source), str(output))
@@ -269,9 +281,10 @@ def default_output(name: str, workdir: Path, config) -> Path:
 
 
 def check_model_exists(path: Path) -> None:
-    """Refuse a missing model, or a file that is plainly something else (an engine, JSON, a log, a config)."""
+    """Exit 3 unless `path` is a regular file (not missing, not a FIFO or device) that is not plainly something else
+    (an engine, JSON, a log, a config)."""
+    from trtkit.io.paths import require_regular_file
     from trtkit.stages.input_kind import require_onnx_model
 
-    if not path.is_file():
-        raise InputFileError(f"ONNX model {path} does not exist", "check the path")
+    require_regular_file(path, "ONNX model")
     require_onnx_model(path, "convert")

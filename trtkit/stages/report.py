@@ -86,6 +86,7 @@ def build_report(paths: list[Path], output: Path, options: ReportOptions) -> Rep
     from trtkit.analysis.lint import LintContext, all_rules, resolve_settings, run_lint
     from trtkit.analysis.summary import summarize
     from trtkit.io.atomic import write_text_atomic
+    from trtkit.io.paths import displayable
     from trtkit.plan.loader import distinct_names, load
     from trtkit.report import graph as graphs
     from trtkit.report import html
@@ -137,7 +138,7 @@ def build_report(paths: list[Path], output: Path, options: ReportOptions) -> Rep
     if options.graph:
         for engine in engines:
             _graph(engine, output, options, beam, result, graphs)
-    text = html.render(data)
+    text = displayable(html.render(data))  # a non-UTF-8 file name among the inputs is shown, not a crash
     write_text_atomic(output, text)
     result.bytes = len(text.encode())
     result.views = [part.split('"', 1)[0] for part in text.split('data-view="')[1:]]
@@ -148,6 +149,7 @@ def build_report(paths: list[Path], output: Path, options: ReportOptions) -> Rep
 def _graph(engine: EngineReport, output: Path, options: ReportOptions, beam: tuple[str, int] | None,
            result: ReportResult, graphs: ModuleType) -> None:
     from trtkit.io.atomic import write_text_atomic
+    from trtkit.io.paths import displayable
 
     if not engine.layers:
         engine.graph_note = f"{engine.plan.name}: no layer information among its artifacts, so no graph"
@@ -167,7 +169,7 @@ def _graph(engine: EngineReport, output: Path, options: ReportOptions, beam: tup
                              "--beam NODE:RADIUS, or raise the limit")
         result.graph_notes.append(engine.graph_note)
         return
-    dot_text = graphs.to_dot(engine.plan, selected, options.color_by)
+    dot_text = displayable(graphs.to_dot(engine.plan, selected, options.color_by))
     svg, problem = graphs.render_svg(dot_text)
     if svg is not None:
         engine.graph_svg = svg

@@ -301,6 +301,7 @@ def run_pipeline(config_path: Path, options: RunOptions, overrides: list[str] | 
     outcome when it ends. Another `trtkit run` on the same work directory is waited for (`on_wait`)."""
     from trtkit.config.loader import load_config
     from trtkit.io.locks import locked
+    from trtkit.io.paths import ensure_directory
 
     settings = load_config(config_path, overrides)
     stages = selected_stages(settings.run.stages, options)
@@ -309,7 +310,7 @@ def run_pipeline(config_path: Path, options: RunOptions, overrides: list[str] | 
     if reads_model and not pipeline.source.is_file():  # before a work directory that would hold only a manifest
         raise InputFileError(f"model {pipeline.source} does not exist",
                              f"check `model:` in {config_path} (a relative path is relative to the config's folder)")
-    pipeline.workdir.mkdir(parents=True, exist_ok=True)
+    ensure_directory(pipeline.workdir)
     result = RunResult(str(config_path), str(pipeline.workdir), str(pipeline.workdir / "trtkit.manifest.json"))
     notify = on_stage or (lambda event: None)
     with locked(pipeline.workdir / ".trtkit", on_wait):

@@ -194,13 +194,14 @@ def run_sweep(config: Path, overrides: list[str] | None = None, executor_name: s
     """Run every point; failures are recorded per point and never stop the others."""
     from trtkit.backends.cuda import probe_cuda
     from trtkit.backends.executors import LocalExecutor, RayExecutor
+    from trtkit.io.paths import ensure_directory
 
     overrides = list(overrides or [])
     base, points, root = plan_points(config, overrides)
     sweep = base.sweep
     kind = executor_name or sweep.executor
     notify = on_event or (lambda point: None)
-    root.mkdir(parents=True, exist_ok=True)
+    ensure_directory(root, "sweep.workdir")
     workers = sweep.workers or os.cpu_count() or 1
     if kind == "ray":
         executor: Any = RayExecutor(sweep.ray_address, sweep.workers)
