@@ -367,14 +367,17 @@ def _write_outputs(result: BuildResult, engine: Path, run, lines, settings, trt,
 
     artifacts = EngineArtifacts(engine)
     # the engine's write releases the GIL: the log, graph and metadata are made meanwhile, and all of them land
-    # together once everything is written (no fsync: io.atomic), or none does
-    with staged_writes() as stage, concurrent.futures.ThreadPoolExecutor(1) as pool:
+    # together once everything is written (no fsync: io.atomic), or none does; a kill between the renames leaves
+    # the set's commit marker, which readers refuse
+    with staged_writes(marker=engine) as stage, concurrent.futures.ThreadPoolExecutor(1) as pool:
         engine_written = pool.submit(stage, engine, run.serialized)
         log = trt_builder.log_text(lines)
         stage(artifacts.build_log, log)
         graph, result.graph_source = _graph_document(run.serialized, log, trt)
         if graph is not None:
             stage(artifacts.graph, dumps(graph, indent=1))
+        else:
+            stage.remove(artifacts.graph)  # the old engine's layers are not this one's
         result.engine = str(engine)
         result.written = [str(path) for path in (engine, artifacts.build_log, artifacts.graph,
                                                  artifacts.build_metadata) if path != artifacts.graph or graph]

@@ -84,7 +84,7 @@ def profile_engine(engine: Path, config, backend: str = "auto", base_dir: Path |
     from trtkit.backends.tensorrt import load_engine
     from trtkit.backends.trt_executor import TrtExecutor, layer_times
     from trtkit.io.artifacts import EngineArtifacts
-    from trtkit.io.atomic import write_text_atomic
+    from trtkit.io.atomic import check_set_complete, staged_writes
     from trtkit.io.data import feeds_for
     from trtkit.plan.writers import layer_profile_records, profile_metadata, timing_records
 
@@ -92,6 +92,7 @@ def profile_engine(engine: Path, config, backend: str = "auto", base_dir: Path |
         from trtkit.errors import InputFileError
 
         raise InputFileError(f"engine {engine} does not exist", "build it first: trtkit build")
+    check_set_complete(engine, "build")
     trt, loaded = load_engine(engine, backend, "profiling the engine",
                               "profile on a machine with a GPU and TensorRT (trtkit doctor says what this one has)")
     if config.optimization_profile >= loaded.num_optimization_profiles:
@@ -113,15 +114,18 @@ def profile_engine(engine: Path, config, backend: str = "auto", base_dir: Path |
             executor.free()
     result.backend, result.shapes = trt.__version__, {name: list(shape) for name, shape in shapes.items()}
     artifacts = EngineArtifacts(engine)
-    write_text_atomic(artifacts.timing, json.dumps(timing_records(measurement.samples)))
-    written = [artifacts.timing]
-    if times:
-        write_text_atomic(artifacts.profile, json.dumps(layer_profile_records(times, layer_runs)))
-        written.append(artifacts.profile)
-        result.layers_profiled = len(times)
-    metadata = profile_metadata(measurement.samples, measurement.wall_s, measurement.mode, shapes)
-    metadata["trtkit"] = {"telemetry": result.telemetry, "warnings": result.warnings}
-    write_text_atomic(artifacts.profile_metadata, json.dumps(metadata, indent=1))
+    with staged_writes(marker=artifacts.profile) as stage:  # the three files of one measurement land together
+        stage(artifacts.timing, json.dumps(timing_records(measurement.samples)))
+        written = [artifacts.timing]
+        if times:
+            stage(artifacts.profile, json.dumps(layer_profile_records(times, layer_runs)))
+            written.append(artifacts.profile)
+            result.layers_profiled = len(times)
+        else:
+            stage.remove(artifacts.profile)  # an earlier run's layers would be joined to this run's timings
+        metadata = profile_metadata(measurement.samples, measurement.wall_s, measurement.mode, shapes)
+        metadata["trtkit"] = {"telemetry": result.telemetry, "warnings": result.warnings}
+        stage(artifacts.profile_metadata, json.dumps(metadata, indent=1))
     result.written = [str(path) for path in (*written, artifacts.profile_metadata)]
     return result
 
