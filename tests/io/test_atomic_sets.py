@@ -147,3 +147,16 @@ def test_a_write_a_library_makes_itself_is_one_line_exit_3(run_cli, example_mode
     assert result.exit_code == 3, result.stderr
     assert result.stderr.count("\n") == 1 and "No space left on device; free space" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_scratch_folders_of_killed_converts_are_removed(run_cli, example_models, tmp_path, monkeypatch):
+    import tempfile
+
+    dead = _dead_pid()
+    stale = Path(tempfile.gettempdir()) / f"trtkit-convert-{dead}.k2j_x9"
+    stale.mkdir()
+    (stale / "before_autocast.onnx").write_bytes(b"a copy of a large model")
+    monkeypatch.setattr(atomic, "_STARTED", time.time() + 1)
+    result = run_cli("convert", example_models["resnet18"], "-o", tmp_path / "m.onnx", "--no-verify")
+    assert result.exit_code == 0, result.stderr
+    assert not stale.exists()

@@ -268,12 +268,29 @@ def _temp_beside(target: Path) -> tuple[int, Path]:
     return fd, Path(temp_name)
 
 
-def _remove_stale_temporaries(target: Path) -> None:
-    """Remove the temporaries of `target` that a killed trtkit process left: named by trtkit, of a pid that is
-    gone, and older than this process (a pid may be reused, a running writer's files are never touched)."""
-    pattern = re.compile(rf"\.{re.escape(target.name)}\.(\d+)\.[A-Za-z0-9_]+\.tmp")
+@contextlib.contextmanager
+def scratch_folder(prefix: str) -> Iterator[Path]:
+    """A folder in the system's temporary directory for the duration of the block (`<prefix><pid>.<random>`);
+    the ones killed trtkit processes left under the same prefix are removed first."""
+    base = Path(tempfile.gettempdir())
+    _remove_stale(base, re.compile(rf"{re.escape(prefix)}(\d+)\.[A-Za-z0-9_]+"))
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}.", dir=base))
     try:
-        candidates = [entry for entry in os.scandir(target.parent) if pattern.fullmatch(entry.name)]
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Remove the temporaries of `target` that a killed trtkit process left."""
+    _remove_stale(target.parent, re.compile(rf"\.{re.escape(target.name)}\.(\d+)\.[A-Za-z0-9_]+\.tmp"))
+
+
+def _remove_stale(folder: Path, pattern: re.Pattern[str]) -> None:
+    """Remove the files and folders in `folder` whose names trtkit gave (`pattern`, its group 1 the writer's pid)
+    of a pid that is gone, and older than this process (a pid may be reused; a running writer's are kept)."""
+    try:
+        candidates = [entry for entry in os.scandir(folder) if pattern.fullmatch(entry.name)]
     except OSError:
         return
     for entry in candidates:

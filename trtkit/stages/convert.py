@@ -5,7 +5,6 @@ quantization (Model Optimizer PTQ); then verify the result against the original 
 from __future__ import annotations
 
 import contextlib
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -13,7 +12,7 @@ from pathlib import Path
 
 from trtkit.errors import InputFileError, UsageError
 from trtkit.io.artifacts import external_data_files
-from trtkit.io.atomic import staged_writes
+from trtkit.io.atomic import scratch_folder, staged_writes
 
 TWO_GIB = 2**31  # protobuf's limit on one serialized message
 
@@ -175,8 +174,7 @@ def convert(source: Path, output: Path, config, shapes=None, verify: bool | None
         if spec.path is None and config.quantize is not None:
             result.warnings.append("calibration uses random data: the quantization scales will be meaningless; "
                                    "set convert.quantize.calibration to real inputs")
-    with staged_writes() as stage, tempfile.TemporaryDirectory(prefix="trtkit-convert-") as scratch_name:
-        scratch = Path(scratch_name)
+    with staged_writes() as stage, scratch_folder("trtkit-convert-") as scratch:
         weights_dir = source.parent
         if config.quantize is not None:
             with steps.step(f"quantization {config.quantize.mode} (Model Optimizer PTQ)", ref) as report:
