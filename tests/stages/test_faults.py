@@ -280,3 +280,21 @@ def test_a_build_onto_a_directory_leaves_nothing(run_cli, pipeline, tmp_path):
     assert result.exit_code == 2 and result.stderr.strip().count("\n") == 0, result.stderr
     assert "m.engine: it is a directory" in result.stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == before
+
+
+def test_a_rebuild_drops_the_old_engines_measurements_and_foreign_metadata_is_refused(pipeline, fixtures_dir,
+                                                                                      tmp_path, run_cli):
+    engine = tmp_path / "m.engine"
+    _build(pipeline, engine, 4)
+    measured = fixtures_dir / A100 / "fp32"
+    for suffix in (".profile.json", ".timing.json", ".profile.metadata.json"):
+        shutil.copy(measured / f"resnet.onnx.engine{suffix}", f"{engine}{suffix}")
+    _build(pipeline, engine, 8)
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith("m.engine")) == [
+        "m.engine", "m.engine.build.log", "m.engine.build.metadata.json", "m.engine.graph.json"]
+    with open(engine, "ab") as handle:  # another engine in its place: the metadata no longer describes it
+        handle.write(b"\0" * 16)
+    result = run_cli("inspect", f"{engine}.graph.json")
+    assert result.exit_code == 3 and result.stderr.count("\n") == 1, result.stderr
+    assert "m.engine.build.metadata.json belongs to another engine than" in result.stderr
+    assert result.stderr.rstrip().endswith("rebuild it: trtkit build")

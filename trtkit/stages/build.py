@@ -362,7 +362,7 @@ def _model_hashes(model: Path) -> dict:
 def _write_outputs(result: BuildResult, engine: Path, run, lines, settings, trt, model: Path,
                    cache_path: Path | None, config, prepared: dict) -> None:
     from trtkit.backends import trt_builder
-    from trtkit.io.atomic import staged_writes, write_bytes_atomic
+    from trtkit.io.atomic import commit_marker, staged_writes, write_bytes_atomic
     from trtkit.report.jsonout import document, dumps
 
     artifacts = EngineArtifacts(engine)
@@ -378,6 +378,10 @@ def _write_outputs(result: BuildResult, engine: Path, run, lines, settings, trt,
             stage(artifacts.graph, dumps(graph, indent=1))
         else:
             stage.remove(artifacts.graph)  # the old engine's layers are not this one's
+        # measurements of the engine this one replaces would be joined to its layers
+        for measured in (artifacts.timing, artifacts.profile, artifacts.profile_metadata,
+                         commit_marker(artifacts.profile)):
+            stage.remove(measured)
         result.engine = str(engine)
         result.written = [str(path) for path in (engine, artifacts.build_log, artifacts.graph,
                                                  artifacts.build_metadata) if path != artifacts.graph or graph]
