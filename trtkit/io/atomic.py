@@ -19,9 +19,6 @@ import errno
 import json
 import os
 import re
-import shutil
-import signal
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,6 +53,8 @@ def fault_point(event: str) -> None:
         return
     _fault_counts[event] = _fault_counts.get(event, 0) + 1
     if str(_fault_counts[event]) == wanted.split(":", 1)[1]:
+        import signal
+
         os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -159,6 +158,8 @@ class StagedSet:
 
     def folder(self, target: str | os.PathLike[str]) -> Path:
         """A temporary folder beside `target` for files a library writes itself (`onnx.save`); `move` its files."""
+        import tempfile
+
         target = Path(target)
         _remove_stale_temporaries(target)
         self.created += _make_parents(target)
@@ -178,6 +179,7 @@ class StagedSet:
         self.removed.append(Path(target))
 
     def commit(self) -> None:
+        """Rename every staged file over its target, then remove what is removed; the marker stands meanwhile."""
         # the file the set is named after first (an engine staged from another thread, whenever it was done),
         # then the others in the order they were staged: the same order on every run
         named = self.marker.with_name(self.marker.name[1:-len(".commit")]) if self.marker is not None else None
@@ -185,34 +187,45 @@ class StagedSet:
         for _, target in self.staged:
             _refuse_non_file(target)
         fault_point("staged")
+        current = self.marker or (self.staged[0][1] if self.staged else Path("."))
         try:
             if self.marker is not None:
                 self._write_marker(self.marker)
             for temp, target in self.staged:
+                current = target
                 _keep_permissions(target, temp)
                 os.replace(temp, target)
                 fault_point("rename")
             for target in self.removed:
+                current = target
                 target.unlink(missing_ok=True)
             if self.marker is not None:
                 self.marker.unlink()
             self.committed = True
         except OSError as error:
             if error.errno in WRITE_ERRNOS:
-                raise write_error(error.filename or (self.staged[0][1] if self.staged else ""), error) from error
+                raise write_error(current, error) from error
             raise
 
     def _write_marker(self, marker: Path) -> None:
-        fd, temp = _temp_beside(marker)
+        # each temporary's inode: the target has it once renamed (see _renamed_all_or_none)
         files = []
         for staged, target in self.staged:
             found = os.stat(staged)
             files.append({"target": str(target), "inode": found.st_ino, "device": found.st_dev})
-        with os.fdopen(fd, "w") as handle:
-            json.dump({"pid": os.getpid(), "files": files, "removed": [str(path) for path in self.removed]}, handle)
-        os.replace(temp, marker)
+        fd, temp = _temp_beside(marker)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                json.dump({"pid": os.getpid(), "files": files, "removed": [str(path) for path in self.removed]},
+                          handle)
+            os.replace(temp, marker)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
 
     def discard(self) -> None:
+        import shutil
+
         for temp, _ in self.staged:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
@@ -258,6 +271,8 @@ def _make_parents(target: Path) -> list[Path]:
 
 
 def _temp_beside(target: Path) -> tuple[int, Path]:
+    import tempfile  # here: readers import this module for `check_set_complete` alone
+
     _remove_stale_temporaries(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -272,6 +287,9 @@ def _temp_beside(target: Path) -> tuple[int, Path]:
 def scratch_folder(prefix: str) -> Iterator[Path]:
     """A folder in the system's temporary directory for the duration of the block (`<prefix><pid>.<random>`);
     the ones killed trtkit processes left under the same prefix are removed first."""
+    import shutil
+    import tempfile
+
     base = Path(tempfile.gettempdir())
     _remove_stale(base, re.compile(rf"{re.escape(prefix)}(\d+)\.[A-Za-z0-9_]+"))
     folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}.", dir=base))
@@ -301,6 +319,8 @@ def _remove_stale(folder: Path, pattern: re.Pattern[str]) -> None:
             if pid == os.getpid() or _alive(pid) or entry.stat(follow_symlinks=False).st_mtime >= _STARTED:
                 continue
             if entry.is_dir(follow_symlinks=False):
+                import shutil
+
                 shutil.rmtree(entry.path, ignore_errors=True)
             else:
                 os.unlink(entry.path)
