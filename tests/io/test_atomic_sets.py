@@ -160,3 +160,22 @@ def test_scratch_folders_of_killed_converts_are_removed(run_cli, example_models,
     result = run_cli("convert", example_models["resnet18"], "-o", tmp_path / "m.onnx", "--no-verify")
     assert result.exit_code == 0, result.stderr
     assert not stale.exists()
+
+
+def test_a_measurement_without_layer_times_drops_the_earlier_runs_layers(fixtures_dir, tmp_path):
+    from trtkit.plan.loader import load
+    from trtkit.stages.profile import write_measurement
+
+    measured = fixtures_dir / "trt8" / "resnet18-a100" / "fp32"
+    engine = tmp_path / "resnet.onnx.engine"
+    for suffix in (".graph.json", ".profile.json", ".timing.json", ".profile.metadata.json"):
+        (tmp_path / f"{engine.name}{suffix}").write_bytes((measured / f"resnet.onnx.engine{suffix}").read_bytes())
+    assert any(layer.timing is not None for layer in load([tmp_path]).plans[0].layers)  # the earlier run's
+    timing = (measured / "resnet.onnx.engine.timing.json").read_text()
+    metadata = (measured / "resnet.onnx.engine.profile.metadata.json").read_text()
+    written = write_measurement(engine, timing, None, metadata)
+    assert [path.name for path in written] == ["resnet.onnx.engine.timing.json",
+                                               "resnet.onnx.engine.profile.metadata.json"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "resnet.onnx.engine.graph.json", "resnet.onnx.engine.profile.metadata.json", "resnet.onnx.engine.timing.json"]
+    assert all(layer.timing is None for layer in load([tmp_path]).plans[0].layers)

@@ -83,8 +83,7 @@ def profile_engine(engine: Path, config, backend: str = "auto", base_dir: Path |
 
     from trtkit.backends.tensorrt import load_engine
     from trtkit.backends.trt_executor import TrtExecutor, layer_times
-    from trtkit.io.artifacts import EngineArtifacts
-    from trtkit.io.atomic import check_set_complete, staged_writes
+    from trtkit.io.atomic import check_set_complete
     from trtkit.io.data import feeds_for
     from trtkit.plan.writers import layer_profile_records, profile_metadata, timing_records
 
@@ -113,21 +112,32 @@ def profile_engine(engine: Path, config, backend: str = "auto", base_dir: Path |
         for executor in executors:
             executor.free()
     result.backend, result.shapes = trt.__version__, {name: list(shape) for name, shape in shapes.items()}
-    artifacts = EngineArtifacts(engine)
-    with staged_writes(marker=artifacts.profile) as stage:  # the three files of one measurement land together
-        stage(artifacts.timing, json.dumps(timing_records(measurement.samples)))
-        written = [artifacts.timing]
-        if times:
-            stage(artifacts.profile, json.dumps(layer_profile_records(times, layer_runs)))
-            written.append(artifacts.profile)
-            result.layers_profiled = len(times)
-        else:
-            stage.remove(artifacts.profile)  # an earlier run's layers would be joined to this run's timings
-        metadata = profile_metadata(measurement.samples, measurement.wall_s, measurement.mode, shapes)
-        metadata["trtkit"] = {"telemetry": result.telemetry, "warnings": result.warnings}
-        stage(artifacts.profile_metadata, json.dumps(metadata, indent=1))
-    result.written = [str(path) for path in (*written, artifacts.profile_metadata)]
+    metadata = profile_metadata(measurement.samples, measurement.wall_s, measurement.mode, shapes)
+    metadata["trtkit"] = {"telemetry": result.telemetry, "warnings": result.warnings}
+    if times:
+        result.layers_profiled = len(times)
+    written = write_measurement(engine, json.dumps(timing_records(measurement.samples)),
+                                json.dumps(layer_profile_records(times, layer_runs)) if times else None,
+                                json.dumps(metadata, indent=1))
+    result.written = [str(path) for path in written]
     return result
+
+
+def write_measurement(engine: Path, timing: str, layers: str | None, metadata: str) -> list[Path]:
+    """Write an engine's `.timing.json`, `.profile.json` (per-layer times; None: an earlier run's is removed,
+    its layers would be joined to these timings) and `.profile.metadata.json` as one set; returns them."""
+    from trtkit.io.artifacts import EngineArtifacts
+    from trtkit.io.atomic import staged_writes
+
+    artifacts = EngineArtifacts(engine)
+    with staged_writes(marker=artifacts.profile) as stage:
+        stage(artifacts.timing, timing)
+        if layers is not None:
+            stage(artifacts.profile, layers)
+        else:
+            stage.remove(artifacts.profile)
+        stage(artifacts.profile_metadata, metadata)
+    return [artifacts.timing, *([artifacts.profile] if layers is not None else []), artifacts.profile_metadata]
 
 
 def engine_inputs(trt, engine, profile: int):
