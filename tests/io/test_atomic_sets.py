@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -179,3 +180,22 @@ def test_a_measurement_without_layer_times_drops_the_earlier_runs_layers(fixture
     assert sorted(path.name for path in tmp_path.iterdir()) == [
         "resnet.onnx.engine.graph.json", "resnet.onnx.engine.profile.metadata.json", "resnet.onnx.engine.timing.json"]
     assert all(layer.timing is None for layer in load([tmp_path]).plans[0].layers)
+
+
+
+def test_a_second_writer_waits_for_a_commit_in_progress(tmp_path):
+    # writer A stops after renaming its engine (holding the set half-replaced); writer B commits meanwhile. B
+    # must wait for A, or A's metadata would land beside B's engine with no marker left to say so.
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    first = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), "A"],
+                             env={**env, atomic.FAULT_INJECT_ENV: "rename:1:stop"})
+    deadline = time.time() + 60
+    while Path(f"/proc/{first.pid}/stat").read_text().split(")")[-1].split()[0] != "T":
+        assert time.time() < deadline and first.poll() is None
+        time.sleep(0.02)
+    assert (tmp_path / "m.engine").read_text() == "engine A"
+    second = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), "B"], env=env)
+    time.sleep(1.0)  # time enough for B to stage and try to commit
+    os.kill(first.pid, signal.SIGCONT)
+    assert first.wait(timeout=60) == 0 and second.wait(timeout=60) == 0
+    assert _contents(tmp_path) == {"m.engine": "engine B", "m.engine.build.metadata.json": "metadata B"}

@@ -47,15 +47,17 @@ def write_error(path: str | os.PathLike[str], error: OSError) -> InputFileError:
 
 def fault_point(event: str) -> None:
     """Where a test may kill this process (SIGKILL, as `kill -9` would): `TRTKIT_FAULT_INJECT=rename:2` at the
-    second rename of a commit, `staged:1` once the first set's temporaries are written. Unset: nothing."""
+    second rename of a commit, `staged:1` once the first set's temporaries are written; `rename:1:stop` stops it
+    there instead (SIGSTOP, until the test continues it). Unset: nothing."""
     wanted = os.environ.get(FAULT_INJECT_ENV)
     if not wanted or not wanted.startswith(event + ":"):
         return
     _fault_counts[event] = _fault_counts.get(event, 0) + 1
-    if str(_fault_counts[event]) == wanted.split(":", 1)[1]:
+    _, count, *action = wanted.split(":")
+    if str(_fault_counts[event]) == count:
         import signal
 
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), signal.SIGSTOP if action == ["stop"] else signal.SIGKILL)
 
 
 @contextlib.contextmanager
@@ -109,6 +111,24 @@ def check_set_complete(target: str | os.PathLike[str], command: str = "build") -
         return  # killed before its first rename or after its last: the set is whole
     raise InputFileError(f"the files of {target} are a mix of two {command}s: one was interrupted while it "
                          f"replaced them (left {marker.name})", f"rerun trtkit {command} to write them again")
+
+
+@contextlib.contextmanager
+def _folder_locked(folder: Path | None) -> Iterator[None]:
+    """Two processes committing sets in one folder (two builds of one engine) take turns, so the last one's set
+    is whole: an exclusive lock on the folder itself, which leaves no lock file behind."""
+    if folder is None:
+        yield
+        return
+    import fcntl
+
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        with contextlib.suppress(OSError):  # a file system without flock: no turns, as before
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _renamed_all_or_none(record: dict) -> bool:
@@ -189,18 +209,19 @@ class StagedSet:
         fault_point("staged")
         current = self.marker or (self.staged[0][1] if self.staged else Path("."))
         try:
-            if self.marker is not None:
-                self._write_marker(self.marker)
-            for temp, target in self.staged:
-                current = target
-                _keep_permissions(target, temp)
-                os.replace(temp, target)
-                fault_point("rename")
-            for target in self.removed:
-                current = target
-                target.unlink(missing_ok=True)
-            if self.marker is not None:
-                self.marker.unlink()
+            with _folder_locked(self.marker.parent if self.marker is not None else None):
+                if self.marker is not None:
+                    self._write_marker(self.marker)
+                for temp, target in self.staged:
+                    current = target
+                    _keep_permissions(target, temp)
+                    os.replace(temp, target)
+                    fault_point("rename")
+                for target in self.removed:
+                    current = target
+                    target.unlink(missing_ok=True)
+                if self.marker is not None:
+                    self.marker.unlink(missing_ok=True)
             self.committed = True
         except OSError as error:
             if error.errno in WRITE_ERRNOS:
