@@ -144,10 +144,25 @@ def test_a_write_a_library_makes_itself_is_one_line_exit_3(run_cli, example_mode
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
     monkeypatch.setattr(onnx, "save", full)
-    result = run_cli("convert", example_models["resnet18"], "-o", tmp_path / "out" / "m.onnx", "--no-verify")
+    output = tmp_path / "out" / "m.onnx"
+    result = run_cli("convert", example_models["resnet18"], "-o", output, "--no-verify")
     assert result.exit_code == 3, result.stderr
-    assert result.stderr.count("\n") == 1 and "No space left on device; free space" in result.stderr
+    assert result.stderr == f"error: cannot write {output}: No space left on device; free space on that disk, " \
+                            "or write somewhere else\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_any_write_the_file_system_refuses_is_one_line_exit_3(run_cli, example_models, tmp_path, monkeypatch):
+    import onnx
+
+    def read_only(model, *args, **kwargs):  # a library's own scratch file, outside trtkit's writers
+        raise OSError(errno.EROFS, "Read-only file system", "/tmp/onnx-shape-inference.onnx")
+
+    monkeypatch.setattr(onnx.shape_inference, "infer_shapes", read_only)
+    result = run_cli("convert", example_models["resnet18"], "-o", tmp_path / "m.onnx", "--no-verify")
+    assert result.exit_code == 3, result.stderr
+    assert result.stderr == "error: cannot write /tmp/onnx-shape-inference.onnx: Read-only file system; the file " \
+                            "system is read-only: write somewhere else\n"
 
 
 def test_scratch_folders_of_killed_converts_are_removed(run_cli, example_models, tmp_path, monkeypatch):

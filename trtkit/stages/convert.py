@@ -83,9 +83,16 @@ def stage_model(model, output: Path, weights_dir: Path | None, stage) -> Path:
     its old data or the new one with its new data. The old set's data files are removed after that rename."""
     import secrets
 
+    from trtkit.io.atomic import WRITE_ERRNOS, write_error
+
     folder = stage.folder(output)
     staged = folder / output.name
-    write_model(model, staged, weights_dir, tag=f".{secrets.token_hex(4)}")
+    try:
+        write_model(model, staged, weights_dir, tag=f".{secrets.token_hex(4)}")
+    except OSError as error:
+        if error.errno in WRITE_ERRNOS:  # onnx.save, shutil: name the output, not the staging folder
+            raise write_error(output, error) from error
+        raise
     new_data = external_data_files(staged)
     for data in new_data:
         stage.move(data, output.parent / data.name)
