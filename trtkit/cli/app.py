@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from trtkit import __version__
-from trtkit.errors import EXIT_INTERNAL, EXIT_OUTPUT_CLOSED, ConfigError, TrtkitError
+from trtkit.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OUTPUT_CLOSED, ConfigError, TrtkitError
 from trtkit.report import console
 
 app = typer.Typer(
@@ -121,19 +121,32 @@ def main(argv: list[str] | None = None) -> None:
         _report_traceback()
         console.error_line(error.one_line())
         code = error.exit_code
+    except OSError as error:  # a write the file system refused outside trtkit's writers (a library's own file)
+        from trtkit.io.atomic import WRITE_ERRNOS, write_error
+
+        if error.errno not in WRITE_ERRNOS:
+            code = _internal_error(error)
+        else:
+            _report_traceback()
+            console.error_line(write_error(error.filename or "a file", error).one_line())
+            code = EXIT_BAD_INPUT
     except KeyboardInterrupt:
         console.error_line("interrupted; nothing half-written was left behind")
         code = 130
     except Exception as error:  # a bug in trtkit, not in the user's input
-        _report_traceback()
-        console.error_line(
-            f"internal error: {type(error).__name__}: {error}; rerun with --debug and report it with the traceback")
-        code = EXIT_INTERNAL
+        code = _internal_error(error)
     else:
         return
     if own_process and _parsing_in_background():
         _exit_at_once(code)
     sys.exit(code)
+
+
+def _internal_error(error: Exception) -> int:
+    _report_traceback()
+    console.error_line(
+        f"internal error: {type(error).__name__}: {error}; rerun with --debug and report it with the traceback")
+    return EXIT_INTERNAL
 
 
 def _parsing_in_background() -> bool:

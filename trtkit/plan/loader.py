@@ -16,6 +16,7 @@ from pathlib import Path
 
 from trtkit.errors import InputFileError
 from trtkit.io.artifacts import ENGINE_SUFFIX, EngineArtifacts
+from trtkit.io.atomic import check_set_complete
 from trtkit.plan import metadata
 from trtkit.plan.artifacts import Artifact, read_artifact
 from trtkit.plan.join import join_profile
@@ -98,9 +99,13 @@ def _load(paths: Sequence[str | Path], with_companions: bool) -> LoadResult:
             if member not in members and member != key:
                 members.append(member)
     for key, members in groups.items():
+        check_set_complete(key, "build")
+        check_set_complete(EngineArtifacts(key).profile, "profile")
         plan = EnginePlan(name=key.name)
         for member in sorted(members, key=_order):
-            _merge(plan, read_artifact(member))
+            artifact = read_artifact(member)
+            _check_engine_size(key, artifact)
+            _merge(plan, artifact)
         if key.is_file() and key in [Path(path) for path in paths]:
             plan.notes.append(f"{key.name} itself was not deserialized; its artifacts beside it were read")
         result.plans.append(complete_io_tensors(plan))
@@ -140,10 +145,25 @@ def complete_io_tensors(plan: EnginePlan) -> EnginePlan:
     return plan
 
 
+def _check_engine_size(engine: Path, artifact: Artifact) -> None:
+    """Build metadata that records another size than the engine beside it describes another build."""
+    if artifact.kind != "build-metadata" or not isinstance(artifact.data, dict):
+        return
+    recorded = artifact.data.get("engine_bytes")
+    try:
+        actual = engine.stat().st_size
+    except OSError:
+        return  # the artifacts without their engine (copied for analysis): nothing to compare with
+    if isinstance(recorded, int) and recorded != actual:
+        raise InputFileError(f"{artifact.path} belongs to another engine than {engine} (it records {recorded} "
+                             f"bytes, the engine has {actual})", "rebuild it: trtkit build")
+
+
 def _deserialized(artifact: Artifact) -> Artifact:
     """An engine file read through TensorRT's IEngineInspector (exit 4 where TensorRT or a GPU is missing)."""
     if artifact.kind != "engine":
         return artifact
+    check_set_complete(artifact.path, "build")
     from trtkit.backends.tensorrt import engine_information
     from trtkit.plan.inspector import parse_inspector_json
 

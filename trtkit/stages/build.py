@@ -383,19 +383,26 @@ def _model_hashes(model: Path) -> dict:
 def _write_outputs(result: BuildResult, engine: Path, run, lines, settings, trt, model: Path,
                    cache_path: Path | None, config, prepared: dict) -> None:
     from trtkit.backends import trt_builder
-    from trtkit.io.atomic import staged_writes, write_bytes_atomic
+    from trtkit.io.atomic import commit_marker, staged_writes, write_bytes_atomic
     from trtkit.report.jsonout import document, dumps
 
     artifacts = EngineArtifacts(engine)
     # the engine's write releases the GIL: the log, graph and metadata are made meanwhile, and all of them land
-    # together once everything is written (no fsync: io.atomic), or none does
-    with staged_writes() as stage, concurrent.futures.ThreadPoolExecutor(1) as pool:
+    # together once everything is written (no fsync: io.atomic), or none does; a kill between the renames leaves
+    # the set's commit marker, which readers refuse
+    with staged_writes(marker=engine) as stage, concurrent.futures.ThreadPoolExecutor(1) as pool:
         engine_written = pool.submit(stage, engine, run.serialized)
         log = trt_builder.log_text(lines)
         stage(artifacts.build_log, log)
         graph, result.graph_source = _graph_document(run.serialized, log, trt)
         if graph is not None:
             stage(artifacts.graph, dumps(graph, indent=1))
+        else:
+            stage.remove(artifacts.graph)  # the old engine's layers are not this one's
+        # measurements of the engine this one replaces would be joined to its layers
+        for measured in (artifacts.timing, artifacts.profile, artifacts.profile_metadata,
+                         commit_marker(artifacts.profile)):
+            stage.remove(measured)
         result.engine = str(engine)
         result.written = [str(path) for path in (engine, artifacts.build_log, artifacts.graph,
                                                  artifacts.build_metadata) if path != artifacts.graph or graph]

@@ -5,7 +5,6 @@ quantization (Model Optimizer PTQ); then verify the result against the original 
 from __future__ import annotations
 
 import contextlib
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from trtkit.errors import InputFileError, UsageError
 from trtkit.io.artifacts import external_data_files
+from trtkit.io.atomic import scratch_folder, staged_writes
 
 if TYPE_CHECKING:
     from trtkit.stages.compare import OutputComparison
@@ -52,10 +52,10 @@ def _nodes(model) -> int:
     return len(model.graph.node)
 
 
-def write_model(model, path: Path, weights_dir: Path | None) -> None:
+def write_model(model, path: Path, weights_dir: Path | None, tag: str = "") -> None:
     """Write a model: tensors still in external data (of `weights_dir`) get their data files copied beside `path`
-    and renamed after it, in a stream; tensors in memory go into `<path>.data` when the model would pass
-    protobuf's 2 GB, else inline."""
+    and renamed after it (`<path><tag>.data`), in a stream; tensors in memory go into `<path><tag>.weights.data`
+    when the model would pass protobuf's 2 GB, else inline."""
     import shutil
 
     import onnx
@@ -71,7 +71,8 @@ def write_model(model, path: Path, weights_dir: Path | None) -> None:
         for entry in tensor.external_data:
             if entry.key == "location":
                 if entry.value not in renamed:
-                    renamed[entry.value] = f"{path.name}.data" if not renamed else f"{path.name}.{len(renamed)}.data"
+                    renamed[entry.value] = (f"{path.name}{tag}.data" if not renamed else
+                                            f"{path.name}{tag}.{len(renamed)}.data")
                     refuse_non_regular_output(path.parent / renamed[entry.value], "external data file")
                     shutil.copyfile(weights_dir / entry.value, path.parent / renamed[entry.value])
                 entry.value = renamed[entry.value]
@@ -79,9 +80,44 @@ def write_model(model, path: Path, weights_dir: Path | None) -> None:
     if in_memory > TWO_GIB:
         refuse_non_regular_output(path.parent / (path.name + ".weights.data"), "external data file")
         onnx.save(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
-                  location=path.name + ".weights.data", size_threshold=1024)
+                  location=f"{path.name}{tag}.weights.data", size_threshold=1024)
     else:
         onnx.save(model, str(path))
+
+
+def stage_model(model, output: Path, weights_dir: Path | None, stage) -> Path:
+    """Write the model and its external data into a temporary folder beside `output` and stage them (a
+    `trtkit.io.atomic.StagedSet`); returns the staged model, which reads like the final one. The data files get
+    names no earlier write used, so the model's rename commits the whole set: a reader sees the old model with
+    its old data or the new one with its new data. The old set's data files are removed after that rename."""
+    import secrets
+
+    from trtkit.io.atomic import WRITE_ERRNOS, write_error
+
+    folder = stage.folder(output)
+    staged = folder / output.name
+    try:
+        write_model(model, staged, weights_dir, tag=f".{secrets.token_hex(4)}")
+    except OSError as error:
+        if error.errno in WRITE_ERRNOS:  # onnx.save, shutil: name the output, not the staging folder
+            raise write_error(output, error) from error
+        raise
+    new_data = external_data_files(staged)
+    for data in new_data:
+        stage.move(data, output.parent / data.name)
+    stage.move(staged, output)  # last: the commit point
+    for old in _written_data_files(output):
+        if old.name not in {data.name for data in new_data}:
+            stage.remove(old)
+    return staged
+
+
+def _written_data_files(model: Path) -> list[Path]:
+    """The external-data files a convert wrote for `model` (`<model>.data`, `<model>.<tag>.data`, ...)."""
+    import re
+
+    pattern = re.compile(rf"{re.escape(model.name)}(\.[0-9a-f]{{8}})?(\.\d+|\.weights)?\.data")
+    return [path for path in external_data_files(model) if pattern.fullmatch(path.name)]
 
 
 class Steps:
@@ -161,8 +197,7 @@ def convert(source: Path, output: Path, config, shapes=None, verify: bool | None
         if spec.path is None and config.quantize is not None:
             result.warnings.append("calibration uses random data: the quantization scales will be meaningless; "
                                    "set convert.quantize.calibration to real inputs")
-    with tempfile.TemporaryDirectory(prefix="trtkit-convert-") as scratch_dir:
-        scratch = Path(scratch_dir)
+    with staged_writes() as stage, scratch_folder("trtkit-convert-") as scratch:
         weights_dir: Path | None = source.parent
         if config.quantize is not None:
             assert feeds is not None  # drawn above for every quantization
@@ -175,16 +210,17 @@ def convert(source: Path, output: Path, config, shapes=None, verify: bool | None
                 weights_dir = None  # AutoCast returns the weights in memory
                 kept = config.keep_fp32_nodes + config.keep_fp32_op_types
                 report.detail = f"kept in FP32: {', '.join(kept)}" if kept else "all eligible nodes"
-        write_model(ref[0], output, weights_dir)
-    converted = load_onnx(output)
-    result.op_histogram_change = {op: count for op, count in (
-        Counter(node.op_type for node in converted.graph.node) - original_ops).items()}
-    result.op_histogram_change.update({op: -count for op, count in (
-        original_ops - Counter(node.op_type for node in converted.graph.node)).items()})
-    result.precision = precision_profile(converted)
-    result.external_data_bytes = sum(file.stat().st_size for file in external_data_files(output))
-    if _verify(config, verify):
-        _verification(result, source, output, config, feeds)
+        # checked and verified where it was staged: a model that fails to load or run is never committed
+        staged = stage_model(ref[0], output, weights_dir, stage)
+        converted = load_onnx(staged)
+        result.op_histogram_change = {op: count for op, count in (
+            Counter(node.op_type for node in converted.graph.node) - original_ops).items()}
+        result.op_histogram_change.update({op: -count for op, count in (
+            original_ops - Counter(node.op_type for node in converted.graph.node)).items()})
+        result.precision = precision_profile(converted)
+        result.external_data_bytes = sum(file.stat().st_size for file in external_data_files(staged))
+        if _verify(config, verify):
+            _verification(result, source, staged, config, feeds, output)
     return result
 
 
@@ -256,17 +292,17 @@ def _autocast(model, config, feeds, scratch: Path, weights_dir: Path | None):
                     config.keep_fp32_op_types, calibration, opset)
 
 
-def _verification(result: ConvertResult, source: Path, output: Path, config, feeds) -> None:
+def _verification(result: ConvertResult, source: Path, staged: Path, config, feeds, output: Path) -> None:
     from trtkit.backends.onnxrt import run_onnx
     from trtkit.errors import BackendUnavailableError
     from trtkit.stages.compare import OutputComparison
 
     reference = run_onnx(source, feeds)
     try:
-        candidate = run_onnx(output, feeds)
+        candidate = run_onnx(staged, feeds)
     except (BackendUnavailableError, InputFileError) as error:
         # onnxruntime's CPU provider lacks some kernels (BF16 convolution) and types (FP8 Q/DQ)
-        result.verification_note = f"not verified: {error.one_line()}"
+        result.verification_note = f"not verified: {error.one_line().replace(str(staged), str(output))}"
         return
     precision = config.quantize.mode if config.quantize is not None else config.precision
     comparison = OutputComparison(str(source), str(output), result.data or "", precision)

@@ -88,8 +88,7 @@ def profile_engine(engine: Path, config, backend: str = "auto", base_dir: Path |
 
     from trtkit.backends.tensorrt import load_engine
     from trtkit.backends.trt_executor import TrtExecutor, layer_times
-    from trtkit.io.artifacts import EngineArtifacts
-    from trtkit.io.atomic import write_text_atomic
+    from trtkit.io.atomic import check_set_complete
     from trtkit.io.data import feeds_for
     from trtkit.plan.writers import layer_profile_records, profile_metadata, timing_records
 
@@ -98,6 +97,7 @@ def profile_engine(engine: Path, config, backend: str = "auto", base_dir: Path |
 
         raise InputFileError(f"engine {engine} does not exist", "build it first: trtkit build")
     require_engine(engine, "profile")
+    check_set_complete(engine, "build")
     trt, loaded = load_engine(engine, backend, "profiling the engine",
                               "profile on a machine with a GPU and TensorRT (trtkit doctor says what this one has)")
     if config.optimization_profile >= loaded.num_optimization_profiles:
@@ -118,18 +118,32 @@ def profile_engine(engine: Path, config, backend: str = "auto", base_dir: Path |
         for executor in executors:
             executor.free()
     result.backend, result.shapes = trt.__version__, {name: list(shape) for name, shape in shapes.items()}
-    artifacts = EngineArtifacts(engine)
-    write_text_atomic(artifacts.timing, json.dumps(timing_records(measurement.samples)))
-    written = [artifacts.timing]
-    if times:
-        write_text_atomic(artifacts.profile, json.dumps(layer_profile_records(times, layer_runs)))
-        written.append(artifacts.profile)
-        result.layers_profiled = len(times)
     metadata = profile_metadata(measurement.samples, measurement.wall_s, measurement.mode, shapes)
     metadata["trtkit"] = {"telemetry": result.telemetry, "warnings": result.warnings}
-    write_text_atomic(artifacts.profile_metadata, json.dumps(metadata, indent=1))
-    result.written = [str(path) for path in (*written, artifacts.profile_metadata)]
+    if times:
+        result.layers_profiled = len(times)
+    written = write_measurement(engine, json.dumps(timing_records(measurement.samples)),
+                                json.dumps(layer_profile_records(times, layer_runs)) if times else None,
+                                json.dumps(metadata, indent=1))
+    result.written = [str(path) for path in written]
     return result
+
+
+def write_measurement(engine: Path, timing: str, layers: str | None, metadata: str) -> list[Path]:
+    """Write an engine's `.timing.json`, `.profile.json` (per-layer times; None: an earlier run's is removed,
+    its layers would be joined to these timings) and `.profile.metadata.json` as one set; returns them."""
+    from trtkit.io.artifacts import EngineArtifacts
+    from trtkit.io.atomic import staged_writes
+
+    artifacts = EngineArtifacts(engine)
+    with staged_writes(marker=artifacts.profile) as stage:
+        stage(artifacts.timing, timing)
+        if layers is not None:
+            stage(artifacts.profile, layers)
+        else:
+            stage.remove(artifacts.profile)
+        stage(artifacts.profile_metadata, metadata)
+    return [artifacts.timing, *([artifacts.profile] if layers is not None else []), artifacts.profile_metadata]
 
 
 def engine_inputs(trt, engine, profile: int):

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from trtkit.analysis.align import Alignment
     from trtkit.analysis.lint import Finding
     from trtkit.analysis.summary import PlanSummary
+    from trtkit.io.atomic import StagedSet
     from trtkit.plan.model import EnginePlan, Layer
 
 
@@ -85,7 +86,7 @@ def build_report(paths: list[Path], output: Path, options: ReportOptions) -> Rep
     from trtkit.analysis.align import align
     from trtkit.analysis.lint import LintContext, all_rules, resolve_settings, run_lint
     from trtkit.analysis.summary import summarize
-    from trtkit.io.atomic import write_text_atomic
+    from trtkit.io.atomic import staged_writes
     from trtkit.io.paths import displayable
     from trtkit.plan.loader import distinct_names, load
     from trtkit.report import graph as graphs
@@ -135,11 +136,12 @@ def build_report(paths: list[Path], output: Path, options: ReportOptions) -> Rep
     data.type_colors = category_colors(kinds)
     data.alignments = [align(engines[0].layers, engine.layers) for engine in engines[1:]]
     result = ReportResult(str(output), [engine.plan.name for engine in engines], [], 0, 0.0)
-    if options.graph:
-        for engine in engines:
-            _graph(engine, output, options, beam, result, graphs)
-    text = displayable(html.render(data))  # a non-UTF-8 file name among the inputs is shown, not a crash
-    write_text_atomic(output, text)
+    with staged_writes() as stage:  # the .dot files and the page land together, the page last
+        if options.graph:
+            for engine in engines:
+                _graph(engine, output, options, beam, result, graphs, stage)
+        text = displayable(html.render(data))  # a non-UTF-8 file name among the inputs is shown, not a crash
+        stage(output, text)
     result.bytes = len(text.encode())
     result.views = [part.split('"', 1)[0] for part in text.split('data-view="')[1:]]
     result.seconds = time.perf_counter() - started
@@ -147,8 +149,7 @@ def build_report(paths: list[Path], output: Path, options: ReportOptions) -> Rep
 
 
 def _graph(engine: EngineReport, output: Path, options: ReportOptions, beam: tuple[str, int] | None,
-           result: ReportResult, graphs: ModuleType) -> None:
-    from trtkit.io.atomic import write_text_atomic
+           result: ReportResult, graphs: ModuleType, stage: StagedSet) -> None:
     from trtkit.io.paths import displayable
 
     if not engine.layers:
@@ -183,7 +184,7 @@ def _graph(engine: EngineReport, output: Path, options: ReportOptions, beam: tup
         return
     suffix = f".{engine.slot}" if len(result.engines) > 1 else ""
     dot_path = output.with_name(f"{output.stem}{suffix}.graph.dot")
-    write_text_atomic(dot_path, dot_text)
+    stage(dot_path, dot_text)
     result.dot_files.append(str(dot_path))
     engine.graph_note = f"no graph drawn: {problem}. The graph is in {dot_path.name}: `dot -Tsvg {dot_path.name}`"
     result.graph_notes.append(engine.graph_note)
