@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO_DIR ?= build/demo
 
-.PHONY: install demo test lint bench clean system-packages
+.PHONY: install demo test lint bench clean system-packages trt-bindings
 
 install: $(VENV)/.installed
 
@@ -39,6 +39,11 @@ system-packages:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium graphviz; \
 	else echo "install Chromium and Graphviz (dot) with your system's package manager" >&2; exit 1; fi
+
+# The real TensorRT 10.8-11.4 Python bindings (PyPI's tensorrt-cu12-bindings wheels) with stub C libraries, so
+# `import tensorrt` works on a CPU for the conformance tests (tests/conformance); cached in build/trt-bindings.
+trt-bindings: install
+	$(PY) -m tests.conformance.bindings
 
 test: install $(SARIF_SCHEMA) system-packages
 	TRTKIT_SARIF_SCHEMA=$(SARIF_SCHEMA) TRTKIT_BROWSER_TEST=required $(PY) -m pytest -q
