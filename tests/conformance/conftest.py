@@ -34,7 +34,9 @@ class Target:
         return bindings.run_python(self.version, *arguments, timeout=timeout)
 
     def surface_path(self) -> Path:
-        return bindings.ROOT / (self.version or RTX) / "surface.json"
+        if self.version is None:  # TensorRT-RTX comes with the environment: one file per version
+            return bindings.ROOT / RTX / f"surface-{_rtx_version()}.json"
+        return bindings.ROOT / self.version / "surface.json"
 
 
 def _targets() -> list[Target]:
@@ -58,8 +60,6 @@ def prepared(target: Target) -> Target:
 def load_surface(target: Target) -> dict:
     """The API surface of `target` (tests.conformance.surface), extracted once and cached under build/."""
     path = target.surface_path()
-    if target.version is None:  # TensorRT-RTX can change with the environment: always read fresh
-        path = bindings.ROOT / RTX / f"surface-{_rtx_version()}.json"
     if not path.is_file():
         done = target.run("-m", "tests.conformance.surface", target.module, str(path))
         assert done.returncode == 0, done.stderr[-2000:]

@@ -137,6 +137,8 @@ def describe_module(module_name: str) -> dict[str, Any]:
             functions[name] = parse_overloads(name, getattr(value, "__doc__", None))
         else:
             others.append(name)
+    if hasattr(module, "__version__"):
+        others.append("__version__")
     return {"module": module_name, "version": getattr(module, "__version__", None), "classes": classes,
             "functions": functions, "others": others}
 
