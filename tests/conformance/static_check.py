@@ -222,8 +222,6 @@ def _samples(annotation: Any) -> list[Any]:
         return [True]
     if annotation is int:
         return [1]
-    if annotation is str:
-        return ["fp32", "fp16", "bf16", "int8", "int32", "int64", "fp8", "int4", "bool", "uint8"]  # trtexec's
     return []
 
 
