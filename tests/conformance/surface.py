@@ -137,10 +137,22 @@ def describe_module(module_name: str) -> dict[str, Any]:
             functions[name] = parse_overloads(name, getattr(value, "__doc__", None))
         else:
             others.append(name)
+    extension = sys.modules.get(getattr(getattr(module, "ILogger", None), "__module__", ""))
+    binary = Path(extension.__file__) if extension is not None and extension.__file__ else None
     if hasattr(module, "__version__"):
         others.append("__version__")
     return {"module": module_name, "version": getattr(module, "__version__", None), "classes": classes,
-            "functions": functions, "others": others}
+            "functions": functions, "others": others, "pure_virtual": pure_virtual(binary) if binary else {}}
+
+
+def pure_virtual(binary: Path) -> dict[str, list[str]]:
+    """The Python names of the pure virtual methods of each interface, as the trampolines of the compiled module
+    name them when one is missing ("Tried to call pure virtual function \"ILogger::log\""): what a subclass
+    must define, including names the module does not bind as methods (the legacy calibrator's get_quantile)."""
+    found: dict[str, set[str]] = {}
+    for match in re.finditer(rb'Tried to call pure virtual function "(\w+)::(\w+)"', binary.read_bytes()):
+        found.setdefault(match.group(1).decode(), set()).add(match.group(2).decode())
+    return {name: sorted(methods) for name, methods in sorted(found.items())}
 
 
 def main(argv: list[str]) -> int:
