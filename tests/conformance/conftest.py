@@ -45,6 +45,7 @@ def _targets() -> list[Target]:
 
 
 TARGETS = _targets()
+BY_NAME = {target.name: target for target in TARGETS}
 
 
 def prepared(target: Target) -> Target:

@@ -233,11 +233,15 @@ def config_variants() -> Iterator[tuple[str, Any]]:
 
     from trtkit.config.models import BuildConfig
 
-    yield "defaults", BuildConfig()
+    # every variant has an optimization profile: the loops over build.profiles are then walked
+    profile = {"profiles": {"p": {"min": "input:1x3", "opt": "input:1x3", "max": "input:2x3"}}}
+    yield "defaults", BuildConfig(**profile)
     for name, info in BuildConfig.model_fields.items():
         annotation = info.annotation
         nested = next((argument for argument in (annotation, *typing.get_args(annotation))
                        if isinstance(argument, type) and issubclass(argument, BaseModel)), None)
+        if name == "profiles":
+            continue
         if nested is not None:
             options = [{name: {sub: value}} for sub, sub_info in nested.model_fields.items()
                        for value in _samples(sub_info.annotation)]
@@ -249,7 +253,7 @@ def config_variants() -> Iterator[tuple[str, Any]]:
             if name == "dla":
                 option["dla"] = {"core": 0, **option["dla"]}
             try:
-                yield ", ".join(f"{key}={value}" for key, value in option.items()), BuildConfig(**option)
+                yield ", ".join(f"{key}={value}" for key, value in option.items()), BuildConfig(**profile, **option)
             except ValidationError:
                 continue
 

@@ -8,11 +8,10 @@ import textwrap
 
 import pytest
 
-from tests.conformance.conftest import TARGETS, Target, prepared
+from tests.conformance.conftest import BY_NAME, TARGETS, Target, prepared
 from trtkit.config.migrate import migrate
 
 TEN = [target for target in TARGETS if target.major == 10]
-BY_NAME = {target.name: target for target in TARGETS}
 
 
 def run_code(target: Target, code: str) -> str:
