@@ -107,6 +107,18 @@ def _shape_of(value: Any) -> str:
     return type(value).__name__
 
 
+def _call_on_real(record: Record, real: Any):
+    """The recorded call, on the real class with `self` a bare instance and generated objects made bare too."""
+    args = _replayable(record.args, real)
+    kwargs = {name: _replayable(value, real) for name, value in record.kwargs.items()}
+    cls = getattr(real, record.cls)
+    if record.kind == "new":
+        return lambda: cls(*args, **kwargs)
+    if record.kind == "set":
+        return lambda: setattr(bare(cls), record.name, args[0])
+    return lambda: getattr(cls, record.name)(bare(cls), *args, **kwargs)
+
+
 def replay_records(records: list[Record], real: Any) -> dict:
     """Each distinct call (class, method, argument types, enum members, keywords) on the real binding."""
     distinct: dict[tuple, Record] = {}
@@ -116,15 +128,7 @@ def replay_records(records: list[Record], real: Any) -> dict:
         distinct.setdefault(key, record)
     rejected = []
     for key, record in distinct.items():
-        args = _replayable(record.args, real)
-        kwargs = {name: _replayable(value, real) for name, value in record.kwargs.items()}
-        cls = getattr(real, record.cls)
-        if record.kind == "new":
-            verdict = replay(lambda: cls(*args, **kwargs))
-        elif record.kind == "set":
-            verdict = replay(lambda: setattr(bare(cls), record.name, args[0]))
-        else:
-            verdict = replay(lambda: getattr(cls, record.name)(bare(cls), *args, **kwargs))
+        verdict = replay(_call_on_real(record, real))
         if not verdict.accepted:
             rejected.append(f"{record.cls}.{record.name} {key[3]} {key[4]}: {verdict.detail}")
     methods = sorted({f"{record.cls}.{record.name}" for record in distinct.values()})
