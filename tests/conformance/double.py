@@ -197,12 +197,24 @@ def _parser_init(module: DoubleModule, parser: Any, network: Any, logger: Any) -
 
 
 def _parse_from_file(module: DoubleModule, parser: Any, path: str) -> bool:
+    """The model's tensors and nodes into the network; a model named *unsupported* fails with one error."""
+    if "unsupported" in path:
+        parser._state["num_errors"] = 1
+        return False
     network = parser._state["network"]
     description = _onnx_network(path)
     network._state.update(description=description, num_inputs=len(description["inputs"]),
                           num_outputs=len(description["outputs"]), num_layers=len(description["layers"]))
     module.real.ILogger.log(parser._state["logger"], module.real.ILogger.Severity.WARNING, "parsed (stand-in)")
     return True
+
+
+def _get_error(module: DoubleModule, parser: Any, index: int) -> Any:
+    return make(module, "ParserError")
+
+
+def _error_text(module: DoubleModule, error: Any) -> str:
+    return "unsupported operator (stand-in)"
 
 
 def _tensor(module: DoubleModule, description: dict) -> Any:
@@ -365,10 +377,16 @@ def _registry(module: DoubleModule, builder: Any) -> Any:
     return make(module, "IPluginRegistry")
 
 
+def _library(module: DoubleModule, registry: Any, path: str) -> Any:
+    return object()  # a library handle: trtkit only tests it against None
+
+
 BEHAVIOUR = {
+    ("IPluginRegistry", "load_library"): _library,
     ("Builder", "__init__"): _builder_init, ("Builder", "create_network"): _network,
     ("Builder", "build_serialized_network"): _build, ("Builder", "get_plugin_registry"): _registry,
     ("OnnxParser", "__init__"): _parser_init, ("OnnxParser", "parse_from_file"): _parse_from_file,
+    ("OnnxParser", "get_error"): _get_error, ("ParserError", "desc"): _error_text,
     ("INetworkDefinition", "get_input"): _get_input, ("INetworkDefinition", "get_output"): _get_output,
     ("INetworkDefinition", "get_layer"): _get_layer,
     ("IOptimizationProfile", "set_shape"): _set_shape, ("IBuilderConfig", "add_optimization_profile"): _add_profile,

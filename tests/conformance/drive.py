@@ -27,14 +27,17 @@ PROFILES = {"small": {"min": "input:1x3x64x64", "opt": "input:1x3x64x64", "max":
 def drive_builds(model: Path, out: Path, backend: str) -> dict:
     """build_engine once per value of every build option (the static check's variants), each with two profiles."""
     from trtkit.config.models import PipelineConfig
-    from trtkit.errors import UsageError
+    from trtkit.errors import InputFileError, UsageError
     from trtkit.stages.build import build_engine
 
     built, refused, crashes = [], [], []
     cache = {"timing_cache": str(out / "timing.cache")}  # twice: written, then read and merged
+    plugin = out / "plugin.so"
+    plugin.write_bytes(b"")  # loaded by the double's plugin registry: only the call is checked
     variants = [*((label, build.model_dump(exclude_unset=True, exclude={"profiles"}))
                   for label, build in config_variants()),
-                ("timing_cache (new)", cache), ("timing_cache (merged)", cache)]
+                ("timing_cache (new)", cache), ("timing_cache (merged)", cache),
+                ("plugins", {"plugins": [str(plugin)]})]
     for number, (label, data) in enumerate(variants):
         data = {**data, "profiles": PROFILES}
         settings = PipelineConfig(model=model, backend=backend, build=data)
@@ -46,6 +49,15 @@ def drive_builds(model: Path, out: Path, backend: str) -> dict:
             refused.append(f"{label}: {error.one_line()}")
         except Exception:  # noqa: BLE001 - a crash of trtkit on the double: reported
             crashes.append(f"{label}: {traceback.format_exc(limit=-4)}")
+    unsupported = out / "unsupported.onnx"  # the double's parser refuses it: the parser-error path
+    unsupported.write_bytes(model.read_bytes())
+    try:
+        build_engine(unsupported, out / "unsupported.engine", PipelineConfig(model=unsupported, backend=backend))
+        crashes.append("the unsupported model built")
+    except InputFileError as error:
+        refused.append(f"parser: {error.one_line()}")
+    except Exception:  # noqa: BLE001 - reported
+        crashes.append(f"parser: {traceback.format_exc(limit=-4)}")
     return {"built": built, "refused": refused, "crashes": crashes}
 
 

@@ -31,3 +31,34 @@ def test_config_values_are_checked_member_by_member(target: Target) -> None:
     verbosity = next(site for site in report["sites"] if "trt.ProfilingVerbosity" in site["text"]
                      and site["check"] == "lookup")
     assert verbosity["detail"].split(", ") == ["DETAILED", "LAYER_NAMES_ONLY", "NONE"]
+
+
+def test_no_tensorrt_object_goes_unchecked(target: Target) -> None:
+    """Every attribute of a name trtkit uses for TensorRT objects has a type (so was checked), or is listed in
+    static_check.NOT_TENSORRT as something else: a new TensorRT use the check cannot type fails here."""
+    assert static_report(target)["unchecked"] == []
+
+
+def test_only_the_checked_modules_obtain_tensorrt() -> None:
+    """The static check reads static_check.FILES: no other trtkit module imports TensorRT or gets the module."""
+    import ast
+
+    from tests.conformance.bindings import REPO
+    from tests.conformance.static_check import FILES
+
+    offenders = []
+    for path in sorted((REPO / "trtkit").rglob("*.py")):
+        relative = path.relative_to(REPO).as_posix()
+        if relative in FILES:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [f"{node.module}.{alias.name}" for alias in node.names]
+            for name in names:
+                if name.split(".")[0] in ("tensorrt", "tensorrt_rtx") or name.endswith(
+                        (".import_backend", ".load_engine")):
+                    offenders.append(f"{relative}:{node.lineno} {name}")
+    assert offenders == []
