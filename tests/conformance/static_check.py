@@ -105,6 +105,7 @@ class Site:
     status: str = "ok"  # ok, mismatch, unreachable, unresolved
     detail: str = ""
     api: str = ""  # Class.member for a call or assignment on a TensorRT object
+    deprecated: str = ""  # the binding's [DEPRECATED] note of what the site uses
 
 
 @dataclass
@@ -173,6 +174,10 @@ class Surface:
             if attribute in entry["properties"]:
                 return entry["properties"][attribute]
         return None
+
+    def deprecated(self, name: str, attribute: str) -> str:
+        return next((entry.get("deprecated", {})[attribute] for entry in self.chain(name)
+                     if attribute in entry.get("deprecated", {})), "")
 
     def subclass_of(self, name: str, base: str) -> bool:
         entry = self.cls(name)
@@ -505,6 +510,7 @@ class FunctionChecker(ast.NodeVisitor):
         site = self.add(node if check != "call" else parent, check, status, problem or "")
         if owner.kind == "instance" and check in ("call", "assign"):
             site.api = f"{owner.name}.{node.attr}"
+            site.deprecated = self.surface.deprecated(owner.name, node.attr)
         elif owner.kind == "module" and check == "call":
             site.api = f"{node.attr}.__init__"
 

@@ -88,9 +88,14 @@ def describe_class(cls: type) -> dict[str, Any]:
         "bases": [clean_type(f"{base.__module__}.{base.__qualname__}") for base in cls.__bases__],
         "mro": [base.__name__ for base in cls.__mro__],
         "enum": list(members) if isinstance(members, dict) else None,
-        "methods": {}, "static_methods": {}, "properties": {}, "attributes": [],
+        "methods": {}, "static_methods": {}, "properties": {}, "attributes": [], "deprecated": {},
     }
     for key, value in vars(cls).items():
+        doc = (value.fget.__doc__ if isinstance(value, property) and value.fget is not None else
+               getattr(value, "__doc__", None)) if not isinstance(value, type) else None
+        deprecated = re.search(r"\[DEPRECATED\] ([^\n]*)", doc or "")
+        if deprecated and not key.startswith("__"):
+            entry["deprecated"][key] = deprecated.group(1).strip()
         if key.startswith("__") and key not in ("__init__", "__call__", "__len__", "__getitem__", "__iter__",
                                                 "__buffer__", "__bytes__"):
             continue

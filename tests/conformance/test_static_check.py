@@ -62,3 +62,16 @@ def test_only_the_checked_modules_obtain_tensorrt() -> None:
                         (".import_backend", ".load_engine")):
                     offenders.append(f"{relative}:{node.lineno} {name}")
     assert offenders == []
+
+
+def test_every_deprecated_call_is_behind_an_option_that_warns(target: Target) -> None:
+    """The calls the binding marks [DEPRECATED] that trtkit reaches are the ones of the options validate_options
+    warns about (build._DEPRECATED_CALLS), on the versions that deprecate them."""
+    from trtkit.stages.build import _DEPRECATED_CALLS
+
+    used = {site["api"] for site in static_report(target)["sites"] if site["deprecated"] and site["status"] == "ok"}
+    warned = {f"{class_name}.{call}" for class_name, call, _ in _DEPRECATED_CALLS.values()}
+    assert used <= warned
+    if target.version is not None and tuple(map(int, target.version.split(".")[:2])) >= (10, 12) \
+            and target.major == 10:
+        assert used == warned  # set_calibration_profile (10.1) and set_output_type (10.12)
