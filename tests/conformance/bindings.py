@@ -25,7 +25,8 @@ REPO = Path(__file__).resolve().parents[2]
 ROOT = REPO / "build" / "trt-bindings"
 WHEELS = ROOT / "wheels"
 VERSIONS = ("10.8.0.43", "10.13.3.9", "10.16.1.11", "11.0.0.114", "11.4.0.106")
-PYTHON_VERSION = "3.11"  # the wheels are per CPython version; the bindings must match the interpreter
+# the wheels are per CPython version (cp311 and cp312 are on PyPI): those of the interpreter running this
+PYTHON_VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
 _READY = "ready"  # marker file: the version is fully prepared
 
 
@@ -126,9 +127,6 @@ def prepare(version: str) -> Path:
     target = version_dir(version)
     if (target / _READY).is_file():
         return target
-    if f"{sys.version_info.major}.{sys.version_info.minor}" != PYTHON_VERSION:
-        raise BindingsUnavailable(f"the bindings prepared here are for CPython {PYTHON_VERSION}, not "
-                                  f"{sys.version_info.major}.{sys.version_info.minor}")
     wheel = download(version)
     shutil.rmtree(target, ignore_errors=True)
     unpacked = target / "unpacked"
