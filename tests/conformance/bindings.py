@@ -125,7 +125,8 @@ def prepare(version: str) -> Path:
     """Download, unpack and stub `version` once; the prepared directory (site/ for PYTHONPATH, lib/ for
     LD_LIBRARY_PATH)."""
     target = version_dir(version)
-    if (target / _READY).is_file():
+    stamp = f"{version} cp{PYTHON_VERSION.replace('.', '')}\n"  # prepared for this interpreter's CPython
+    if (target / _READY).is_file() and (target / _READY).read_text() == stamp:
         return target
     wheel = download(version)
     shutil.rmtree(target, ignore_errors=True)
@@ -139,7 +140,7 @@ def prepare(version: str) -> Path:
                            env=environment(version), capture_output=True, text=True, timeout=120)
     if check.returncode != 0 or check.stdout.strip() != version:
         raise RuntimeError(f"the stubbed TensorRT {version} does not import: {check.stderr.strip()[-500:]}")
-    (target / _READY).write_text(version + "\n")
+    (target / _READY).write_text(stamp)
     return target
 
 
