@@ -144,20 +144,22 @@ def prepare(version: str) -> Path:
     return target
 
 
-def environment(version: str, base: dict[str, str] | None = None) -> dict[str, str]:
+def environment(version: str | None, base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment in which `import tensorrt` is TensorRT `version` (and trtkit this checkout)."""
     env = dict(os.environ if base is None else base)
+    if version is None:  # TensorRT-RTX: imported natively
+        env["PYTHONPATH"] = str(REPO)
+        return env
     target = version_dir(version)
     env["LD_LIBRARY_PATH"] = os.pathsep.join(filter(None, [str(target / "lib"), env.get("LD_LIBRARY_PATH")]))
     env["PYTHONPATH"] = os.pathsep.join([str(target / "site"), str(REPO)])
     return env
 
 
-def run_python(version: str, *arguments: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_python(version: str | None, *arguments: str, timeout: float = 300) -> subprocess.CompletedProcess:
     """`python ARGUMENTS` with TensorRT `version` as `tensorrt` (None: no full TensorRT, TensorRT-RTX native)."""
-    env = environment(version) if version is not None else {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, *arguments], env=env, capture_output=True, text=True, timeout=timeout,
-                          cwd=REPO)
+    return subprocess.run([sys.executable, *arguments], env=environment(version), capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO)
 
 
 def main(argv: list[str]) -> int:

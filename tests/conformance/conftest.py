@@ -68,7 +68,7 @@ def load_surface(target: Target) -> dict:
 
 
 def _rtx_version() -> str:
-    import tensorrt_rtx
+    import tensorrt_rtx  # type: ignore[import-untyped]
 
     return str(tensorrt_rtx.__version__)
 

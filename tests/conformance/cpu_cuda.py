@@ -61,7 +61,7 @@ class CpuRuntime:
     cudaFreeHost = cudaFree
 
     def cudaMemcpyAsync(self, destination: int, source: int, nbytes: int, kind: int, stream: int) -> tuple[int]:  # noqa: N802
-        self.run_on(int(stream), lambda: ctypes.memmove(destination, source, nbytes))
+        self.run_on(int(stream), lambda: None if ctypes.memmove(destination, source, nbytes) else None)
         return (OK,)
 
     def cudaStreamCreate(self) -> tuple[int, int]:  # noqa: N802

@@ -51,7 +51,7 @@ class DoubleBase:
         object.__setattr__(self, "_state", {})
         check(module, self._surface_name, "__init__", args, kwargs, bound=True)
         module.records.append(Record("new", self._surface_name, "__init__", args, kwargs))
-        behaviour = BEHAVIOUR.get((self._surface_name, "__init__"))
+        behaviour: Any = BEHAVIOUR.get((self._surface_name, "__init__"))
         if behaviour is not None:
             behaviour(module, self, *args, **kwargs)
 
@@ -82,7 +82,7 @@ def _method(cls: str, name: str):
         module = type(self)._module
         check(module, cls, name, args, kwargs, bound=True)
         module.records.append(Record("call", cls, name, args, kwargs))
-        behaviour = BEHAVIOUR.get((cls, name))
+        behaviour: Any = BEHAVIOUR.get((cls, name))
         if behaviour is not None:
             return behaviour(module, self, *args, **kwargs)
         overloads = module.surface.overloads(cls, name) or [{"returns": None}]
@@ -111,7 +111,8 @@ class DoubleModule(ModuleType):
 
     def __init__(self, real: ModuleType, surface_data: dict):
         super().__init__(real.__name__)
-        self.real, self.surface, self.records = real, Surface(surface_data), []
+        self.real, self.surface = real, Surface(surface_data)
+        self.records: list[Record] = []
         self.__version__ = real.__version__
         self.classes: dict[str, type] = {}
         self.run_on = lambda stream, work: work()  # replaced by the CPU CUDA stand-in's
@@ -260,7 +261,7 @@ def _build(module: DoubleModule, builder: Any, network: Any, config: Any) -> Any
         real.IProgressMonitor.phase_finish(monitor, "Building engine")
     calibrator = config._state.get("int8_calibrator")
     if calibrator is not None:
-        base = next(cls for cls in type(calibrator).__mro__ if cls.__module__ == real.ILogger.__module__)
+        base: Any = next(cls for cls in type(calibrator).__mro__ if cls.__module__ == real.ILogger.__module__)
         base.get_batch_size(calibrator)
         if calibrator.read_calibration_cache() is None:
             names = [tensor["name"] for tensor in network._state["description"]["inputs"]]

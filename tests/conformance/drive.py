@@ -40,7 +40,7 @@ def drive_builds(model: Path, out: Path, backend: str) -> dict:
                 ("plugins", {"plugins": [str(plugin)]})]
     for number, (label, data) in enumerate(variants):
         data = {**data, "profiles": PROFILES}
-        settings = PipelineConfig(model=model, backend=backend, build=data)
+        settings = PipelineConfig.model_validate({"model": model, "backend": backend, "build": data})
         try:
             result = build_engine(model, out / f"{number}.engine", settings)
             built.append(label)
@@ -52,7 +52,8 @@ def drive_builds(model: Path, out: Path, backend: str) -> dict:
     unsupported = out / "unsupported.onnx"  # the double's parser refuses it: the parser-error path
     unsupported.write_bytes(model.read_bytes())
     try:
-        build_engine(unsupported, out / "unsupported.engine", PipelineConfig(model=unsupported, backend=backend))
+        build_engine(unsupported, out / "unsupported.engine",
+                     PipelineConfig.model_validate({"model": unsupported, "backend": backend}))
         crashes.append("the unsupported model built")
     except InputFileError as error:
         refused.append(f"parser: {error.one_line()}")
@@ -71,7 +72,8 @@ def drive_engine(model: Path, out: Path, backend: str) -> dict:
     from trtkit.stages.profile import profile_engine
 
     engine = out / "profiled.engine"
-    build_engine(model, engine, PipelineConfig(model=model, backend=backend, build={"profiles": PROFILES}))
+    build_engine(model, engine, PipelineConfig.model_validate({"model": model, "backend": backend,
+                                                               "build": {"profiles": PROFILES}}))
     information = engine_information(engine, backend)
     profiled, crashes = [], []
     for cuda_graph in (True, False):
@@ -81,12 +83,13 @@ def drive_engine(model: Path, out: Path, backend: str) -> dict:
                     for transfers in (True, False):
                         label = f"cuda_graph={cuda_graph} streams={streams} profile={profile} " \
                                 f"per_layer={per_layer} transfers={transfers}"
-                        config = ProfileConfig(cuda_graph=cuda_graph, streams=streams, optimization_profile=profile,
-                                               per_layer=per_layer, transfers=transfers, telemetry=False,
-                                               warmup="1ms", duration="2ms", iterations=2)
+                        config = ProfileConfig.model_validate({
+                            "cuda_graph": cuda_graph, "streams": streams, "optimization_profile": profile,
+                            "per_layer": per_layer, "transfers": transfers, "telemetry": False, "warmup": "1ms",
+                            "duration": "2ms", "iterations": 2})
                         try:
-                            result = profile_engine(engine, config, backend, out)
-                            profiled.append({"label": label, "layers": result.layers_profiled})
+                            measured = profile_engine(engine, config, backend, out)
+                            profiled.append({"label": label, "layers": measured.layers_profiled})
                         except Exception:  # noqa: BLE001 - reported
                             crashes.append(f"{label}: {traceback.format_exc(limit=-4)}")
     import numpy as np

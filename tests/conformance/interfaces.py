@@ -12,6 +12,7 @@ import importlib
 import inspect
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from tests.conformance.replay import bare, replay
@@ -126,10 +127,14 @@ def check_profiler(trt: Any, findings: dict) -> None:
             for name, ms in (("conv1", 0.25), ("relu", 0.5)):
                 trt.IProfiler.report_layer_time(profiler, name, ms)
 
-    times = layer_times(trt, Executor(), 3)
+    times = layer_times(trt, Executor(), 3)  # type: ignore[arg-type]  # the executor's context is the stand-in
     findings["profiler"] = {"times": times, "handed": handed,
                             "overrides": override_problems(Executor.context.profiler, trt.IProfiler)
                             + missing_pure_virtuals(Executor.context.profiler, trt.IProfiler, PURE)}
+
+
+def _setter(instance: Any, name: str, value: Any) -> Callable[[], None]:
+    return lambda: setattr(instance, name, value)
 
 
 def check_calibrators(trt: Any, findings: dict) -> None:
@@ -158,8 +163,7 @@ def check_calibrators(trt: Any, findings: dict) -> None:
                   "read_back": bytes(calibrator.read_calibration_cache()).decode(),
                   "summary": calibrator.summary(),
                   "overrides": override_problems(calibrator, base) + missing_pure_virtuals(calibrator, base, PURE),
-                  "handed": replay(lambda held=calibrator: setattr(bare(trt.IBuilderConfig), "int8_calibrator",
-                                                                   held)).__dict__}
+                  "handed": replay(_setter(bare(trt.IBuilderConfig), "int8_calibrator", calibrator)).__dict__}
         if algorithm == "legacy":
             # pure virtual in C++ but not bound as methods: TensorRT's trampoline calls these Python names
             result["legacy"] = [calibrator.get_quantile(), calibrator.get_regression_cutoff(),

@@ -26,7 +26,7 @@ class Verdict:
 
 def bare(cls: type) -> Any:
     """An instance of a pybind11 class with no C++ object behind it."""
-    return cls.__new__(cls)
+    return cls.__new__(cls)  # type: ignore[call-overload]  # pybind11 classes take no arguments here
 
 
 def replay(call: Callable[[], Any]) -> Verdict:

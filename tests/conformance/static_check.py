@@ -254,7 +254,7 @@ def config_variants() -> Iterator[tuple[str, Any]]:
 
     # every variant has an optimization profile: the loops over build.profiles are then walked
     profile = {"profiles": {"p": {"min": "input:1x3", "opt": "input:1x3", "max": "input:2x3"}}}
-    yield "defaults", BuildConfig(**profile)
+    yield "defaults", BuildConfig.model_validate(profile)
     for name, info in BuildConfig.model_fields.items():
         annotation = info.annotation
         nested = next((argument for argument in (annotation, *typing.get_args(annotation))
@@ -262,8 +262,8 @@ def config_variants() -> Iterator[tuple[str, Any]]:
         if name == "profiles":
             continue
         if nested is not None:
-            options = [{name: {sub: value}} for sub, sub_info in nested.model_fields.items()
-                       for value in _samples(sub_info.annotation)]
+            options: list[dict[str, Any]] = [{name: {sub: value}} for sub, sub_info in nested.model_fields.items()
+                                             for value in _samples(sub_info.annotation)]
         else:
             options = [{name: value} for value in _samples(annotation)]
         for option in options:
@@ -272,7 +272,8 @@ def config_variants() -> Iterator[tuple[str, Any]]:
             if name == "dla":
                 option["dla"] = {"core": 0, **option["dla"]}
             try:
-                yield ", ".join(f"{key}={value}" for key, value in option.items()), BuildConfig(**profile, **option)
+                label = ", ".join(f"{key}={value}" for key, value in option.items())
+                yield label, BuildConfig.model_validate({**profile, **option})
             except ValidationError:
                 continue
 
@@ -507,7 +508,7 @@ class FunctionChecker(ast.NodeVisitor):
                  "member" if owner.kind == "class" else "attribute")
         status = ("ok" if problem is None else "unreachable" if self.guarded(node) or not self.reachable(node)
                   else "mismatch")
-        site = self.add(node if check != "call" else parent, check, status, problem or "")
+        site = self.add(parent if check == "call" and parent is not None else node, check, status, problem or "")
         if owner.kind == "instance" and check in ("call", "assign"):
             site.api = f"{owner.name}.{node.attr}"
             site.deprecated = self.surface.deprecated(owner.name, node.attr)
@@ -593,9 +594,8 @@ class FunctionChecker(ast.NodeVisitor):
         if len(call.args) < 2:
             return
         owner = self.type_of(call.args[0])
-        if owner is None or owner.kind == "instance" and call.func.id == "getattr" and len(call.args) < 3:
-            if owner is None:
-                return
+        if owner is None or not isinstance(call.func, ast.Name):
+            return
         if call.func.id == "hasattr" or len(call.args) > 2:
             self.add(call, "lookup", "ok", "feature test")
             return

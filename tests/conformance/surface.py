@@ -27,7 +27,9 @@ def clean_type(text: str) -> str:
 
 def split_top_level(text: str, separator: str = ",") -> list[str]:
     """Split on `separator` outside brackets and quotes (types such as Dict[str, int], defaults such as '<X: 1>')."""
-    parts, depth, current, quote = [], 0, [], ""
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quote = 0, ""
     for char in text:
         if quote:
             quote = "" if char == quote else quote

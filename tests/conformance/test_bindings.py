@@ -37,3 +37,12 @@ def test_nothing_executes_inside_tensorrt(target: Target) -> None:
     done = target.run("-c", "import tensorrt as trt\ntry:\n trt.Builder(trt.Logger())\nexcept TypeError as e:\n"
                             " print('refused', e)")
     assert "refused" in done.stdout and "nullptr" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_version_pip_cannot_download_is_unavailable_not_an_error(tmp_path, monkeypatch) -> None:
+    """The fixture skips only when the wheels cannot be had: pip's failure is BindingsUnavailable."""
+    import pytest
+
+    monkeypatch.setattr(bindings, "WHEELS", tmp_path)
+    with pytest.raises(bindings.BindingsUnavailable, match="pip could not download tensorrt-cu12-bindings==0.0.0.1"):
+        bindings.download("0.0.0.1")

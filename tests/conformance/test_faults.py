@@ -40,9 +40,10 @@ def faulty_copy(root: Path, names: list[str]) -> Path:
 
 
 def run_on_copy(root: Path, *arguments: str) -> subprocess.CompletedProcess:
-    target = prepared(BY_NAME[TARGET])
-    env = bindings.environment(target.version)
-    env["PYTHONPATH"] = os.pathsep.join([str(bindings.version_dir(target.version) / "site"), str(root),
+    version = bindings.VERSIONS[[bindings.short(v) for v in bindings.VERSIONS].index(TARGET)]
+    prepared(BY_NAME[TARGET])
+    env = bindings.environment(version)
+    env["PYTHONPATH"] = os.pathsep.join([str(bindings.version_dir(version) / "site"), str(root),
                                          str(bindings.REPO)])
     return subprocess.run([sys.executable, "-W", "ignore::DeprecationWarning", *arguments], env=env,
                           capture_output=True, text=True, timeout=600, cwd=root)
