@@ -76,6 +76,19 @@ def validate(target: Target, build: dict) -> dict:
     return json.loads(run_code(target, code))
 
 
+def test_layer_types_are_refused_on_a_strongly_typed_network() -> None:
+    """TensorRT's STRONGLY_TYPED flag: "Setting layer precision and layer output types is not allowed" (the
+    binding's own enum documentation, checked here): the build is refused before parsing."""
+    doc = run_code(BY_NAME["10.16"], "import tensorrt as trt; print(trt.NetworkDefinitionCreationFlag.__doc__)")
+    assert "Setting layer precision and layer output types is not allowed" in doc
+    refused = validate(BY_NAME["10.16"], {"strongly_typed": True, "layer_output_types": {"fc": "fp16"}})
+    assert refused["exit"] == 2 and refused["refused"].startswith("build.layer_output_types: a strongly typed "
+                                                                  "network (build.strongly_typed)")
+    assert validate(BY_NAME["10.16"], {"layer_output_types": {"fc": "fp16"}}) == {"warnings": [
+        "build.layer_output_types: Deprecated in TensorRT 10.12 (Superseded by strong typing); set the types in "
+        "the model with convert"]}
+
+
 def test_hardware_compatibility_is_checked_member_by_member() -> None:
     """10.8's HardwareCompatibilityLevel has only NONE and AMPERE_PLUS: same_compute_capability is refused before
     the build (exit 2, naming what it has) instead of an AttributeError in configure; 10.13 has it."""

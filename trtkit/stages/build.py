@@ -106,6 +106,12 @@ def validate_options(build, backend: str, module) -> list[str]:
     elif build.calibration is not None and not {"int8", "best"} & set(build.precision):
         raise UsageError("build.calibration calibrates INT8, but build.precision does not enable int8",
                          "add int8 to build.precision, or remove build.calibration")
+    else:
+        typed = [key for key in ("layer_precisions", "layer_output_types") if getattr(build, key)]
+        if build.strongly_typed and typed:  # NetworkDefinitionCreationFlag.STRONGLY_TYPED: "not allowed"
+            raise UsageError(f"build.{typed[0]}: a strongly typed network (build.strongly_typed) takes its types "
+                             f"from the model, and {name} does not allow layer precisions or output types on it",
+                             "remove build.strongly_typed, or the layer types (set them in the model with convert)")
     warnings = []
     config_type = module.IBuilderConfig
     for option, (required, kind) in REQUIRES.items():
