@@ -22,6 +22,7 @@ FAULTS = {  # what is injected into trtkit/backends/trt_builder.py: the correct 
     "arity": ("config.add_optimization_profile(optimization_profile)",
               "config.add_optimization_profile(optimization_profile, 0)"),
     "argument type": ("config.set_flag(getattr(trt.BuilderFlag, name))", "config.set_flag(name)"),
+    "base __init__": ("            trt.IProgressMonitor.__init__(self)\n", "            pass\n"),
 }
 TARGET = "10.16"
 
@@ -82,3 +83,11 @@ def test_replay_rejects_a_wrong_argument_type_the_static_check_cannot_see(tmp_pa
     rejected = json.loads(done.stdout)["replay"]["rejected"]
     assert rejected and all(line.startswith("IBuilderConfig.set_flag ('str',)") for line in rejected), rejected
     assert "incompatible function arguments" in rejected[0]
+
+
+def test_a_subclass_that_skips_the_base_init_is_caught(tmp_path: Path, surface_path: Path) -> None:
+    """The progress monitor without IProgressMonitor.__init__: pybind11 refuses it when the builder calls it."""
+    root = faulty_copy(tmp_path, ["base __init__"])
+    done = run_on_copy(root, "-m", "tests.conformance.interfaces", "tensorrt", str(surface_path))
+    assert done.returncode != 0
+    assert "IProgressMonitor.__init__() must be called when overriding __init__" in done.stderr, done.stderr[-2000:]
