@@ -50,7 +50,9 @@ BY_NAME = {target.name: target for target in TARGETS}
 
 def prepared(target: Target) -> Target:
     """`target` ready to import; skips only when the bindings cannot be had here (no download, no compiler)."""
-    if target.version is not None:
+    if target.version is None:
+        pytest.importorskip("tensorrt_rtx", reason="TensorRT-RTX is not installed (pip install 'trtkit[rtx]')")
+    else:
         try:
             bindings.prepare(target.version)
         except bindings.BindingsUnavailable as error:

@@ -49,8 +49,8 @@ class DoubleBase:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         module = type(self)._module
         object.__setattr__(self, "_state", {})
+        module.records.append(Record("new", self._surface_name, "__init__", args, kwargs))  # replayed even if refused
         check(module, self._surface_name, "__init__", args, kwargs, bound=True)
-        module.records.append(Record("new", self._surface_name, "__init__", args, kwargs))
         behaviour: Any = BEHAVIOUR.get((self._surface_name, "__init__"))
         if behaviour is not None:
             behaviour(module, self, *args, **kwargs)
@@ -65,9 +65,28 @@ def check(module: Any, cls: str, method: str, args: tuple, kwargs: dict, bound: 
     overloads = module.surface.overloads(cls, method) or []
     if not overloads:
         return
-    reasons = [accepts(overload, len(args), list(kwargs), bound) for overload in overloads]
+    reasons = [accepts(overload, len(args), list(kwargs), bound) or _enum_problem(module, overload, args, kwargs,
+                                                                                bound)
+               for overload in overloads]
     if all(reason is not None for reason in reasons):
         raise DoubleError(f"{cls}.{method}{args!r} {kwargs!r}: " + "; ".join(str(reason) for reason in reasons))
+
+
+def _enum_problem(module: Any, overload: dict, args: tuple, kwargs: dict, bound: bool) -> str | None:
+    """An argument for an enum-typed parameter that is not a member of that (real) enum."""
+    params = overload["params"][1:] if bound else overload["params"]
+    given = [*zip(params, args, strict=False),
+             *((param, kwargs[param["name"]]) for param in params if param["name"] in kwargs)]
+    for param, value in given:
+        entry = module.surface.cls(param["type"] or "")
+        if entry is None or entry.get("enum") is None:
+            continue
+        enum = module.real
+        for part in (param["type"] or "").split("."):
+            enum = getattr(enum, part)
+        if not isinstance(value, enum):
+            return f"{param['name']} takes {param['type']}, given {type(value).__name__}"
+    return None
 
 
 def make(module: Any, cls: str, **values: Any) -> Any:
@@ -80,8 +99,8 @@ def make(module: Any, cls: str, **values: Any) -> Any:
 def _method(cls: str, name: str):
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
         module = type(self)._module
+        module.records.append(Record("call", cls, name, args, kwargs))  # replayed even if refused here
         check(module, cls, name, args, kwargs, bound=True)
-        module.records.append(Record("call", cls, name, args, kwargs))
         behaviour: Any = BEHAVIOUR.get((cls, name))
         if behaviour is not None:
             return behaviour(module, self, *args, **kwargs)

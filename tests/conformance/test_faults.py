@@ -73,14 +73,18 @@ def test_static_check_reports_each_injected_fault(tmp_path: Path, surface_path: 
     assert len(mismatches) == 4
 
 
-def test_replay_rejects_a_wrong_argument_type_the_static_check_cannot_see(tmp_path: Path, surface_path: Path,
+def test_double_and_replay_reject_a_wrong_argument_type_the_static_check_cannot_see(tmp_path: Path, surface_path: Path,
                                                                           example_models) -> None:
-    """`config.set_flag(name)` passes a str where BuilderFlag is taken: pybind11 refuses it on the real binding."""
+    """`config.set_flag(name)` passes a str where BuilderFlag is taken: the double refuses it (each build with a
+    precision flag crashes) and so does pybind11 on the real binding."""
     root = faulty_copy(tmp_path / "copy", ["argument type"])
     done = run_on_copy(root, "-m", "tests.conformance.drive", "tensorrt", str(surface_path),
                        str(example_models["resnet18"]), str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr[-3000:]
-    rejected = json.loads(done.stdout)["replay"]["rejected"]
+    drive = json.loads(done.stdout)
+    crashes = drive["build"]["crashes"]  # the double checks enum-typed parameters itself
+    assert crashes and all("flag takes BuilderFlag, given str" in crash for crash in crashes), crashes[:1]
+    rejected = drive["replay"]["rejected"]
     assert rejected and all(line.startswith("IBuilderConfig.set_flag ('str',)") for line in rejected), rejected
     assert "incompatible function arguments" in rejected[0]
 
