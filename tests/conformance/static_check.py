@@ -383,12 +383,10 @@ def walk_path(path: list[ast.AST], namespace: dict, at_site) -> Iterator[Any]:
 class FunctionChecker(ast.NodeVisitor):
     """The TensorRT sites of one function: types its names, then checks each site."""
 
-    def __init__(self, checker: Checker, file: str, qualname: str, function: ast.AST, path: list[ast.AST],
-                 module_globals: dict):
+    def __init__(self, checker: Checker, file: str, qualname: str, function: ast.AST, module_globals: dict):
         self.checker, self.file, self.qualname, self.function = checker, file, qualname, function
         self.surface = checker.surface
         self.parents: dict[int, ast.AST] = {}
-        self.path_to_function = path
         self.globals = module_globals
         short = qualname.rsplit(".", 1)[-1]
         self.types: dict[str, Type] = {name: Type("module") for name in MODULE_NAMES}
@@ -683,8 +681,8 @@ class Checker:
         tree = ast.parse((self.source / relative).read_text(), relative)
         module_name = relative.removesuffix(".py").replace("/", ".")
         module_globals = vars(importlib.import_module(module_name))
-        for qualname, function, path in _functions(tree):
-            FunctionChecker(self, relative, qualname, function, path, dict(module_globals)).run()
+        for qualname, function in _functions(tree):
+            FunctionChecker(self, relative, qualname, function, dict(module_globals)).run()
 
     def run(self) -> Report:
         for relative in FILES:
@@ -692,16 +690,16 @@ class Checker:
         return self.report
 
 
-def _functions(tree: ast.Module) -> Iterator[tuple[str, ast.AST, list[ast.AST]]]:
-    """(qualified name, function node, statements above its body) of every function, classes' methods included;
+def _functions(tree: ast.Module) -> Iterator[tuple[str, ast.AST]]:
+    """(qualified name, function node) of every function, classes' methods included;
     a nested function is checked as part of its outer one (the calibrator's methods, the monitor's)."""
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            yield node.name, node, []
+            yield node.name, node
         elif isinstance(node, ast.ClassDef):
             for item in node.body:
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    yield f"{node.name}.{item.name}", item, []
+                    yield f"{node.name}.{item.name}", item
 
 
 def main(argv: list[str]) -> int:
