@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO_DIR ?= build/demo
 
-.PHONY: install lock demo test test-latest lint check bench clean system-packages
+.PHONY: install lock demo test test-latest lint check bench clean system-packages trt-bindings
 
 install: $(VENV)/.installed
 
@@ -65,9 +65,14 @@ system-packages:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium graphviz; \
 	else echo "install Chromium and Graphviz (dot) with your system's package manager" >&2; exit 1; fi
 
+# The real TensorRT 10.8-11.4 Python bindings (PyPI's tensorrt-cu12-bindings wheels) with stub C libraries, so
+# `import tensorrt` works on a CPU for the conformance tests (tests/conformance); cached in build/trt-bindings.
+trt-bindings: install
+	$(PY) -m tests.conformance.bindings
+
 PYTEST_ENV = TRTKIT_SARIF_SCHEMA=$(SARIF_SCHEMA) TRTKIT_BROWSER_TEST=required
 
-test: install $(SARIF_SCHEMA) system-packages
+test: install trt-bindings $(SARIF_SCHEMA) system-packages
 	$(PYTEST_ENV) $(PY) -m pytest -q
 
 # Drift check, run on purpose (not by CI): the suite in a fresh environment holding the newest versions that
@@ -75,7 +80,7 @@ test: install $(SARIF_SCHEMA) system-packages
 # PyTorch stays the CPU build of the lock: the newest allowed one is a multi-GB CUDA build.
 LATEST_VENV := .venv-latest
 
-test-latest: $(SARIF_SCHEMA) system-packages
+test-latest: trt-bindings $(SARIF_SCHEMA) system-packages
 	rm -rf $(LATEST_VENV)
 	$(PYTHON) -m venv $(LATEST_VENV)
 	$(LATEST_VENV)/bin/python -m pip install --quiet $(PIP_OPTS) $$(grep -E '^torch==' $(LOCK))

@@ -242,6 +242,14 @@ def test_removed_in_trt11():
     assert not config_findings(text, "config-removed-in-trt11", target="10")
 
 
+def test_tf32_is_not_removed_in_trt11():
+    """TF32 is the precision flag strongly typed builds keep: lint agrees with build (which accepts it)."""
+    assert not config_findings("build:\n  precision: [tf32]\n", "config-removed-in-trt11", target="11")
+    assert not config_findings("build:\n  precision: [tf32]\n", "config-removed-in-trt11", target="rtx")
+    [finding] = config_findings("build:\n  precision: [tf32, fp16]\n", "config-removed-in-trt11", target="11")
+    assert finding.location.name == "build.precision"
+
+
 def test_meaningless_for_backend():
     text = "backend: tensorrt-rtx\nbuild:\n  timing_cache: t.cache\n  optimization_level: 5\n"
     findings = config_findings(text, "config-meaningless-for-backend", target="rtx")

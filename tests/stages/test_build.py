@@ -142,8 +142,9 @@ def test_bad_inputs_one_line_each(run_cli, example_models, tmp_path):
         "tiny workspace": ("build:\n  workspace: 1KiB\n  profiles:\n    p:\n      min: input:1x3x64x64\n"
                            "      opt: input:1x3x64x64\n      max: input:1x3x64x64\n", 2, "workspace"),
         "precision flag": ("build:\n  precision: [fp16]\n", 2,
-                           "TensorRT-RTX builds strongly typed networks only: set convert.precision: fp16 and rebuild"),
-        "tactic source": ("build:\n  tactic_sources: [cublas]\n", 2, "has no tactic source cublas"),
+                           "TensorRT-RTX builds strongly typed networks only: build.precision fp16 is gone; set "
+                           "convert.precision: fp16 and rebuild"),
+        "tactic source": ("build:\n  tactic_sources: [cublas]\n", 2, "has no cublas; this version has: edge_mask"),
         "target": ("build:\n  compute_capabilities: [9.0]\n", 2, "cannot target 9.0"),
     }
     for name, (text, code, message) in cases.items():

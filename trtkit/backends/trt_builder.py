@@ -16,7 +16,12 @@ from typing import Any
 
 from trtkit.errors import InputFileError, TrtkitError
 
-_PRECISION_FLAGS = {"fp16": "FP16", "bf16": "BF16", "int8": "INT8", "fp8": "FP8", "int4": "INT4", "tf32": "TF32"}
+# build.precision -> BuilderFlag member
+PRECISION_FLAGS = {"fp16": "FP16", "bf16": "BF16", "int8": "INT8", "fp8": "FP8", "int4": "INT4", "tf32": "TF32"}
+# trtexec's type names (build.layer_precisions, build.layer_output_types) -> DataType member: FP32 is FLOAT,
+# FP16 is HALF in TensorRT's enum
+DATA_TYPES = {"fp32": "FLOAT", "fp16": "HALF", "bf16": "BF16", "int8": "INT8", "int32": "INT32", "int64": "INT64",
+              "uint8": "UINT8", "bool": "BOOL", "fp8": "FP8", "int4": "INT4", "fp4": "FP4"}
 
 
 class BuildCancelled(TrtkitError):
@@ -162,7 +167,7 @@ def _weak_typing(trt: ModuleType, network, config, build) -> None:
     """TensorRT 10.x only (the stage refuses these on 11 and TensorRT-RTX): precision flags, constraints,
     per-layer precisions and output types (the INT8 calibrator is set by the stage)."""
     for precision in build.precision:
-        names = list(_PRECISION_FLAGS.values()) if precision == "best" else [_PRECISION_FLAGS[precision]]
+        names = list(PRECISION_FLAGS.values()) if precision == "best" else [PRECISION_FLAGS[precision]]
         for name in names:
             if hasattr(trt.BuilderFlag, name):
                 config.set_flag(getattr(trt.BuilderFlag, name))
@@ -170,11 +175,11 @@ def _weak_typing(trt: ModuleType, network, config, build) -> None:
         config.set_flag(getattr(trt.BuilderFlag, f"{build.precision_constraints.upper()}_PRECISION_CONSTRAINTS"))
     for pattern, dtype in build.layer_precisions.items():
         for layer in _matching_layers(network, pattern):
-            layer.precision = getattr(trt.DataType, dtype.upper())
+            layer.precision = getattr(trt.DataType, DATA_TYPES[dtype])
     for pattern, dtype in build.layer_output_types.items():
         for layer in _matching_layers(network, pattern):
             for index in range(layer.num_outputs):
-                layer.set_output_type(index, getattr(trt.DataType, dtype.upper()))
+                layer.set_output_type(index, getattr(trt.DataType, DATA_TYPES[dtype]))
 
 
 def _matching_layers(network, pattern: str):

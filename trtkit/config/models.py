@@ -174,6 +174,10 @@ ComputeCapability = Annotated[
 ]
 
 
+# trtexec's type names of --layerPrecisions / --layerOutputTypes (which of them a TensorRT has: validate_options)
+LayerType = Literal["fp32", "fp16", "bf16", "int8", "int32", "int64", "uint8", "bool", "fp8", "int4", "fp4"]
+
+
 class BuildConfig(StrictModel):
     """Build an engine with the TensorRT builder API; trtexec's build options, one field each."""
 
@@ -211,8 +215,10 @@ class BuildConfig(StrictModel):
     precision: list[Literal["tf32", "fp16", "bf16", "int8", "fp8", "int4", "best"]] = Field(
         default_factory=list, description="TensorRT 10.x only; on 11.x choose precision in convert")
     precision_constraints: Literal["none", "prefer", "obey"] = "none"
-    layer_precisions: dict[str, str] = Field(default_factory=dict, description="TensorRT 10.x: layer regex -> type")
-    layer_output_types: dict[str, str] = Field(default_factory=dict, description="TensorRT 10.x: layer regex -> type")
+    layer_precisions: dict[str, LayerType] = Field(default_factory=dict,
+                                                   description="TensorRT 10.x: layer regex -> type")
+    layer_output_types: dict[str, LayerType] = Field(default_factory=dict,
+                                                     description="TensorRT 10.x: layer regex -> type")
     calibration: CalibrationConfig | None = None
 
 

@@ -9,6 +9,7 @@ import json
 import platform
 import re
 import threading
+import typing
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,6 +31,20 @@ REQUIRES = {
     "refit": ("REFIT", "flag"), "strip_weights": ("STRIP_PLAN", "flag"), "sparsity": ("SPARSE_WEIGHTS", "flag"),
     "editable_timing_cache": ("EDITABLE_TIMING_CACHE", "flag"),
     "error_on_timing_cache_miss": ("ERROR_ON_TIMING_CACHE_MISS", "flag"),
+}
+# what replaces a weak-typing precision on a strongly typed build (convert.precision takes fp32, fp16 and bf16)
+_STRONGLY_TYPED_PRECISION = {
+    "fp16": "set convert.precision: fp16", "bf16": "set convert.precision: bf16",
+    "int8": "quantize in the model with convert.quantize.mode: int8", "fp8": "quantize in the model with "
+    "convert.quantize.mode: fp8", "int4": "quantize in the model with convert.quantize.mode: int4",
+    "best": "set convert.precision: fp16 and convert.quantize.mode: int8",
+}
+# build options whose values are members of a TensorRT enum that differs by version: option -> (enum, the value
+# that means "not set", so never looked up)
+ENUM_OPTIONS = {
+    "profiling_verbosity": ("ProfilingVerbosity", None), "tiling_level": ("TilingOptimizationLevel", None),
+    "hardware_compatibility": ("HardwareCompatibilityLevel", "none"), "runtime_platform": ("RuntimePlatform",
+                                                                                           "same_as_build"),
 }
 _MEMORY = re.compile(r"Total (Host Persistent|Device Persistent|Weights|Activation) Memory: (\d+) bytes")
 
@@ -76,10 +91,11 @@ def validate_options(build, backend: str, module) -> list[str]:
     name = "TensorRT-RTX" if backend == "tensorrt-rtx" else f"TensorRT {module.__version__.split('.')[0]}"
     defaults = BuildConfig()
     if strongly_typed_only(backend, module):
-        if build.precision:
-            first = build.precision[0]
-            raise UsageError(f"{name} builds strongly typed networks only: set convert.precision: {first} and rebuild",
-                             "(build.precision works on TensorRT 10.x only)")
+        # TF32 is the one precision flag a strongly typed build keeps (how FP32 layers compute, on by default)
+        weak = [precision for precision in build.precision if precision != "tf32"]
+        if weak:
+            raise UsageError(f"{name} builds strongly typed networks only: build.precision {weak[0]} is gone",
+                             f"{_STRONGLY_TYPED_PRECISION[weak[0]]} and rebuild (build.precision keeps only tf32)")
         for key, replacement in (("calibration", "convert.quantize with calibration data"),
                                  ("layer_precisions", "convert.keep_fp32_nodes"),
                                  ("layer_output_types", "types set in the model by convert")):
@@ -92,6 +108,12 @@ def validate_options(build, backend: str, module) -> list[str]:
     elif build.calibration is not None and not {"int8", "best"} & set(build.precision):
         raise UsageError("build.calibration calibrates INT8, but build.precision does not enable int8",
                          "add int8 to build.precision, or remove build.calibration")
+    else:
+        typed = [key for key in ("layer_precisions", "layer_output_types") if getattr(build, key)]
+        if build.strongly_typed and typed:  # NetworkDefinitionCreationFlag.STRONGLY_TYPED: "not allowed"
+            raise UsageError(f"build.{typed[0]}: a strongly typed network (build.strongly_typed) takes its types "
+                             f"from the model, and {name} does not allow layer precisions or output types on it",
+                             "remove build.strongly_typed, or the layer types (set them in the model with convert)")
     warnings = []
     config_type = module.IBuilderConfig
     for option, (required, kind) in REQUIRES.items():
@@ -102,14 +124,8 @@ def validate_options(build, backend: str, module) -> list[str]:
             raise UsageError(f"build.{option} needs {required}, which the installed {name} "
                              f"({module.__version__}) does not have", "remove the option or install a TensorRT "
                              "that has it")
-    for source in build.tactic_sources or []:
-        if not hasattr(module.TacticSource, source.upper()):
-            raise UsageError(f"build.tactic_sources: the installed {name} has no tactic source {source}",
-                             f"it has: {', '.join(s.lower() for s in module.TacticSource.__members__)}")
-    for flag in build.parser_flags:
-        if not hasattr(module.OnnxParserFlag, flag.upper()):
-            raise UsageError(f"build.parser_flags: the installed {name} parser has no flag {flag}",
-                             f"it has: {', '.join(f.lower() for f in module.OnnxParserFlag.__members__)}")
+    _check_members(build, name, module)
+    warnings.extend(_deprecations(build, module))
     if build.compute_capabilities and backend != "tensorrt-rtx":
         raise UsageError("build.compute_capabilities is for TensorRT-RTX ahead-of-time builds",
                          "remove it (TensorRT builds for the GPU it runs on) or use backend: tensorrt-rtx")
@@ -124,6 +140,76 @@ def validate_options(build, backend: str, module) -> list[str]:
         if build.dla.core is not None:
             raise UsageError("TensorRT-RTX has no DLA", "remove build.dla")
     return warnings
+
+
+# options whose TensorRT 10.x calls are deprecated, and what replaces them in trtkit: option -> (class, call, instead)
+_DEPRECATED_CALLS = {
+    "calibration": ("IBuilderConfig", "set_calibration_profile", "quantize in the model with convert.quantize"),
+    "layer_precisions": ("ILayer", "set_output_type", "keep layers in FP32 with convert.keep_fp32_nodes"),
+    "layer_output_types": ("ILayer", "set_output_type", "set the types in the model with convert"),
+}
+
+
+def _deprecations(build, module) -> list[str]:
+    """A warning per option whose calls this TensorRT marks deprecated (its own docstring says since when and
+    why): they still work on 10.x, and are gone in 11."""
+    found = []
+    for option, (class_name, call, instead) in _DEPRECATED_CALLS.items():
+        if getattr(build, option) in (None, {}, []):
+            continue
+        doc = getattr(getattr(getattr(module, class_name, None), call, None), "__doc__", None) or ""
+        deprecated = re.search(r"\[DEPRECATED\] (Deprecated in TensorRT [\d.]+?)\.? (.*)", doc)
+        if deprecated:
+            found.append(f"build.{option}: {deprecated.group(1)} ({deprecated.group(2).strip().rstrip('.')}); "
+                         f"{instead}")
+    return found
+
+
+def _literal_values(annotation) -> list[str]:
+    """The values of a Literal annotation, through Optional."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return list(typing.get_args(annotation))
+    return [value for argument in typing.get_args(annotation) for value in _literal_values(argument)]
+
+
+def _check_members(build, name: str, module) -> None:
+    """Every config value that names a TensorRT enum member names one this TensorRT has (exit 2 naming the
+    values it has): the members differ by version (HardwareCompatibilityLevel.SAME_COMPUTE_CAPABILITY is 10.9+)."""
+    from trtkit.backends.trt_builder import DATA_TYPES, PRECISION_FLAGS
+
+    def require(option: str, value: str, enum_name: str, member: str, choices: dict[str, str]) -> None:
+        enum = getattr(module, enum_name, None)
+        members = getattr(enum, "__members__", {})
+        if member not in members:
+            has = [value for value, member in choices.items() if member in members]
+            raise UsageError(f"build.{option}: {name} ({module.__version__}) has no {value}",
+                             f"this version has: {', '.join(has) or 'none'}")
+
+    for option, (enum_name, unset) in ENUM_OPTIONS.items():
+        value = getattr(build, option)
+        if value is not None and value != unset:
+            choices = _literal_values(type(build).model_fields[option].annotation)
+            require(option, value, enum_name, value.upper(), {choice: choice.upper() for choice in choices})
+    pools = {pool: pool.upper() for pool in type(build.memory_pools).model_fields}
+    for pool, value in build.memory_pools.model_dump().items():
+        if value is not None:
+            require(f"memory_pools.{pool}", pool, "MemoryPoolType", pools[pool], pools)
+    for option in ("layer_precisions", "layer_output_types"):
+        for dtype in getattr(build, option).values():
+            require(option, dtype, "DataType", DATA_TYPES[dtype], DATA_TYPES)
+    for precision in build.precision:
+        if precision != "best":  # best: every precision flag this version has
+            require("precision", precision, "BuilderFlag", PRECISION_FLAGS[precision], PRECISION_FLAGS)
+    if build.precision_constraints != "none":
+        constraints = {value: f"{value.upper()}_PRECISION_CONSTRAINTS" for value in ("prefer", "obey")}
+        require("precision_constraints", build.precision_constraints, "BuilderFlag",
+                constraints[build.precision_constraints], constraints)
+    for source in build.tactic_sources or []:
+        require("tactic_sources", source, "TacticSource", source.upper(),
+                {member.lower(): member for member in module.TacticSource.__members__})
+    for flag in build.parser_flags:
+        require("parser_flags", flag, "OnnxParserFlag", flag.upper(),
+                {member.lower(): member for member in module.OnnxParserFlag.__members__})
 
 
 def check_profiles(build, network_summary) -> None:
@@ -421,19 +507,21 @@ def _graph_document(serialized: bytes, log: str, trt) -> tuple[dict | None, str]
     the builder logs at verbose level with detailed verbosity (TensorRT-RTX on the CPU)."""
     from trtkit.backends.cuda import probe_cuda
 
+    not_here = "the engine did not deserialize here"
     if probe_cuda().has_gpu:
-        with contextlib.suppress(Exception):
-            runtime = trt.Runtime(trt.Logger(trt.Logger.ERROR))
+        runtime = trt.Runtime(trt.Logger(trt.Logger.ERROR))
+        try:
             deserialized = runtime.deserialize_cuda_engine(serialized)
-            if deserialized is not None:
-                inspector = deserialized.create_engine_inspector()
-                return json.loads(inspector.get_engine_information(trt.LayerInformationFormat.JSON)), \
-                    "IEngineInspector"
+        except RuntimeError as error:  # TensorRT's own failure (pybind11 turns its exceptions into RuntimeError)
+            deserialized, not_here = None, f"the engine did not deserialize here ({error})"
+        if deserialized is not None:
+            inspector = deserialized.create_engine_inspector()
+            return json.loads(inspector.get_engine_information(trt.LayerInformationFormat.JSON)), "IEngineInspector"
     from trtkit.plan.inspector import parse_oneline_text
 
     listing = parse_oneline_text(log)
     if listing is None:
-        return None, "none: the engine did not deserialize here and the builder logged no layer listing"
+        return None, f"none: {not_here} and the builder logged no layer listing"
     document: dict[str, Any] = {"Layers": [layer.attributes for layer in listing.layers]}
     if listing.raw_io:
         document["I/O Tensors"] = listing.raw_io

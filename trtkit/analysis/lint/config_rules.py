@@ -9,7 +9,7 @@ from trtkit.analysis.lint import LintContext, Location, rule
 # TensorRT 11 removed weak typing: these build options have a replacement in `convert`.
 REMOVED_IN_11 = {
     "precision": "set convert.precision (fp16, bf16) or convert.quantize (int8, fp8, int4) and rebuild the "
-                 "converted model",
+                 "converted model (tf32 stays)",
     "calibration": "quantize in convert.quantize with calibration data (Model Optimizer PTQ)",
     "precision_constraints": "precisions live in the model: keep layers in FP32 with convert.keep_fp32_nodes",
     "layer_precisions": "keep layers in FP32 with convert.keep_fp32_nodes / keep_fp32_op_types",
@@ -57,6 +57,8 @@ def removed_in_trt11(context: LintContext):
     build = context.config.build
     for key, replacement in REMOVED_IN_11.items():
         value, default = getattr(build, key), BuildConfig.model_fields[key].default
+        if key == "precision":  # TF32 stays (BuilderFlag.TF32: how FP32 layers compute in a strongly typed build)
+            value = [precision for precision in value if precision != "tf32"]
         if _is_set(value, default):
             target = "TensorRT-RTX" if context.target == "rtx" else f"TensorRT {context.target}"
             yield (f"build.{key} is set, but {target} builds strongly typed networks only: {replacement}",
