@@ -19,6 +19,10 @@ def compare(
         "--metrics", help="Gate metrics, comma-separated: median, mean, p90, p95, p99, throughput.")] = None,
     per_layer: Annotated[Optional[bool], typer.Option(  # noqa: UP045
         "--per-layer/--no-per-layer", help="Also gate aligned layers (compare.per_layer).")] = None,
+    allow_missing_data: Annotated[Optional[bool], typer.Option(  # noqa: UP045
+        "--allow-missing-data/--no-allow-missing-data",
+        help="Pass the gate when a gated metric has no figures (compare.allow_missing_data); by default a gate "
+             "with nothing to compare fails: verdict 'no data', exit 1.")] = None,
     confidence: Annotated[OptionalText, typer.Option(
         "--confidence", help="Confidence of the bootstrap interval, e.g. 0.95.")] = None,
     config: Annotated[OptionalPath, typer.Option("--config", help="Pipeline config with a compare: section.")] = None,
@@ -48,6 +52,7 @@ def compare(
     flags = list(overrides or [])
     for key, value in (("max_regression", max_regression), ("metrics", f"[{metrics}]" if metrics else None),
                        ("per_layer", None if per_layer is None else str(per_layer).lower()),
+                       ("allow_missing_data", None if allow_missing_data is None else str(allow_missing_data).lower()),
                        ("confidence", confidence), ("data.path", str(data) if data else None), ("data.seed", seed)):
         if value is not None:
             flags.append(f"compare.{key}={value}")
@@ -82,5 +87,5 @@ def compare(
         typer.echo(gate_markdown(result), nl=False)
     else:
         render_engines(result, top)
-    if result.regressed:
+    if result.failed:
         raise typer.Exit(1)

@@ -59,9 +59,10 @@ def engine_document(comparison: EngineComparison) -> dict[str, Any]:
     return document("compare", {
         "engines": engines, "alignments": alignments,
         "gates": [{"baseline": base.plan.name, "engine": view.plan.name, **asdict(result),
-                   "regressed": result.regressed}
+                   "regressed": result.regressed, "verdict": result.verdict, "missing_data": result.missing_data}
                   for view, result in zip(comparison.engines[1:], comparison.gates, strict=False)],
         "regressed": comparison.regressed,
+        "failed": comparison.failed,
     })
 
 
@@ -132,7 +133,7 @@ def render_gate(name: str, baseline: str, result) -> None:
     for metric in result.metrics:
         interval = (f"[{metric.interval_percent[0]:+.2f}%, {metric.interval_percent[1]:+.2f}%]"
                     if metric.interval_percent else "")
-        color = {"regression": "red", "improvement": "green"}.get(metric.verdict, "")
+        color = {"regression": "red", "improvement": "green", "no data": "yellow"}.get(metric.verdict, "")
         verdict = f"[{color}]{metric.verdict}[/{color}]" if color else metric.verdict
         rows.append((metric.metric, _fmt(metric.baseline), _fmt(metric.current),
                      "" if metric.change_percent is None else f"{metric.change_percent:+.2f}%", interval, verdict,
@@ -144,7 +145,16 @@ def render_gate(name: str, baseline: str, result) -> None:
     for layer in result.layers:
         console.warn(escape(f"layer regression: {layer['current_layer']} {layer['baseline_ms']:.4f} -> "
                             f"{layer['current_ms']:.4f} ms ({layer['change_percent']:+.1f}%)"))
-    out.print("[red]regression[/red]" if result.regressed else "[green]no regression[/green]")
+    if result.layers_without_data:
+        console.warn("per-layer gate: no aligned layer has a time in both engines (not profiled)")
+    verdict = result.verdict
+    if verdict == "no data":
+        out.print(f"[red]no data[/red]: nothing to compare on {', '.join(result.missing_data)} (profile both engines, "
+                  "or pass --allow-missing-data)")
+    elif verdict == "no regression" and result.missing_data:
+        out.print(f"[green]no regression[/green] (no data on {', '.join(result.missing_data)}: allowed)")
+    else:
+        out.print("[red]regression[/red]" if verdict == "regression" else "[green]no regression[/green]")
 
 
 def _fmt(value: float | None) -> str:
@@ -156,7 +166,7 @@ def gate_markdown(comparison: EngineComparison) -> str:
     base = comparison.engines[0].plan.name
     lines = []
     for view, result in zip(comparison.engines[1:], comparison.gates, strict=False):
-        verdict = "❌ regression" if result.regressed else "✅ no regression"
+        verdict = {"regression": "❌ regression", "no data": "❌ no data"}.get(result.verdict, "✅ no regression")
         lines += [f"### trtkit compare: `{view.plan.name}` against `{base}` — {verdict}", "",
                   f"Limit {result.max_regression_percent:g}% (positive change = worse).", "",
                   f"| metric | baseline | current | change | {result.confidence:.0%} CI | verdict |",
@@ -169,6 +179,9 @@ def gate_markdown(comparison: EngineComparison) -> str:
                          f"{interval} | {metric.verdict} |")
         evidence = sorted({metric.evidence for metric in result.metrics})
         lines += ["", "Evidence: " + "; ".join(evidence) + "."]
+        if result.missing_data:
+            allowed = " (allowed by --allow-missing-data)" if result.allow_missing_data else ""
+            lines += ["", f"No data on: {', '.join(result.missing_data)}{allowed}."]
         if result.layers:
             lines += ["", "| layer | baseline ms | current ms | change |", "|---|---:|---:|---:|"]
             lines += [f"| `{layer['current_layer']}` | {layer['baseline_ms']:.4f} | {layer['current_ms']:.4f} | "
