@@ -64,7 +64,7 @@ def polygraphy_kind(document: Any) -> str | None:
             return "tactic-replay"
         if document and all(str(key).startswith("_N") for key in document):
             return "debug-replay"
-    if isinstance(document, list) and document and all(isinstance(feed, dict) for feed in document) and all(
+    if isinstance(document, list) and document and all(isinstance(feed, dict) and feed for feed in document) and all(
             isinstance(value, dict) and "array" in value for feed in document for value in feed.values()):
         return "inputs"
     return None

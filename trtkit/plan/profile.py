@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trtkit.plan.model import IterationTimes, LayerTiming
+from trtkit.plan.shape import MalformedArtifactError, optional_count, optional_number, wrong
 
 
 @dataclass
@@ -46,22 +47,27 @@ def is_export_profile(document: Any) -> bool:
 
 def parse_export_profile(document: list[dict[str, Any]]) -> LayerProfile:
     """trtexec --exportProfile: a leading {"count": N}, then name/timeMs/averageMs/medianMs/percentage
-    (TensorRT 7.x wrote no medianMs)."""
+    (TensorRT 7.x wrote no medianMs). A record of the wrong shape raises MalformedArtifactError."""
     profile = LayerProfile()
     append = profile.layers.append
-    for record in document:
+    for position, record in enumerate(document):
+        where = f"[{position}]"
         if "name" not in record:
             if "count" in record:
-                profile.iterations = int(record["count"])
+                profile.iterations = optional_count(record["count"], f"{where}.count")
             continue
-        total = float(record.get("timeMs") or 0.0)
-        average = record.get("averageMs")
+        name = record["name"]
+        if type(name) is not str:
+            raise wrong(f"{where}.name", name, "a layer name")
+        total = optional_number(record.get("timeMs"), f"{where}.timeMs") or 0.0
+        average = optional_number(record.get("averageMs"), f"{where}.averageMs")
         if average is None:
             average = total / profile.iterations if profile.iterations else total
-        median, percentage = record.get("medianMs"), record.get("percentage")
-        append((str(record["name"]), LayerTiming(total, float(average), None if median is None else float(median),
-                                                 None if percentage is None else float(percentage),
-                                                 profile.iterations)))
+        median = optional_number(record.get("medianMs"), f"{where}.medianMs")
+        percentage = optional_number(record.get("percentage"), f"{where}.percentage")
+        append((name, LayerTiming(total, average, median, percentage, profile.iterations)))
+    if not profile.layers:
+        raise MalformedArtifactError("", "holds no layer records (name, averageMs): the profile is empty")
     return profile
 
 
@@ -75,18 +81,23 @@ def parse_export_times(document: list[dict[str, Any]]) -> IterationTimes:
     times = IterationTimes()
     legacy = "inMs" in document[0]
     h2d_key, d2h_key = ("inMs", "outMs") if legacy else ("h2dMs", "d2hMs")
-    for record in document:
-        get = record.get
-        times.latency_ms.append(float(get("latencyMs") or 0.0))
-        times.compute_ms.append(float(get("computeMs") or 0.0))
-        times.h2d_ms.append(float(get(h2d_key) or 0.0))
-        times.d2h_ms.append(float(get(d2h_key) or 0.0))
-        start, end = get("startEnqMs"), get("endEnqMs")
+    for position, record in enumerate(document):
+        if type(record) is not dict:
+            raise wrong(f"[{position}]", record, "an iteration record")
+        figures = {key: optional_number(record.get(key), f"[{position}].{key}")
+                   for key in ("latencyMs", "computeMs", h2d_key, d2h_key, "startEnqMs", "endEnqMs", "endToEndMs")}
+        if figures["latencyMs"] is None or figures["computeMs"] is None:
+            raise MalformedArtifactError(f"[{position}]", "has no latencyMs or computeMs")
+        times.latency_ms.append(figures["latencyMs"])
+        times.compute_ms.append(figures["computeMs"])
+        times.h2d_ms.append(figures[h2d_key] or 0.0)
+        times.d2h_ms.append(figures[d2h_key] or 0.0)
+        start, end = figures["startEnqMs"], figures["endEnqMs"]
         if start is not None and end is not None:
             times.enqueue_ms.append(end - start)
-        end_to_end = get("endToEndMs")
+        end_to_end = figures["endToEndMs"]
         if end_to_end is not None:
-            times.end_to_end_ms.append(float(end_to_end))
+            times.end_to_end_ms.append(end_to_end)
     return times
 
 
