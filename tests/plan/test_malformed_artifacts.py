@@ -60,12 +60,14 @@ def _corrupt_plans(fixtures_dir: Path) -> dict[str, tuple[object, str]]:
         "metadata-list": (layer_edit(2, "Metadata", [1]), "Layers[2].Metadata is a list"),
         "dimensions-strings": (graph, "Layers[3].Inputs[0].Dimensions is a list"),
         "binding-int": (names, "Bindings[0] is an int (7)"),
+        "kernel-objects": (layer_edit(0, "Kernel", [{"x": 1}]), "Layers[0].Kernel is a list, expected a list of int"),
+        "groups-string": (layer_edit(0, "Groups", "1"), "Layers[0].Groups is a string"),
     }
 
 
 @pytest.mark.parametrize("case", ["layers-null", "layers-string", "layers-empty", "layer-object-empty",
                                   "layer-number", "inputs-int", "input-string", "name-int", "metadata-list",
-                                  "dimensions-strings", "binding-int"])
+                                  "dimensions-strings", "binding-int", "kernel-objects", "groups-string"])
 def test_corrupt_plan_json_is_exit_3_with_the_json_path(run_cli, fixtures_dir, tmp_path, case):
     document, where = _corrupt_plans(fixtures_dir)[case]
     path = tmp_path / f"{ENGINE}.graph.json"
@@ -121,6 +123,14 @@ def test_bad_device_properties_are_exit_3(run_cli, tmp_path):
     path = tmp_path / "device.json"
     path.write_text(json.dumps([{"ComputeCapability": [8, 0], "Name": ["A100"]}]))
     _assert_bad_input([run_cli("inspect", path)], "[0].Name is a list")
+
+
+def test_binary_bytes_in_a_json_file_are_exit_3(run_cli, fixtures_dir, tmp_path):
+    # a NUL byte sends the file to the ONNX reader, which reads *.json as ONNX's JSON form (found by the fuzz test)
+    path = tmp_path / "resnet.onnx.engine.metadata.json"
+    path.write_bytes((fixtures_dir / "trt8/resnet18-a100/fp16/resnet.onnx.engine.metadata.json").read_bytes()
+                     .replace(b'"', b"\x00", 1))
+    _assert_bad_input([run_cli("inspect", path)], "is not a readable ONNX model")
 
 
 def test_empty_polygraphy_feed_is_not_an_artifact(run_cli, tmp_path):

@@ -28,6 +28,7 @@ class TensorSpec:
 def load_onnx(path: str | Path, load_weights: bool = False) -> onnx.ModelProto:
     """Load an ONNX model; external weights are left on disk unless `load_weights`."""
     import onnx
+    from google.protobuf.json_format import Error as JsonFormatError
     from google.protobuf.message import DecodeError
 
     path = Path(path)
@@ -35,7 +36,7 @@ def load_onnx(path: str | Path, load_weights: bool = False) -> onnx.ModelProto:
         raise InputFileError(f"ONNX model {path} does not exist", "check the path")
     try:
         return onnx.load(str(path), load_external_data=load_weights)
-    except (DecodeError, ValueError, RuntimeError) as error:
+    except (DecodeError, JsonFormatError, ValueError, RuntimeError) as error:  # onnx reads *.json as JSON
         reason = " ".join(str(error).split())[:160] or type(error).__name__
         raise InputFileError(f"{path} is not a readable ONNX model ({reason})",
                              "re-export it or check the file is complete") from None

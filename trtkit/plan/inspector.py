@@ -166,6 +166,13 @@ def _checked_layer(raw: dict[str, Any], index: int, where: str) -> Layer:
     tactic = raw.get("TacticValue")
     if tactic is not None and type(tactic) not in (str, int):
         raise wrong(f"{where}.TacticValue", tactic, "a string or an integer")
+    for key in ("Groups", "OutMaps"):  # read by the MAC count and the channel lint rules
+        value = raw.get(key)
+        if value is not None and (type(value) is not int or value < 0):
+            raise wrong(f"{where}.{key}", value, "a non-negative integer")
+    kernel = raw.get("Kernel")
+    if kernel is not None and (type(kernel) is not list or not all(type(size) is int for size in kernel)):
+        raise wrong(f"{where}.Kernel", kernel, "a list of integers")
     tensors = {}
     for key in ("Inputs", "Outputs", "Constants"):
         records = optional_list(raw.get(key), f"{where}.{key}")
