@@ -177,6 +177,8 @@ def _checked_layer(raw: dict[str, Any], index: int, where: str) -> Layer:
     for key in ("Inputs", "Outputs", "Constants"):
         records = optional_list(raw.get(key), f"{where}.{key}")
         for position, tensor in enumerate(records):
+            if key == "Constants" and type(tensor) is str:
+                continue  # Myelin layers of TensorRT 10+ list their constants by name
             if type(tensor) is not dict:
                 raise wrong(f"{where}.{key}[{position}]", tensor, "a tensor object")
             tensor_from_dict(tensor, f"{where}.{key}[{position}]")

@@ -86,23 +86,27 @@ def render_engines(comparison: EngineComparison, top: int = 10) -> None:
     rows = [("layers", *[str(view.summary.layer_count) for view in comparison.engines]),
             ("median latency (ms)", *[format_ms(_median(view)) for view in comparison.engines]),
             ("p99 latency (ms)", *[format_ms(_p99(view)) for view in comparison.engines]),
-            ("throughput (qps)", *["" if view.summary.throughput_qps is None else f"{view.summary.throughput_qps:g}"
-                                   for view in comparison.engines]),
-            ("speedup vs first", *[f"{_median(base) / _median(view):.2f}x" if _median(view) and _median(base) else ""
-                                   for view in comparison.engines]),
+            ("throughput (qps)", *[console.UNKNOWN if view.summary.throughput_qps is None
+                                   else f"{view.summary.throughput_qps:g}" for view in comparison.engines]),
+            ("speedup vs first", *[f"{_median(base) / _median(view):.2f}x" if _median(view) and _median(base)
+                                   else console.UNKNOWN for view in comparison.engines]),
             ("sum of layer latencies (ms)",
              *[format_ms(view.summary.total_layer_latency_ms) for view in comparison.engines]),
-            ("weights (MiB)", *[f"{view.summary.weights_bytes / 2**20:.2f}" for view in comparison.engines])]
+            ("weights (MiB)", *[console.UNKNOWN if view.summary.weights_bytes is None
+                                else f"{view.summary.weights_bytes / 2**20:.2f}" for view in comparison.engines])]
     out.print(console.table("Engines", ["", *names], rows, right_align=names))
     for title, attribute in (("Latency by layer type (ms)", "by_type"), ("Layers by precision", "by_precision")):
         groups = [_groups(view, attribute) for view in comparison.engines]
+        if attribute == "by_type":
+            unprofiled = [escape(view.plan.name) for view in comparison.engines if not view.summary.has_profile]
+            title += f"; not profiled: {', '.join(unprofiled)}" if unprofiled else ""
         value = (lambda group: format_ms(group.latency_ms)) if attribute == "by_type" else \
             (lambda group: str(group.count))
         table_rows = [(escape(key), *[value(group[key]) if key in group else "" for group in groups])
                       for key in _kinds(comparison, attribute)]
         out.print(console.table(title, ["", *names], table_rows, right_align=names))
     for view, alignment in zip(comparison.engines[1:], comparison.alignments, strict=True):
-        pairs = sorted(alignment.pairs, key=lambda pair: -abs(pair.second.latency_ms - pair.first.latency_ms))
+        pairs = sorted(alignment.pairs, key=_delta_order)
         rows = []
         for pair in pairs[:top]:
             changes = []
@@ -111,9 +115,10 @@ def render_engines(comparison: EngineComparison, top: int = 10) -> None:
             if (pair.first.tactic_name or pair.first.tactic_value) != (pair.second.tactic_name or
                                                                        pair.second.tactic_value):
                 changes.append("tactic")
-            rows.append((escape(pair.first.name[:48]), escape(pair.second.name[:48]), format_ms(pair.first.latency_ms),
-                         format_ms(pair.second.latency_ms), f"{pair.second.latency_ms - pair.first.latency_ms:+.4f}",
-                         ", ".join(changes), pair.method))
+            first_ms, second_ms = _layer_ms(pair.first), _layer_ms(pair.second)
+            delta = console.UNKNOWN if first_ms is None or second_ms is None else f"{second_ms - first_ms:+.4f}"
+            rows.append((escape(pair.first.name[:48]), escape(pair.second.name[:48]), format_ms(first_ms),
+                         format_ms(second_ms), delta, ", ".join(changes), pair.method))
         methods = {method: sum(pair.method == method for pair in alignment.pairs)
                    for method in ("onnx-nodes", "signature")}
         title = (f"{escape(view.plan.name)} vs {escape(base.plan.name)}: {len(alignment.pairs)} layers aligned "
@@ -123,6 +128,19 @@ def render_engines(comparison: EngineComparison, top: int = 10) -> None:
                                 rows, right_align=("first ms", "this ms", "delta")))
     for view, result in zip(comparison.engines[1:], comparison.gates, strict=False):
         render_gate(view.plan.name, base.plan.name, result)
+
+
+def _layer_ms(layer) -> float | None:
+    """A layer's profiled time; None when it was not profiled (unknown, not 0)."""
+    return layer.timing.average_ms if layer.timing else None
+
+
+def _delta_order(pair) -> tuple[bool, float]:
+    """Largest change first; pairs without a time on both sides last, in execution order."""
+    first, second = _layer_ms(pair.first), _layer_ms(pair.second)
+    if first is None or second is None:
+        return True, 0.0
+    return False, -abs(second - first)
 
 
 def render_gate(name: str, baseline: str, result) -> None:
@@ -158,7 +176,7 @@ def render_gate(name: str, baseline: str, result) -> None:
 
 
 def _fmt(value: float | None) -> str:
-    return "" if value is None else f"{value:.4g}"
+    return console.UNKNOWN if value is None else f"{value:.4g}"
 
 
 def gate_markdown(comparison: EngineComparison) -> str:

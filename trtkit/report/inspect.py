@@ -107,19 +107,20 @@ def _render_plan(view: PlanView, by: str, top: int) -> None:
         share = (f" — {summary.reformat_latency_ms:.4f} ms, "
                  f"{100 * summary.reformat_latency_ms / summary.total_layer_latency_ms:.1f}% of the latency"
                  if timed and summary.total_layer_latency_ms else "")
-        shown = sorted(summary.reformats, key=lambda info: -info.latency_ms)[:top] if timed else summary.reformats[:top]
+        shown = sorted(summary.reformats, key=lambda info: -(info.latency_ms or 0.0))[:top] if timed \
+            else summary.reformats[:top]
         more = f"; the {len(shown)} slowest shown" if len(shown) < len(summary.reformats) else ""
         out.print(console.table(f"Reformat layers ({len(summary.reformats)}){share}{more}",
                                 ["layer", "origin", "from", "to", "ms"],
                                 [(escape(info.name[:80]), info.origin or "", info.source, info.target,
-                                  format_ms(info.latency_ms) if timed else "") for info in shown],
+                                  format_ms(info.latency_ms) if timed else console.UNKNOWN) for info in shown],
                                 right_align=("ms",)))
     sizes = (summary.weights_bytes, summary.bias_bytes, summary.io_bytes, summary.activation_bytes)
-    if plan.detailed and any(sizes):
+    if plan.detailed and any(size is not None for size in sizes):
         memory = [(key, console.format_bytes(value)) for key, value in
                   zip(("weights", "bias", "engine I/O", "layer outputs (sum)"), sizes, strict=True)]
-        if summary.total_macs:
-            memory.append(("convolution/GEMM MACs", f"{summary.total_macs / 1e9:.2f} G"))
+        memory.append(("convolution/GEMM MACs", console.UNKNOWN if summary.total_macs is None
+                       else f"{summary.total_macs / 1e9:.2f} G"))
         out.print(console.table("Memory and compute", ["", ""], memory))
     elif plan.detailed:
         console.info("memory and compute: this source has no weight counts or static shapes to size them from")
@@ -133,7 +134,8 @@ def _group_table(title: str, key: str, groups, timed: bool):
         return console.table(title, [key, "layers"], [(escape(group.key), group.count) for group in groups],
                              right_align=("layers",))
     return console.table(title, [key, "layers", "ms", "%"],
-                         [(escape(group.key), group.count, format_ms(group.latency_ms), f"{group.percent:.1f}")
+                         [(escape(group.key), group.count, format_ms(group.latency_ms),
+                           console.format_percent(group.percent))
                           for group in groups], right_align=("layers", "ms", "%"))
 
 

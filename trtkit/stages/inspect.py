@@ -65,7 +65,8 @@ def run_inspect(paths: list[str | Path], options: InspectOptions) -> InspectResu
     for plan in loaded.plans:
         summary = summarize(plan, options.profile)
         layers = filter_layers(plan.layers_of_profile(summary.profile), options.filter)
-        total = sum(layer.latency_ms for layer in layers)
+        timed = [layer.timing.average_ms for layer in layers if layer.timing]
+        total = sum(timed) if timed else None
         ranked = sorted(layers, key=lambda layer: -layer.latency_ms) if plan.has_profile else []
         result.plans.append(PlanView(plan, summary, group_layers(layers, key_of, total), layers,
                                      ranked[: max(0, options.top)]))
