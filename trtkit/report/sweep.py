@@ -9,7 +9,7 @@ from typing import Any
 from trtkit.report import console
 from trtkit.report.console import format_ms
 from trtkit.report.jsonout import document
-from trtkit.stages.sweep import Point, SweepResult
+from trtkit.stages.sweep import Point, SweepResult, is_failed
 
 _STYLES = {"done": "green", "failed": "bold red", "pending": "dim"}
 
@@ -49,22 +49,27 @@ class SweepProgress:
         self.points[point.name] = point
         if self.live is not None:
             self.live.update(self._table())
-        elif self.enabled and point.status in ("done", "failed"):
+        elif self.enabled and (point.status == "done" or is_failed(point)):
             from rich.markup import escape
 
-            style = _STYLES[point.status]
+            style = _style(point)
             console.err().print(f"[{style}]{point.status:>6}[/{style}] {escape(point.name)}"
                                 + (f": {escape(point.reason)}" if point.reason else ""))
 
     def _table(self):
         counts: dict[str, int] = {}
         for point in self.points.values():
-            state = point.status if point.status in ("pending", "done", "failed") else "running"
+            state = "failed" if is_failed(point) else point.status if point.status in ("pending", "done") \
+                else "running"
             counts[state] = counts.get(state, 0) + 1
         title = ", ".join(f"{counts.get(state, 0)} {state}" for state in ("pending", "running", "done", "failed"))
         return console.table(f"Sweep: {title}", ["point", "status", "GPU"],
                              [(point.name, point.status, "" if point.gpu is None else str(point.gpu))
                               for point in self.points.values()])
+
+
+def _style(point: Point) -> str:
+    return _STYLES["failed"] if is_failed(point) else _STYLES.get(point.status, "")
 
 
 def render_sweep(result: SweepResult) -> None:
@@ -75,7 +80,7 @@ def render_sweep(result: SweepResult) -> None:
     rows = []
     for point in sorted(result.points, key=lambda item: (item.status != "done", not item.pareto, item.name)):
         figures = point.figures
-        style = _STYLES.get(point.status, "")
+        style = _style(point)
         accuracy = "" if figures.get("accuracy_max_abs") is None else (
             f"{figures['accuracy_max_abs']:.3g} (cos {figures['accuracy_min_cosine']:.5f})")
         rows.append(("*" if point.pareto else "", escape(point.name), f"[{style}]{point.status}[/{style}]",
