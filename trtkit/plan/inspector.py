@@ -189,9 +189,11 @@ def _checked_layer(raw: dict[str, Any], index: int, where: str) -> Layer:
     return layer
 
 
-def _constants_as_weights(constants: list[TensorInfo]):
+def _constants_as_weights(constants: list[TensorInfo]):  # -> Constant | None
     from trtkit.plan.model import Constant
 
+    if not any(tensor.volume is not None and tensor.dtype for tensor in constants):
+        return None  # constants listed by name only (TensorRT-RTX): their size is unknown, not 0
     count = sum(tensor.volume or 0 for tensor in constants)
     by_size: dict[str | None, int] = {}
     for tensor in constants:
