@@ -133,6 +133,20 @@ def test_binary_bytes_in_a_json_file_are_exit_3(run_cli, fixtures_dir, tmp_path)
     _assert_bad_input([run_cli("inspect", path)], "is not a readable ONNX model")
 
 
+@pytest.mark.parametrize(("edit", "where"), [
+    (lambda document: document["lst"][0].__setitem__(0, True), "lst[0] is a list"),
+    (lambda document: document["lst"][0][1].__setitem__(0, "x"), "lst[0][1][0] is a string"),
+    (lambda document: document["lst"][0][1][0].__setitem__("outputs", [1]), ".outputs is a list"),
+])
+def test_corrupt_polygraphy_results_are_exit_3(run_cli, fixtures_dir, tmp_path, edit, where):
+    # found by the fuzz test: these were AttributeErrors (exit 70) in inspect
+    document = json.loads((fixtures_dir / "polygraphy/trt8.6_polygraphy_run_save_results.runresults.json").read_text())
+    edit(document)
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(document))
+    _assert_bad_input([run_cli("inspect", path)], "results.json", where)
+
+
 def test_empty_polygraphy_feed_is_not_an_artifact(run_cli, tmp_path):
     # `[{}]` was read as a Polygraphy inputs file with no tensors, and inspect exited 0
     path = tmp_path / "x.json"

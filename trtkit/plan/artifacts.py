@@ -130,7 +130,9 @@ def _json_artifact(path: Path, documents: list[Any]) -> Artifact:
     if kind:
         try:
             return Artifact(path, "polygraphy", polygraphy.parse_polygraphy(first))
-        except (ValueError, KeyError, TypeError) as error:
+        except MalformedArtifactError as error:
+            raise error.in_file(path) from None
+        except (ValueError, KeyError, TypeError, AttributeError, EOFError, OSError) as error:
             raise InputFileError(f"{path} looks like Polygraphy {kind} but cannot be read ({error})",
                                  "re-save it with Polygraphy") from None
     if isinstance(first, dict) and _is_inspector(first):
