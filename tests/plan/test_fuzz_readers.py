@@ -1,9 +1,10 @@
 """Seeded fuzzing of every reader through the CLI: real fixtures (plan JSON, profile, timing, metadata, trtexec
-logs, layer text, YAML configs, ONNX bytes) are mutated (truncated, types flipped, fields nulled or deleted, wrong
-nesting, random bytes) and read by inspect, lint, compare and config validate in this process.
+logs, layer text, Polygraphy JSON, calibration caches, YAML configs, ONNX bytes) are mutated (truncated, types
+flipped, fields nulled or deleted, wrong nesting, random bytes) and read by inspect, lint, compare, report and
+config validate in this process.
 
 Each case must end with a documented exit code (0 where the mutation left a valid file), one `error:` line
-without a traceback, nothing written in the input folder or the working directory, in bounded time.
+without a traceback, nothing written in the input folder or the working directory, in bounded time and memory.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import resource
 import shutil
 import time
 from dataclasses import dataclass
@@ -59,7 +61,7 @@ def _tiny_onnx() -> bytes:
 
 def _seeds() -> list[SeedFile]:
     read = lambda path: path.read_bytes()  # noqa: E731
-    engine_commands = ("inspect", "lint", "compare")
+    engine_commands = ("inspect", "lint", "compare", "report")
     logs, layer_info = FIXTURES / "logs", FIXTURES / "layer_info"
     return [
         SeedFile(f"{ENGINE}.graph.json", read(RESNET / f"{ENGINE}.graph.json"), "json", engine_commands, True),
@@ -220,7 +222,8 @@ CASES = _cases()
 
 # ---- the contract ---------------------------------------------------------------------------------
 
-ALLOWED = {"inspect": {0, 3}, "lint": {0, 1, 2, 3}, "compare": {0, 1, 3}, "config": {0, 2, 3}}
+ALLOWED = {"inspect": {0, 3}, "lint": {0, 1, 2, 3}, "compare": {0, 1, 3}, "report": {0, 3}, "config": {0, 2, 3}}
+MAX_RSS_BYTES = 3 * 2**30  # the test process's peak memory: a reader that blows up on a small file would pass it
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
@@ -231,6 +234,8 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
 def _arguments(case: Case, target: Path) -> list[str]:
     if case.command == "config":
         return ["config", "validate", str(target)]
+    if case.command == "report":  # written beside the input folder, where the user asked
+        return ["report", str(target.parent), "--no-graph", "-o", str(target.parent.parent / "report.html")]
     if case.command == "compare":
         return ["compare", "--baseline", str(RESNET), str(target.parent if case.seed.companions else target),
                 "--allow-missing-data"]
@@ -269,3 +274,6 @@ def test_mutated_input_fails_cleanly(run_cli, tmp_path, monkeypatch, number):
     assert _snapshot(inputs) == before, f"the input folder changed: {context}"
     assert not any(workdir.iterdir()), f"files written in the working directory: {context}"
     assert elapsed < SECONDS_PER_CASE, f"{elapsed:.1f} s: {context}"
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 < MAX_RSS_BYTES, context
+    if result.exit_code != 0:
+        assert not (tmp_path / "report.html").exists(), f"a failed report left its file: {context}"
