@@ -94,9 +94,10 @@ def _render_plan(view: PlanView, by: str, top: int) -> None:
         out.print(console.table(f"Top {len(view.top_layers)} slowest layers",
                                 ["#", "layer", "type", "precision", "ms", "%"],
                                 [(layer.index, escape(layer.name[:90]), escape(layer.kind),
-                                  layer.compute_precision or "", format_ms(layer.latency_ms),
+                                  layer.compute_precision or "", format_ms(_ms(layer)),
                                   f"{100 * layer.latency_ms / summary.total_layer_latency_ms:.1f}"
-                                  if summary.total_layer_latency_ms else "") for layer in view.top_layers],
+                                  if summary.total_layer_latency_ms and layer.timing else console.UNKNOWN)
+                                 for layer in view.top_layers],
                                 right_align=("#", "ms", "%")))
     if plan.io_tensors:
         out.print(console.table("I/O tensors", ["name", "mode", "dtype", "dimensions"],
@@ -126,6 +127,11 @@ def _render_plan(view: PlanView, by: str, top: int) -> None:
         console.info("memory and compute: this source has no weight counts or static shapes to size them from")
     for note in plan.notes:
         console.warn(escape(f"{plan.name}: {note}"))
+
+
+def _ms(layer) -> float | None:
+    """A layer's profiled time; None (shown as —) when it was not profiled."""
+    return layer.timing.average_ms if layer.timing else None
 
 
 def _group_table(title: str, key: str, groups, timed: bool):

@@ -91,7 +91,8 @@ def render_sweep(result: SweepResult) -> None:
                      accuracy, "" if figures.get("lint_errors") is None else str(figures["lint_errors"]),
                      escape(point.reason)))
     # columns no point has a value in (no latency without a GPU, no reason when nothing failed) are left out
-    keep = [index for index, column in enumerate(columns) if index < 3 or any(row[index] for row in rows)]
+    keep = [index for index, column in enumerate(columns)
+            if index < 3 or any(row[index] not in ("", console.UNKNOWN) for row in rows)]
     cost = "latency" if result.pareto_axis == "latency_ms" else "engine size"
     console.out().print(console.table(
         f"Sweep of {escape(result.config)} ({len(result.points)} points, {result.executor} executor; * Pareto front "
