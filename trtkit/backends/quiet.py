@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import io
-import logging
 import os
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator
 
@@ -59,6 +57,8 @@ def _start_native() -> None:
         _active += 1
         if _active > 1:
             return
+        import tempfile  # here: `trtkit --help` imports this module and needs none of it
+
         _capture = tempfile.TemporaryFile()  # noqa: SIM115 - closed in _stop_native
         for number in (1, 2):
             with contextlib.suppress(OSError):
@@ -86,6 +86,8 @@ def _stop_native() -> str:
 @contextlib.contextmanager
 def _python_streams_to(sink: io.StringIO) -> Iterator[None]:
     """print(), tqdm and logging handlers writing to stdout or stderr, into `sink`."""
+    import logging
+
     originals = {id(stream) for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__) if stream}
     handlers = [handler for logger in [logging.getLogger(), *(item for item in logging.root.manager.loggerDict.values()
                                                               if isinstance(item, logging.Logger))]
