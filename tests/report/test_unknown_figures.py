@@ -92,3 +92,20 @@ def test_profiled_figures_are_unchanged(run_cli, fixtures_dir):
     summary = run_cli("inspect", fixtures_dir / FP16, "--json").json()["plans"][0]["summary"]
     assert summary["total_layer_latency_ms"] == pytest.approx(1.0168, abs=1e-4)
     assert {group["key"]: round(group["latency_ms"], 4) for group in summary["by_type"]}["Convolution"] == 0.8571
+
+
+def test_rtx_engine_without_weight_counts_has_no_zero_weights(run_cli, example_models, tmp_path):
+    # TensorRT-RTX lists Myelin constants by name only: their size is unknown (it was "weights 0 B")
+    pytest.importorskip("tensorrt_rtx", reason="needs TensorRT-RTX")
+    config = tmp_path / "build.yaml"
+    config.write_text(f"model: {example_models['resnet18']}\nbackend: tensorrt-rtx\nbuild:\n  profiles:\n    p:\n"
+                      "      min: input:1x3x64x64\n      opt: input:1x3x64x64\n      max: input:1x3x64x64\n")
+    engine = tmp_path / "cnn.engine"
+    assert run_cli("build", "--config", config, "-o", engine).exit_code == 0
+    graph = tmp_path / "cnn.engine.graph.json"
+    assert any(isinstance(layer.get("Constants"), list) for layer in json.loads(graph.read_text())["Layers"])
+    summary = run_cli("inspect", graph, "--json").json()["plans"][0]["summary"]
+    assert summary["memory"]["weights_bytes"] is None and summary["total_layer_latency_ms"] is None
+    compared = run_cli("compare", graph, graph).stdout
+    weights = next(line for line in compared.splitlines() if "weights (MiB)" in line)
+    assert "0.00" not in weights and "—" in weights
