@@ -62,7 +62,7 @@ def _render_plan(view: PlanView, by: str, top: int) -> None:
                                                    f"{len(plan.optimization_profiles)})"
                                                    if len(plan.optimization_profiles) > 1 else ""))]
     if summary.has_profile:
-        rows.append(("sum of per-layer latencies", f"{summary.total_layer_latency_ms:.4f} ms"
+        rows.append(("sum of per-layer latencies", f"{format_ms(summary.total_layer_latency_ms)} ms"
                      + (f" over {plan.profile_iterations} iteration{'s' if plan.profile_iterations != 1 else ''}"
                         if plan.profile_iterations else "")))
     if summary.end_to_end is not None:
@@ -95,8 +95,7 @@ def _render_plan(view: PlanView, by: str, top: int) -> None:
                                 ["#", "layer", "type", "precision", "ms", "%"],
                                 [(layer.index, escape(layer.name[:90]), escape(layer.kind),
                                   layer.compute_precision or "", format_ms(_ms(layer)),
-                                  f"{100 * layer.latency_ms / summary.total_layer_latency_ms:.1f}"
-                                  if summary.total_layer_latency_ms and layer.timing else console.UNKNOWN)
+                                  console.format_percent(_share(layer, summary.total_layer_latency_ms)))
                                  for layer in view.top_layers],
                                 right_align=("#", "ms", "%")))
     if plan.io_tensors:
@@ -132,6 +131,11 @@ def _render_plan(view: PlanView, by: str, top: int) -> None:
 def _ms(layer) -> float | None:
     """A layer's profiled time; None (shown as —) when it was not profiled."""
     return layer.timing.average_ms if layer.timing else None
+
+
+def _share(layer, total_ms: float | None) -> float | None:
+    """A layer's share of the summed layer latencies in percent; None when either is unknown."""
+    return 100 * layer.timing.average_ms / total_ms if layer.timing and total_ms else None
 
 
 def _group_table(title: str, key: str, groups, timed: bool):
