@@ -158,3 +158,10 @@ def test_good_fixtures_still_load(run_cli, fixtures_dir):
     result = run_cli("inspect", fixtures_dir / QAT, "--json")
     assert result.exit_code == 0, result.stderr
     assert [len(plan["layers"]) > 0 for plan in result.json()["plans"]] == [True, True]
+
+
+def test_lint_of_an_engine_without_layers_is_not_a_pass(run_cli, fixtures_dir):
+    # the documentation's I/O-only fragment reads as an engine with no layers: lint said "passed: 0 errors"
+    result = run_cli("lint", fixtures_dir / "docs/trt10_bindings_doc_example.snippet.json")
+    assert result.exit_code == 2 and "passed" not in result.stdout
+    assert result.stderr.startswith("error: nothing to lint") and "no layers" in result.stderr
