@@ -173,20 +173,14 @@ def _checked_layer(raw: dict[str, Any], index: int, where: str) -> Layer:
     kernel = raw.get("Kernel")
     if kernel is not None and (type(kernel) is not list or not all(type(size) is int for size in kernel)):
         raise wrong(f"{where}.Kernel", kernel, "a list of integers")
-    tensors = {}
     for key in ("Inputs", "Outputs", "Constants"):
-        records = optional_list(raw.get(key), f"{where}.{key}")
-        for position, tensor in enumerate(records):
+        for position, tensor in enumerate(optional_list(raw.get(key), f"{where}.{key}")):
             if key == "Constants" and type(tensor) is str:
                 continue  # Myelin layers of TensorRT 10+ list their constants by name
             if type(tensor) is not dict:
                 raise wrong(f"{where}.{key}[{position}]", tensor, "a tensor object")
             tensor_from_dict(tensor, f"{where}.{key}[{position}]")
-        tensors[key] = records
-    # checked: build the layer as an unchecked record would be
-    layer = layer_from_dict({**raw, "Inputs": tensors["Inputs"], "Outputs": tensors["Outputs"]}, index)
-    layer.attributes = raw
-    return layer
+    return layer_from_dict(raw, index)  # checked: built as any record is
 
 
 def _constants_as_weights(constants: list[TensorInfo]):  # -> Constant | None
