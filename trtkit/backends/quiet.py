@@ -34,9 +34,10 @@ def separate_python_stderr() -> None:
             continue
         stream.flush()
         duplicate = os.dup(number)
-        replacement = io.TextIOWrapper(io.FileIO(duplicate, "w", closefd=True), encoding=stream.encoding,
-                                       errors=stream.errors, line_buffering=stream.line_buffering,
-                                       write_through=True)
+        # buffered as the stream it replaces (a JSON document written in many small pieces stays fast)
+        replacement = io.TextIOWrapper(io.BufferedWriter(io.FileIO(duplicate, "w", closefd=True)),
+                                       encoding=stream.encoding, errors=stream.errors,
+                                       line_buffering=stream.line_buffering)
         setattr(sys, name, replacement)
 
 

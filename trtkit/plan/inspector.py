@@ -101,10 +101,19 @@ def tensor_from_dict(raw: dict[str, Any], where: str | None = None) -> TensorInf
                       dtype, layout, get("Location"), format_text)
 
 
+_TENSOR_TEXT_KEYS = ("Name", "Format/Datatype", "Format", "DataType", "Datatype", "Location")
+_LAYER_TEXT_KEYS = ("Name", "LayerType", "ParameterType", "TacticName", "Metadata", "Origin")
+
+
 def _check_tensor(raw: dict[str, Any], where: str) -> None:
-    for key in ("Name", "Format/Datatype", "Format", "DataType", "Datatype", "Location"):
-        optional_text(raw.get(key), f"{where}.{key}")
-    dimensions = raw.get("Dimensions")
+    if "Name" not in raw:  # legacy lowercase keys
+        raw = {_CANONICAL_TENSOR_KEYS.get(key, key): value for key, value in _lowered(raw).items()}
+    get = raw.get
+    for key in _TENSOR_TEXT_KEYS:  # inline checks: this runs for every tensor of every layer
+        value = get(key)
+        if value is not None and type(value) is not str:
+            optional_text(value, f"{where}.{key}")
+    dimensions = get("Dimensions")
     if dimensions is not None and type(dimensions) is not str and (
             type(dimensions) is not list or not all(type(dim) is int for dim in dimensions)):
         raise wrong(f"{where}.Dimensions", dimensions, "a list of integers")
@@ -161,8 +170,10 @@ def _checked_layer(raw: dict[str, Any], index: int, where: str) -> Layer:
     """layer_from_dict for a JSON record, every field it reads checked first."""
     if "Name" not in raw:
         raise MalformedArtifactError(where, "has no Name: a layer record names its layer")
-    for key in ("Name", "LayerType", "ParameterType", "TacticName", "Metadata", "Origin"):
-        optional_text(raw.get(key), f"{where}.{key}")
+    for key in _LAYER_TEXT_KEYS:
+        value = raw.get(key)
+        if value is not None and type(value) is not str:
+            optional_text(value, f"{where}.{key}")
     tactic = raw.get("TacticValue")
     if tactic is not None and type(tactic) not in (str, int):
         raise wrong(f"{where}.TacticValue", tactic, "a string or an integer")
@@ -179,7 +190,7 @@ def _checked_layer(raw: dict[str, Any], index: int, where: str) -> Layer:
                 continue  # Myelin layers of TensorRT 10+ list their constants by name
             if type(tensor) is not dict:
                 raise wrong(f"{where}.{key}[{position}]", tensor, "a tensor object")
-            tensor_from_dict(tensor, f"{where}.{key}[{position}]")
+            _check_tensor(tensor, f"{where}.{key}[{position}]")
     return layer_from_dict(raw, index)  # checked: built as any record is
 
 

@@ -5,6 +5,7 @@ appended one per run) give one run each."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,24 +82,41 @@ def parse_export_times(document: list[dict[str, Any]]) -> IterationTimes:
     times = IterationTimes()
     legacy = "inMs" in document[0]
     h2d_key, d2h_key = ("inMs", "outMs") if legacy else ("h2dMs", "d2hMs")
+    keys = ("latencyMs", "computeMs", h2d_key, d2h_key, "startEnqMs", "endEnqMs", "endToEndMs")
+    numbers = (int, float)
     for position, record in enumerate(document):
+        # type() tests inline: a timing file holds thousands of records; the slow path says what is wrong
         if type(record) is not dict:
             raise wrong(f"[{position}]", record, "an iteration record")
-        figures = {key: optional_number(record.get(key), f"[{position}].{key}")
-                   for key in ("latencyMs", "computeMs", h2d_key, d2h_key, "startEnqMs", "endEnqMs", "endToEndMs")}
-        if figures["latencyMs"] is None or figures["computeMs"] is None:
-            raise MalformedArtifactError(f"[{position}]", "has no latencyMs or computeMs")
-        times.latency_ms.append(figures["latencyMs"])
-        times.compute_ms.append(figures["computeMs"])
-        times.h2d_ms.append(figures[h2d_key] or 0.0)
-        times.d2h_ms.append(figures[d2h_key] or 0.0)
-        start, end = figures["startEnqMs"], figures["endEnqMs"]
+        get = record.get
+        latency, compute, h2d, d2h = get("latencyMs"), get("computeMs"), get(h2d_key), get(d2h_key)
+        start, end, end_to_end = get("startEnqMs"), get("endEnqMs"), get("endToEndMs")
+        if (type(latency) not in numbers or type(compute) not in numbers
+                or (h2d is not None and type(h2d) not in numbers) or (d2h is not None and type(d2h) not in numbers)
+                or (start is not None and type(start) not in numbers) or (end is not None and type(end) not in numbers)
+                or (end_to_end is not None and type(end_to_end) not in numbers)):
+            _reject_times(record, position, keys)
+        times.latency_ms.append(latency)
+        times.compute_ms.append(compute)
+        times.h2d_ms.append(h2d or 0.0)
+        times.d2h_ms.append(d2h or 0.0)
         if start is not None and end is not None:
             times.enqueue_ms.append(end - start)
-        end_to_end = figures["endToEndMs"]
         if end_to_end is not None:
             times.end_to_end_ms.append(end_to_end)
+    if not all(map(math.isfinite, (sum(times.latency_ms), sum(times.compute_ms), sum(times.end_to_end_ms)))):
+        for position, record in enumerate(document):  # NaN or infinity somewhere: name it
+            _reject_times(record, position, keys)
     return times
+
+
+def _reject_times(record: dict[str, Any], position: int, keys: tuple[str, ...]) -> None:
+    """Raise MalformedArtifactError for the first figure of `record` that is not a finite number."""
+    for key in keys:
+        optional_number(record.get(key), f"[{position}].{key}")
+    for key in keys[:2]:
+        if record.get(key) is None:
+            raise MalformedArtifactError(f"[{position}]", f"has no {key}")
 
 
 _IPROFILER_LINE = re.compile(r"^Timing:\s*([\d.]+)\s*(us|ms)\s*->\s*(.+)$")

@@ -88,8 +88,10 @@ def optional_number(value: Any, where: str) -> float | None:
     """A finite number or null; booleans are not numbers here."""
     if value is None:
         return None
-    if type(value) not in (int, float) or not math.isfinite(value):
+    if type(value) not in (int, float):
         raise wrong(where, value, "a number")
+    if not math.isfinite(value):
+        raise MalformedArtifactError(where, f"is {value}, expected a finite number")
     return float(value)
 
 
