@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from trtkit.plan.model import EnginePlan
 
+NO_DATA = "no data"
 METRICS = ("median", "mean", "p90", "p95", "p99", "throughput")
 BOOTSTRAP_SAMPLES = 1000
 
@@ -23,7 +24,7 @@ class MetricVerdict:
     current: float | None
     change_percent: float | None  # positive: worse (slower, or less throughput)
     interval_percent: tuple[float, float] | None  # confidence interval of the change, when there is one
-    verdict: str  # regression | improvement | no significant change | within tolerance | unavailable
+    verdict: str  # regression | improvement | no significant change | within tolerance | no data
     evidence: str
 
 
@@ -33,10 +34,31 @@ class GateResult:
     confidence: float
     metrics: list[MetricVerdict] = field(default_factory=list)
     layers: list[dict] = field(default_factory=list)  # per-layer regressions when asked for
+    allow_missing_data: bool = False  # a gated metric without figures passes instead of failing
+    layers_without_data: bool = False  # the per-layer gate was asked for and no aligned layer has times on both sides
 
     @property
     def regressed(self) -> bool:
         return any(metric.verdict == "regression" for metric in self.metrics) or bool(self.layers)
+
+    @property
+    def missing_data(self) -> list[str]:
+        """The gated metrics (and "per-layer") that had nothing to compare."""
+        missing = [metric.metric for metric in self.metrics if metric.verdict == NO_DATA]
+        return missing + (["per-layer"] if self.layers_without_data else [])
+
+    @property
+    def verdict(self) -> str:
+        """regression, no data (a gate with nothing to compare fails unless allowed), or no regression."""
+        if self.regressed:
+            return "regression"
+        if self.missing_data and not self.allow_missing_data:
+            return NO_DATA
+        return "no regression"
+
+    @property
+    def failed(self) -> bool:
+        return self.verdict != "no regression"
 
 
 def _statistic(values, metric: str, axis=None):
@@ -104,9 +126,10 @@ def _summary_value(plan: EnginePlan, metric: str) -> float | None:
 
 
 def gate(baseline: EnginePlan, current: EnginePlan, metrics: list[str], max_regression: float,
-         confidence: float = 0.95) -> GateResult:
-    """A verdict per metric; `max_regression` in percent."""
-    result = GateResult(max_regression, confidence)
+         confidence: float = 0.95, allow_missing_data: bool = False) -> GateResult:
+    """A verdict per metric; `max_regression` in percent. A metric with no figure on either side is "no data",
+    which fails the gate unless `allow_missing_data`."""
+    result = GateResult(max_regression, confidence, allow_missing_data=allow_missing_data)
     base_value: float | None  # always known from per-iteration times; maybe missing from a performance summary
     cur_value: float | None
     base_times, cur_times = baseline.iteration_times, current.iteration_times
@@ -126,8 +149,9 @@ def gate(baseline: EnginePlan, current: EnginePlan, metrics: list[str], max_regr
         base_value, cur_value = _summary_value(baseline, metric), _summary_value(current, metric)
         if base_value is None or cur_value is None or not base_value:
             missing = "baseline" if base_value is None else "current"
-            result.metrics.append(MetricVerdict(metric, base_value, cur_value, None, None, "unavailable",
-                                                f"the {missing} engine has no {metric} figure"))
+            reason = (f"the {missing} engine has no {metric} figure" if base_value is None or cur_value is None
+                      else f"the baseline's {metric} is 0")
+            result.metrics.append(MetricVerdict(metric, base_value, cur_value, None, None, NO_DATA, reason))
             continue
         change = 100.0 * (cur_value / base_value - 1.0)
         if metric == "throughput":

@@ -16,8 +16,8 @@ class Group:
 
     key: str
     count: int = 0
-    latency_ms: float = 0.0
-    percent: float = 0.0
+    latency_ms: float | None = None  # None: none of its layers was profiled (unknown, not 0)
+    percent: float | None = None
 
 
 @dataclass
@@ -26,7 +26,7 @@ class ReformatInfo:
     origin: str | None
     source: str  # "FP32 LINEAR"
     target: str
-    latency_ms: float
+    latency_ms: float | None  # None: not profiled
     converts_type: bool
 
 
@@ -47,7 +47,7 @@ class PlanSummary:
     profile: int
     detailed: bool
     has_profile: bool
-    total_layer_latency_ms: float
+    total_layer_latency_ms: float | None  # None without a per-layer profile: unknown is not 0
     end_to_end: Statistic | None  # per-inference latency from iteration times or the performance summary
     end_to_end_source: str | None
     median_ci_ms: tuple[float, float] | None
@@ -55,30 +55,34 @@ class PlanSummary:
     by_type: list[Group] = field(default_factory=list)
     by_precision: list[Group] = field(default_factory=list)
     reformats: list[ReformatInfo] = field(default_factory=list)
-    reformat_latency_ms: float = 0.0
-    weights_bytes: float = 0.0
-    bias_bytes: float = 0.0
-    io_bytes: float = 0.0
-    activation_bytes: float = 0.0
+    # None where the artifacts do not say (no profile, no weight counts, no static shapes): unknown is not 0
+    reformat_latency_ms: float | None = None
+    weights_bytes: float | None = None
+    bias_bytes: float | None = None
+    io_bytes: float | None = None
+    activation_bytes: float | None = None
     compute: list[ComputeFigures] = field(default_factory=list)
-    total_macs: int = 0
+    total_macs: int | None = None
 
 
-def group_layers(layers: list[Layer], key_of, total_ms: float) -> list[Group]:
-    """Groups by `key_of(layer)`, slowest first (count order when there are no times)."""
+def group_layers(layers: list[Layer], key_of, total_ms: float | None) -> list[Group]:
+    """Groups by `key_of(layer)`, slowest first (count order when there are no times); a group none of whose
+    layers was profiled has no latency (None)."""
     groups: dict[str, Group] = {}
     for layer in layers:
         keys = _keys(key_of(layer))
-        share = (layer.timing.average_ms if layer.timing else 0.0) / len(keys)
+        share = layer.timing.average_ms / len(keys) if layer.timing else None
         for key in keys:
             group = groups.get(key)
             if group is None:
                 group = groups[key] = Group(key)
             group.count += 1
-            group.latency_ms += share
+            if share is not None:
+                group.latency_ms = (group.latency_ms or 0.0) + share
     for group in groups.values():
-        group.percent = 100.0 * group.latency_ms / total_ms if total_ms else 0.0
-    return sorted(groups.values(), key=lambda group: (-group.latency_ms, -group.count, group.key))
+        if group.latency_ms is not None and total_ms:
+            group.percent = 100.0 * group.latency_ms / total_ms
+    return sorted(groups.values(), key=lambda group: (-(group.latency_ms or 0.0), -group.count, group.key))
 
 
 def _keys(value) -> list[str]:
@@ -103,7 +107,8 @@ def _describe_tensor(layer: Layer, outputs: bool) -> str:
 def reformat_info(layer: Layer) -> ReformatInfo:
     source_type, target_type = layer.input_precision, layer.output_precision
     return ReformatInfo(name=layer.name, origin=layer.origin, source=_describe_tensor(layer, False),
-                        target=_describe_tensor(layer, True), latency_ms=layer.latency_ms,
+                        target=_describe_tensor(layer, True),
+                        latency_ms=layer.timing.average_ms if layer.timing else None,
                         converts_type=bool(source_type and target_type and source_type != target_type))
 
 
@@ -144,7 +149,8 @@ def summarize(plan: EnginePlan, profile: int | None = None) -> PlanSummary:
     """Every derived figure `inspect`, `lint` and `report` show, for one optimization profile."""
     chosen = profile if profile is not None else plan.optimization_profiles[0]
     layers = plan.layers_of_profile(chosen)
-    total = sum(layer.latency_ms for layer in layers)
+    timed = [layer.timing.average_ms for layer in layers if layer.timing]
+    total = sum(timed) if timed else None
     end_to_end, source, interval = _end_to_end(plan)
     summary = PlanSummary(
         name=plan.name, layer_count=len(layers), profile=chosen, detailed=plan.detailed,
@@ -155,13 +161,19 @@ def summarize(plan: EnginePlan, profile: int | None = None) -> PlanSummary:
         by_precision=group_layers(layers, lambda layer: layer.compute_precision, total),
     )
     summary.reformats = [reformat_info(layer) for layer in layers if layer.is_reformat]
-    summary.reformat_latency_ms = sum(info.latency_ms for info in summary.reformats)
-    summary.weights_bytes = sum(layer.weights.size_bytes for layer in layers if layer.weights)
-    summary.bias_bytes = sum(layer.bias.size_bytes for layer in layers if layer.bias)
-    summary.io_bytes = sum(_engine_io_bytes(plan, layers))
-    summary.activation_bytes = sum(tensor.size_bytes or 0 for layer in layers for tensor in layer.outputs)
+    if total is not None:
+        summary.reformat_latency_ms = sum(info.latency_ms or 0.0 for info in summary.reformats)
+    weights = [layer.weights.size_bytes for layer in layers if layer.weights]
+    biases = [layer.bias.size_bytes for layer in layers if layer.bias]
+    summary.weights_bytes = sum(weights) if weights else None
+    # layers with weights and no bias record have no bias; with no weight counts at all, biases are unknown too
+    summary.bias_bytes = sum(biases) if biases or weights else None
+    io_sizes = _engine_io_bytes(plan, layers)
+    summary.io_bytes = sum(io_sizes) if io_sizes else None
+    outputs = [size for layer in layers for tensor in layer.outputs if (size := tensor.size_bytes) is not None]
+    summary.activation_bytes = sum(outputs) if outputs else None
     summary.compute = [figures for layer in layers if (figures := compute_figures(layer))]
-    summary.total_macs = sum(figures.macs for figures in summary.compute)
+    summary.total_macs = sum(figures.macs for figures in summary.compute) if summary.compute else None
     return summary
 
 

@@ -40,6 +40,21 @@ def _stdout_to_stderr():
         os.close(saved)
 
 
+@contextlib.contextmanager
+def _quiet():
+    """Model Optimizer's (and onnxruntime's, tqdm's) output: shown on stderr with -v, else kept off the terminal
+    (stdout stays the only place of `--json` output either way)."""
+    from trtkit.backends.quiet import third_party_output
+    from trtkit.report.console import OUTPUT
+
+    if OUTPUT.verbose:
+        with _stdout_to_stderr():
+            yield
+        return
+    with third_party_output([]):
+        yield
+
+
 def _quiet_logs() -> None:
     """Model Optimizer configures its loggers at INFO when imported; keep its warnings, show its progress only
     with -v."""
@@ -58,7 +73,7 @@ def autocast(model_path: Path, low_precision: str, keep_io_types: bool, nodes: l
              calibration_npz: Path | None, opset: int):
     """Mixed precision with AutoCast, keeping the model's opset; returns the converted ModelProto."""
     require_modelopt(f"convert.precision {low_precision}")
-    with _stdout_to_stderr():
+    with _quiet():
         from modelopt.onnx.autocast import convert_to_mixed_precision
 
         _quiet_logs()
@@ -72,7 +87,7 @@ def quantize(model_path: Path, output_path: Path, mode: str, calibration: dict, 
              nodes: list[str], op_types: list[str], high_precision: str, external_data: bool) -> None:
     """Post-training quantization with calibration data; writes the Q/DQ model to `output_path`."""
     require_modelopt(f"convert.quantize {mode}")
-    with _stdout_to_stderr():
+    with _quiet():
         from modelopt.onnx.quantization import quantize as modelopt_quantize
 
         _quiet_logs()

@@ -98,6 +98,10 @@ def skip_teardown() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script and `python -m trtkit` (argv None: the process is trtkit's own)."""
     own_process = argv is None
+    if own_process:  # native libraries' output can then be kept off the terminal without losing trtkit's own
+        from trtkit.backends.quiet import separate_python_stderr
+
+        separate_python_stderr()
     _Teardown.skippable = False
     words = sys.argv[1:] if argv is None else argv
     command = _named_command(words)

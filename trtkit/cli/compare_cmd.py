@@ -50,6 +50,10 @@ def compare(
         "--metrics", help="Gate metrics, comma-separated: median, mean, p90, p95, p99, throughput.")] = None,
     per_layer: Annotated[Optional[bool], typer.Option(  # noqa: UP045
         "--per-layer/--no-per-layer", help="Also gate aligned layers (compare.per_layer).")] = None,
+    allow_missing_data: Annotated[Optional[bool], typer.Option(  # noqa: UP045
+        "--allow-missing-data/--no-allow-missing-data",
+        help="Pass the gate when a gated metric has no figures (compare.allow_missing_data); by default a gate "
+             "with nothing to compare fails: verdict 'no data', exit 1.")] = None,
     confidence: Annotated[OptionalText, typer.Option(
         "--confidence", help="Confidence of the bootstrap interval, e.g. 0.95.")] = None,
     config: Annotated[OptionalPath, typer.Option("--config", help="Pipeline config with a compare: section.")] = None,
@@ -75,10 +79,14 @@ def compare(
             ("--max-regression", "max_regression", max_regression, max_regression),
             ("--metrics", "metrics", f"[{metrics}]" if metrics else None, metrics),
             ("--per-layer", "per_layer", None if per_layer is None else str(per_layer).lower(), None),
+            ("--allow-missing-data", "allow_missing_data",
+             None if allow_missing_data is None else str(allow_missing_data).lower(), None),
             ("--confidence", "confidence", confidence, confidence)):
         shown = flag if typed is None else f"{flag} {typed}"
         if flag == "--per-layer" and per_layer is False:
             shown = "--no-per-layer"
+        if flag == "--allow-missing-data" and allow_missing_data is False:
+            shown = "--no-allow-missing-data"
         flag_overrides(flags, f"compare.{key}", value, shown, typed_as)
     settings = load_config(config, flags, typed_as=typed_as)
     from trtkit.report.compare import engine_document, gate_markdown, render_engines
@@ -92,7 +100,7 @@ def compare(
         typer.echo(gate_markdown(comparison), nl=False)
     else:
         render_engines(comparison, top)
-    if comparison.regressed:
+    if comparison.failed:
         raise typer.Exit(1)
 
 

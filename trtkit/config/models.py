@@ -272,6 +272,9 @@ class CompareConfig(StrictModel):
         # mypy infers this lambda as list[str] against Field's union of factory signatures
         default_factory=lambda: ["median", "p99", "throughput"])  # type: ignore[arg-type]
     per_layer: bool = False
+    allow_missing_data: bool = Field(
+        False, description="let the gate pass when a gated metric has no figures (unprofiled engines); by default "
+                           "a gate with nothing to compare fails with the verdict 'no data'")
     confidence: float = Field(0.95, gt=0, lt=1)
     tolerances: dict[str, Tolerance] = Field(
         default_factory=dict, description="per output name, or per data type (fp16, int8...); '*' for all")

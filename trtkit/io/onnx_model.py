@@ -31,6 +31,7 @@ class TensorSpec:
 def load_onnx(path: str | Path, load_weights: bool = False) -> onnx.ModelProto:
     """Load an ONNX model; external weights are left on disk unless `load_weights`."""
     import onnx
+    from google.protobuf.json_format import Error as JsonFormatError
     from google.protobuf.message import DecodeError
 
     path = require_regular_file(path, "ONNX model")
@@ -43,7 +44,7 @@ def load_onnx(path: str | Path, load_weights: bool = False) -> onnx.ModelProto:
         if load_weights:
             onnx.load_external_data_for_model(model, str(path.parent))
         return model
-    except (DecodeError, ValueError, RuntimeError) as error:
+    except (DecodeError, JsonFormatError, ValueError, RuntimeError) as error:  # onnx reads *.json as JSON
         reason = " ".join(str(error).split())[:160] or type(error).__name__
         raise InputFileError(f"{path} is not a readable ONNX model ({reason})",
                              "re-export it or check the file is complete") from None

@@ -14,6 +14,7 @@ from typing import Any
 from trtkit.errors import InputFileError
 from trtkit.io.file_kind import ENGINE_MAGICS
 from trtkit.plan import inspector, metadata, profile
+from trtkit.plan.shape import MalformedArtifactError
 
 
 @dataclass
@@ -57,6 +58,15 @@ def read_artifact(path: str | Path) -> Artifact:
         raise InputFileError(f"cannot read {path}: {error.strerror}", "check its permissions") from None
     if not data.strip():
         raise InputFileError(f"{path} is empty", "re-export the artifact")
+    try:
+        return _classified(path, data)
+    except MalformedArtifactError as error:
+        raise error.in_file(path) from None
+    except RecursionError:
+        raise InputFileError(f"{path} is nested too deeply to be an artifact", "re-export it") from None
+
+
+def _classified(path: Path, data: bytes) -> Artifact:
     if data[:4] in ENGINE_MAGICS:
         return Artifact(path, "engine", None)
     if data[:1] == b"\x08" or b"\x00" in data[:4096]:  # protobuf (ONNX starts with ir_version) or binary
@@ -88,7 +98,8 @@ def _binary(path: Path) -> Artifact:
 def _json_artifact(path: Path, documents: list[Any]) -> Artifact:
     first = documents[0]
     if isinstance(first, dict) and first.get("schema") == "trtkit/build-metadata/v1":
-        versions = first.get("versions", {})
+        metadata.check_build_metadata(first)
+        versions = first.get("versions") or {}
         version = versions.get("tensorrt")
         if version and versions.get("backend") == "tensorrt-rtx":
             version = f"{version} (TensorRT-RTX)"
@@ -104,10 +115,13 @@ def _json_artifact(path: Path, documents: list[Any]) -> Artifact:
     if len(documents) > 1 and all(isinstance(document, dict) and "Name" in document for document in documents):
         return Artifact(path, "layer-records", inspector.parse_inspector_json(documents))
     if metadata.is_profile_metadata(first):
+        metadata.check_profile_metadata(first)
         return Artifact(path, "profile-metadata", first)
     if metadata.is_build_metadata(first):
+        metadata.check_build_metadata(first)
         return Artifact(path, "build-metadata", first)
     if metadata.is_device_properties(first):
+        metadata.check_device_properties(first)
         return Artifact(path, "device-properties", metadata.device_from_properties(first))
     from trtkit.plan import polygraphy
 
@@ -115,7 +129,9 @@ def _json_artifact(path: Path, documents: list[Any]) -> Artifact:
     if kind:
         try:
             return Artifact(path, "polygraphy", polygraphy.parse_polygraphy(first))
-        except (ValueError, KeyError, TypeError) as error:
+        except MalformedArtifactError as error:
+            raise error.in_file(path) from None
+        except (ValueError, KeyError, TypeError, AttributeError, EOFError, OSError) as error:
             raise InputFileError(f"{path} looks like Polygraphy {kind} but cannot be read ({error})",
                                  "re-save it with Polygraphy") from None
     if isinstance(first, dict) and _is_inspector(first):

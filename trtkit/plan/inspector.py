@@ -18,6 +18,7 @@ from typing import Any
 
 from trtkit.plan.formats import canonical_dtype, parse_format
 from trtkit.plan.model import PROFILE_SUFFIX, IOTensor, Layer, TensorInfo, constant_from, normalize_tactic
+from trtkit.plan.shape import MalformedArtifactError, expect_list, optional_list, optional_text, wrong
 
 _SEPARATORS = re.compile(r"[\x1e\x1f]|\\u001[ef]")
 _ONNX_LAYER = re.compile(r"\[ONNX Layer: (.*?)\](?=\[ONNX Layer: |$)")
@@ -70,11 +71,15 @@ def _lowered(raw: dict[str, Any]) -> dict[str, Any]:
     return {str(key).lower().replace(" ", ""): value for key, value in raw.items()}
 
 
-def tensor_from_dict(raw: dict[str, Any]) -> TensorInfo:
-    """A layer input or output in any form: `Format/Datatype`, or `Format` with `DataType`/`Datatype`."""
+def tensor_from_dict(raw: dict[str, Any], where: str | None = None) -> TensorInfo:
+    """A layer input or output in any form: `Format/Datatype`, or `Format` with `DataType`/`Datatype`.
+
+    With `where` (the record's JSON path) the fields are checked: a malformed one raises MalformedArtifactError."""
     if "Name" not in raw:  # legacy lowercase keys
         raw = {_CANONICAL_TENSOR_KEYS.get(key, key): value for key, value in _lowered(raw).items()}
     get = raw.get
+    if where is not None:
+        _check_tensor(raw, where)
     combined = get("Format/Datatype")
     format_text: str | None
     if combined is not None:
@@ -88,11 +93,31 @@ def tensor_from_dict(raw: dict[str, Any]) -> TensorInfo:
         declared = raw.get("DataType", raw.get("Datatype"))
         dtype = canonical_dtype(str(declared)) if declared else format_dtype
     dimensions = get("Dimensions")
+    if type(dimensions) is list and not all(type(dim) is int for dim in dimensions):
+        dimensions = _dimensions(dimensions)
     name = get("Name", "")
     # positional arguments: this runs for every tensor of every layer
     return TensorInfo(name if type(name) is str else str(name),
                       tuple(dimensions) if type(dimensions) is list else _dimensions(dimensions),
                       dtype, layout, get("Location"), format_text)
+
+
+_TENSOR_TEXT_KEYS = ("Name", "Format/Datatype", "Format", "DataType", "Datatype", "Location")
+_LAYER_TEXT_KEYS = ("Name", "LayerType", "ParameterType", "TacticName", "Metadata", "Origin")
+
+
+def _check_tensor(raw: dict[str, Any], where: str) -> None:
+    if "Name" not in raw:  # legacy lowercase keys
+        raw = {_CANONICAL_TENSOR_KEYS.get(key, key): value for key, value in _lowered(raw).items()}
+    get = raw.get
+    for key in _TENSOR_TEXT_KEYS:  # inline checks: this runs for every tensor of every layer
+        value = get(key)
+        if value is not None and type(value) is not str:
+            optional_text(value, f"{where}.{key}")
+    dimensions = get("Dimensions")
+    if dimensions is not None and type(dimensions) is not str and (
+            type(dimensions) is not list or not all(type(dim) is int for dim in dimensions)):
+        raise wrong(f"{where}.Dimensions", dimensions, "a list of integers")
 
 
 _CANONICAL_TENSOR_KEYS = {"name": "Name", "format/datatype": "Format/Datatype", "format": "Format",
@@ -112,11 +137,15 @@ _CANONICAL_LAYER_KEYS = {"name": "Name", "layertype": "LayerType", "parametertyp
 CONSUMED_KEYS = frozenset(_CANONICAL_LAYER_KEYS.values())
 
 
-def layer_from_dict(raw: dict[str, Any], index: int) -> Layer:
-    """A Layer from one detailed inspector record; the record stays available as `attributes`."""
+def layer_from_dict(raw: dict[str, Any], index: int, where: str | None = None) -> Layer:
+    """A Layer from one detailed inspector record; the record stays available as `attributes`.
+
+    With `where` (the record's JSON path) the fields are checked: a malformed one raises MalformedArtifactError."""
     if "Name" not in raw or "weights" in raw or "bias" in raw:  # legacy lowercase keys (8.6 Constant layers)
-        raw = {_CANONICAL_LAYER_KEYS.get(key.lower().replace(" ", ""), key): value for key, value in raw.items()}
+        raw = {_CANONICAL_LAYER_KEYS.get(str(key).lower().replace(" ", ""), key): value for key, value in raw.items()}
     get = raw.get
+    if where is not None:
+        return _checked_layer(raw, index, where)
     stream_id = get("StreamId")
     name = get("Name", f"layer {index}")
     weights, bias = get("Weights"), get("Bias")
@@ -138,9 +167,39 @@ def layer_from_dict(raw: dict[str, Any], index: int) -> Layer:
     return layer
 
 
-def _constants_as_weights(constants: list[TensorInfo]):
+def _checked_layer(raw: dict[str, Any], index: int, where: str) -> Layer:
+    """layer_from_dict for a JSON record, every field it reads checked first."""
+    if "Name" not in raw:
+        raise MalformedArtifactError(where, "has no Name: a layer record names its layer")
+    for key in _LAYER_TEXT_KEYS:
+        value = raw.get(key)
+        if value is not None and type(value) is not str:
+            optional_text(value, f"{where}.{key}")
+    tactic = raw.get("TacticValue")
+    if tactic is not None and type(tactic) not in (str, int):
+        raise wrong(f"{where}.TacticValue", tactic, "a string or an integer")
+    for key in ("Groups", "OutMaps"):  # read by the MAC count and the channel lint rules
+        value = raw.get(key)
+        if value is not None and (type(value) is not int or value < 0):
+            raise wrong(f"{where}.{key}", value, "a non-negative integer")
+    kernel = raw.get("Kernel")
+    if kernel is not None and (type(kernel) is not list or not all(type(size) is int for size in kernel)):
+        raise wrong(f"{where}.Kernel", kernel, "a list of integers")
+    for key in ("Inputs", "Outputs", "Constants"):
+        for position, tensor in enumerate(optional_list(raw.get(key), f"{where}.{key}")):
+            if key == "Constants" and type(tensor) is str:
+                continue  # Myelin layers of TensorRT 10+ list their constants by name
+            if type(tensor) is not dict:
+                raise wrong(f"{where}.{key}[{position}]", tensor, "a tensor object")
+            _check_tensor(tensor, f"{where}.{key}[{position}]")
+    return layer_from_dict(raw, index)  # checked: built as any record is
+
+
+def _constants_as_weights(constants: list[TensorInfo]):  # -> Constant | None
     from trtkit.plan.model import Constant
 
+    if not any(tensor.volume is not None and tensor.dtype for tensor in constants):
+        return None  # constants listed by name only (TensorRT-RTX): their size is unknown, not 0
     count = sum(tensor.volume or 0 for tensor in constants)
     by_size: dict[str | None, int] = {}
     for tensor in constants:
@@ -153,7 +212,8 @@ def io_tensor_from_dict(raw: dict[str, Any]) -> IOTensor:
     """A TensorRT 11 `I/O Tensors` record."""
     lowered = _lowered(raw)
     profiles, formats = [], []
-    for info in lowered.get("profileinfo") or []:
+    optional_text(lowered.get("iomode"), "I/O Tensors[].IOMode")
+    for info in optional_list(lowered.get("profileinfo"), "I/O Tensors[].ProfileInfo"):
         info = _lowered(info) if isinstance(info, dict) else {}
         shapes = {key: _dimensions(info.get(f"{key}shape")) for key in ("min", "opt", "max")}
         if any(shape is not None for shape in shapes.values()):
@@ -175,26 +235,51 @@ def io_tensor_from_dict(raw: dict[str, Any]) -> IOTensor:
 
 
 def parse_inspector_json(document: Any) -> InspectorResult:
-    """Layers and I/O tensors from an inspector JSON document (engine- or layer-level)."""
+    """Layers and I/O tensors from an inspector JSON document (engine- or layer-level).
+
+    A document without the shape it claims (`{"Layers": null}`, a layer whose Inputs is a number) raises
+    MalformedArtifactError naming the JSON path."""
     if isinstance(document, list):  # several getLayerInformation() records
-        return _from_layer_records(document, "json")
-    lowered = _lowered(document)
-    if not lowered.keys() & {"layers", "bindings", "i/otensors"}:  # one getLayerInformation() record
-        return _from_layer_records([document], "json")
-    result = _from_layer_records(lowered.get("layers") or [], "json")
-    records = [raw for raw in lowered.get("i/otensors") or [] if isinstance(raw, dict)]
+        return _from_layer_records(document, "json", checked=True)
+    if not isinstance(document, dict):
+        raise wrong("the document", document, "an IEngineInspector object or a list of layer records")
+    keys = {str(key).lower().replace(" ", ""): key for key in document}
+    if not keys.keys() & {"layers", "bindings", "i/otensors"}:  # one getLayerInformation() record
+        return _from_layer_records([document], "json", checked=True, prefix=None)
+    layers: list[Any] = []
+    if "layers" in keys:  # absent in the documentation's I/O-only fragments; present, it lists every layer
+        layers = expect_list(document[keys["layers"]], str(keys["layers"]), "a list of layers")
+        if not layers:
+            raise MalformedArtifactError(str(keys["layers"]), "is empty: an engine has at least one layer")
+    result = _from_layer_records(layers, "json", checked=True, prefix=str(keys.get("layers", "Layers")))
+    io_key, bindings_key = keys.get("i/otensors", "I/O Tensors"), keys.get("bindings", "Bindings")
+    records = optional_list(document.get(io_key), str(io_key))
+    for position, raw in enumerate(records):
+        if type(raw) is not dict:
+            raise wrong(f"{io_key}[{position}]", raw, "a tensor object")
+    bindings = optional_list(document.get(bindings_key), str(bindings_key))
+    for position, name in enumerate(bindings):
+        if type(name) is not str:
+            raise wrong(f"{bindings_key}[{position}]", name, "a tensor name")
     if records:  # trtkit writes both (TREx reads Bindings): the objects say more
         result.io_tensors = [io_tensor_from_dict(raw) for raw in records]
     else:
-        result.io_tensors = [IOTensor(name=str(name)) for name in lowered.get("bindings") or []]
+        result.io_tensors = [IOTensor(name=name) for name in bindings]
     return result
 
 
-def _from_layer_records(records: Iterable[Any], form: str) -> InspectorResult:
+def _from_layer_records(records: Iterable[Any], form: str, checked: bool = False,
+                        prefix: str | None = "") -> InspectorResult:
+    """Layers from records: objects (detailed) or names (names-only). `checked` (JSON documents): anything
+    else, and malformed fields, raise MalformedArtifactError; `prefix` is the list's JSON path (None: the
+    document is the one record)."""
     result = InspectorResult(form=form)
     for index, raw in enumerate(records):
+        where = f"{prefix}[{index}]" if prefix is not None else "the layer record"
         if isinstance(raw, dict):
-            result.layers.append(layer_from_dict(raw, index))
+            result.layers.append(layer_from_dict(raw, index, where if checked else None))
+        elif checked and type(raw) is not str:
+            raise wrong(where, raw, "a layer object or a layer name")
         else:
             name = str(raw)
             suffix = PROFILE_SUFFIX.search(name)
@@ -400,4 +485,4 @@ def parse_layer_record_stream(text: str) -> InspectorResult | None:
         position = end
     if not records or not all(isinstance(record, dict) and "Name" in record for record in records):
         return None
-    return _from_layer_records(records, "layer-records")
+    return _from_layer_records(records, "layer-records", checked=True)

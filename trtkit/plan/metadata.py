@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from trtkit.plan.model import DeviceInfo, PerformanceSummary, Statistic
+from trtkit.plan.shape import expect_dict, optional_dict, optional_number, optional_text, wrong
 
 _FIGURES = {"Latency": "latency", "Enqueue Time": "enqueue_time", "H2D Latency": "h2d_latency",
             "GPU Compute Time": "gpu_compute_time", "D2H Latency": "d2h_latency"}
@@ -61,6 +62,46 @@ def device_from_properties(records: list[dict[str, Any]]) -> DeviceInfo | None:
         memory_bytes=raw.get("TotalMemory"),
         properties=dict(raw),
     )
+
+
+def check_profile_metadata(document: dict[str, Any]) -> None:
+    """The shape `parse_performance_summary` and `device_from_trex` rely on; MalformedArtifactError otherwise."""
+    summary = expect_dict(document.get("performance_summary"), "performance_summary")
+    for key in ("Throughput", "Total Host Walltime", "Total GPU Compute Time"):
+        optional_number(summary.get(key), f"performance_summary.{key}")
+    for key in _FIGURES:
+        values = summary.get(key)
+        if values is None:
+            continue
+        if type(values) is not list:
+            raise wrong(f"performance_summary.{key}", values, "a list of numbers")
+        for position, value in enumerate(values):
+            optional_number(value, f"performance_summary.{key}[{position}]")
+            if value is None:
+                raise wrong(f"performance_summary.{key}[{position}]", value, "a number")
+    optional_dict(document.get("inference_options"), "inference_options")
+    device = optional_dict(document.get("device_information"), "device_information")
+    optional_text(device.get("Selected Device"), "device_information.Selected Device")
+
+
+def check_build_metadata(document: dict[str, Any]) -> None:
+    """The shape the loader relies on: options are objects (or null)."""
+    for key in ("model_options", "build_options"):
+        optional_dict(document.get(key), key)
+    if "versions" in document:
+        versions = optional_dict(document.get("versions"), "versions")
+        for key in ("tensorrt", "backend"):
+            optional_text(versions.get(key), f"versions.{key}")
+
+
+def check_device_properties(records: list[Any]) -> None:
+    for position, record in enumerate(records):
+        expect_dict(record, f"[{position}]")
+    optional_text(records[0].get("Name"), "[0].Name")
+    for key in ("MULTIPROCESSOR_COUNT", "TotalMemory"):
+        value = records[0].get(key)
+        if value is not None and type(value) is not int:
+            raise wrong(f"[0].{key}", value, "an integer")
 
 
 def is_profile_metadata(document: Any) -> bool:

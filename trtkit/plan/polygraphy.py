@@ -8,6 +8,8 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from trtkit.plan.shape import expect_dict, expect_list, optional_dict, optional_number, wrong
+
 
 @dataclass
 class TensorSummary:
@@ -66,7 +68,7 @@ def polygraphy_kind(document: Any) -> str | None:
             return "tactic-replay"
         if document and all(str(key).startswith("_N") for key in document):
             return "debug-replay"
-    if isinstance(document, list) and document and all(isinstance(feed, dict) for feed in document) and all(
+    if isinstance(document, list) and document and all(isinstance(feed, dict) and feed for feed in document) and all(
             isinstance(value, dict) and "array" in value for feed in document for value in feed.values()):
         return "inputs"
     return None
@@ -81,18 +83,25 @@ def parse_polygraphy(document: Any) -> PolygraphyArtifact:
         return artifact
     if kind == "run-results":
         artifact = PolygraphyArtifact(kind)
-        for runner, iterations in document["lst"]:
+        for position, entry in enumerate(expect_list(document.get("lst"), "lst")):
+            if type(entry) is not list or len(entry) != 2 or type(entry[0]) is not str:
+                raise wrong(f"lst[{position}]", entry, "a [runner name, results] pair")
+            runner, iterations = entry
             artifact.runners.append(runner)
-            for iteration, result in enumerate(iterations):
-                for name, value in (result.get("outputs") or {}).items():
+            for iteration, result in enumerate(expect_list(iterations, f"lst[{position}][1]")):
+                where = f"lst[{position}][1][{iteration}]"
+                result = expect_dict(result, where)
+                for name, value in optional_dict(result.get("outputs"), f"{where}.outputs").items():
                     artifact.tensors.append(_summary(name, decode_array(value), iteration, runner))
-                artifact.details.setdefault("runtimes_s", []).append(result.get("runtime"))
+                artifact.details.setdefault("runtimes_s", []).append(
+                    optional_number(result.get("runtime"), f"{where}.runtime"))
         return artifact
     if kind == "tactic-replay":
-        replay = document["replay"]
+        replay = expect_dict(document.get("replay"), "replay")
+        entries = {name: expect_dict(entry, f"replay.{name}") for name, entry in replay.items()}
         return PolygraphyArtifact(kind, details={"layers": {name: {"implementation": entry.get("implementation"),
                                                                    "tactic": entry.get("tactic")}
-                                                            for name, entry in replay.items()}})
+                                                            for name, entry in entries.items()}})
     if kind == "debug-replay":
         iterations = {}
         for key, value in document.items():

@@ -5,11 +5,13 @@ appended one per run) give one run each."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn, cast
 
 from trtkit.plan.model import IterationTimes, LayerTiming
+from trtkit.plan.shape import MalformedArtifactError, optional_count, optional_number, wrong
 
 
 @dataclass
@@ -46,22 +48,27 @@ def is_export_profile(document: Any) -> bool:
 
 def parse_export_profile(document: list[dict[str, Any]]) -> LayerProfile:
     """trtexec --exportProfile: a leading {"count": N}, then name/timeMs/averageMs/medianMs/percentage
-    (TensorRT 7.x wrote no medianMs)."""
+    (TensorRT 7.x wrote no medianMs). A record of the wrong shape raises MalformedArtifactError."""
     profile = LayerProfile()
     append = profile.layers.append
-    for record in document:
+    for position, record in enumerate(document):
+        where = f"[{position}]"
         if "name" not in record:
             if "count" in record:
-                profile.iterations = int(record["count"])
+                profile.iterations = optional_count(record["count"], f"{where}.count")
             continue
-        total = float(record.get("timeMs") or 0.0)
-        average = record.get("averageMs")
+        name = record["name"]
+        if type(name) is not str:
+            raise wrong(f"{where}.name", name, "a layer name")
+        total = optional_number(record.get("timeMs"), f"{where}.timeMs") or 0.0
+        average = optional_number(record.get("averageMs"), f"{where}.averageMs")
         if average is None:
             average = total / profile.iterations if profile.iterations else total
-        median, percentage = record.get("medianMs"), record.get("percentage")
-        append((str(record["name"]), LayerTiming(total, float(average), None if median is None else float(median),
-                                                 None if percentage is None else float(percentage),
-                                                 profile.iterations)))
+        median = optional_number(record.get("medianMs"), f"{where}.medianMs")
+        percentage = optional_number(record.get("percentage"), f"{where}.percentage")
+        append((name, LayerTiming(total, average, median, percentage, profile.iterations)))
+    if not profile.layers:
+        raise MalformedArtifactError("", "holds no layer records (name, averageMs): the profile is empty")
     return profile
 
 
@@ -75,19 +82,42 @@ def parse_export_times(document: list[dict[str, Any]]) -> IterationTimes:
     times = IterationTimes()
     legacy = "inMs" in document[0]
     h2d_key, d2h_key = ("inMs", "outMs") if legacy else ("h2dMs", "d2hMs")
-    for record in document:
+    keys = ("latencyMs", "computeMs", h2d_key, d2h_key, "startEnqMs", "endEnqMs", "endToEndMs")
+    numbers = (int, float)
+    for position, record in enumerate(document):
+        # type() tests inline: a timing file holds thousands of records; the slow path says what is wrong
+        if type(record) is not dict:
+            raise wrong(f"[{position}]", record, "an iteration record")
         get = record.get
-        times.latency_ms.append(float(get("latencyMs") or 0.0))
-        times.compute_ms.append(float(get("computeMs") or 0.0))
-        times.h2d_ms.append(float(get(h2d_key) or 0.0))
-        times.d2h_ms.append(float(get(d2h_key) or 0.0))
-        start, end = get("startEnqMs"), get("endEnqMs")
+        latency, compute, h2d, d2h = get("latencyMs"), get("computeMs"), get(h2d_key), get(d2h_key)
+        start, end, end_to_end = get("startEnqMs"), get("endEnqMs"), get("endToEndMs")
+        if (type(latency) not in numbers or type(compute) not in numbers
+                or (h2d is not None and type(h2d) not in numbers) or (d2h is not None and type(d2h) not in numbers)
+                or (start is not None and type(start) not in numbers) or (end is not None and type(end) not in numbers)
+                or (end_to_end is not None and type(end_to_end) not in numbers)):
+            _reject_times(record, position, keys)
+        times.latency_ms.append(cast(float, latency))  # a number: checked above
+        times.compute_ms.append(cast(float, compute))
+        times.h2d_ms.append(h2d or 0.0)
+        times.d2h_ms.append(d2h or 0.0)
         if start is not None and end is not None:
             times.enqueue_ms.append(end - start)
-        end_to_end = get("endToEndMs")
         if end_to_end is not None:
-            times.end_to_end_ms.append(float(end_to_end))
+            times.end_to_end_ms.append(end_to_end)
+    if not all(map(math.isfinite, (sum(times.latency_ms), sum(times.compute_ms), sum(times.end_to_end_ms)))):
+        for position, record in enumerate(document):  # NaN or infinity somewhere: name it
+            _reject_times(record, position, keys)
     return times
+
+
+def _reject_times(record: dict[str, Any], position: int, keys: tuple[str, ...]) -> NoReturn:
+    """Raise MalformedArtifactError for the first figure of `record` that is not a finite number."""
+    for key in keys:
+        optional_number(record.get(key), f"[{position}].{key}")
+    for key in keys[:2]:
+        if record.get(key) is None:
+            raise MalformedArtifactError(f"[{position}]", f"has no {key}")
+    raise MalformedArtifactError(f"[{position}]", "has a figure that is not a number")
 
 
 _IPROFILER_LINE = re.compile(r"^Timing:\s*([\d.]+)\s*(us|ms)\s*->\s*(.+)$")

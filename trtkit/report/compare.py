@@ -65,9 +65,10 @@ def engine_document(comparison: EngineComparison) -> dict[str, Any]:
     return document("compare", {
         "engines": engines, "alignments": alignments,
         "gates": [{"baseline": base.plan.name, "engine": view.plan.name, **asdict(result),
-                   "regressed": result.regressed}
+                   "regressed": result.regressed, "verdict": result.verdict, "missing_data": result.missing_data}
                   for view, result in zip(comparison.engines[1:], comparison.gates, strict=False)],
         "regressed": comparison.regressed,
+        "failed": comparison.failed,
     })
 
 
@@ -91,23 +92,27 @@ def render_engines(comparison: EngineComparison, top: int = 10) -> None:
     rows = [("layers", *[str(view.summary.layer_count) for view in comparison.engines]),
             ("median latency (ms)", *[format_ms(_median(view)) for view in comparison.engines]),
             ("p99 latency (ms)", *[format_ms(_p99(view)) for view in comparison.engines]),
-            ("throughput (qps)", *["" if view.summary.throughput_qps is None else f"{view.summary.throughput_qps:g}"
-                                   for view in comparison.engines]),
-            ("speedup vs first", *["" if (speedup := _speedup(base, view)) is None else f"{speedup:.2f}x"
-                                   for view in comparison.engines]),
+            ("throughput (qps)", *[console.UNKNOWN if view.summary.throughput_qps is None
+                                   else f"{view.summary.throughput_qps:g}" for view in comparison.engines]),
+            ("speedup vs first", *[console.UNKNOWN if (speedup := _speedup(base, view)) is None
+                                   else f"{speedup:.2f}x" for view in comparison.engines]),
             ("sum of layer latencies (ms)",
              *[format_ms(view.summary.total_layer_latency_ms) for view in comparison.engines]),
-            ("weights (MiB)", *[f"{view.summary.weights_bytes / 2**20:.2f}" for view in comparison.engines])]
+            ("weights (MiB)", *[console.UNKNOWN if view.summary.weights_bytes is None
+                                else f"{view.summary.weights_bytes / 2**20:.2f}" for view in comparison.engines])]
     out.print(console.table("Engines", ["", *names], rows, right_align=names))
     for title, attribute in (("Latency by layer type (ms)", "by_type"), ("Layers by precision", "by_precision")):
         groups = [_groups(view, attribute) for view in comparison.engines]
+        if attribute == "by_type":
+            unprofiled = [escape(view.plan.name) for view in comparison.engines if not view.summary.has_profile]
+            title += f"; not profiled: {', '.join(unprofiled)}" if unprofiled else ""
         value = (lambda group: format_ms(group.latency_ms)) if attribute == "by_type" else \
             (lambda group: str(group.count))
         table_rows = [(escape(key), *[value(group[key]) if key in group else "" for group in groups])
                       for key in _kinds(comparison, attribute)]
         out.print(console.table(title, ["", *names], table_rows, right_align=names))
     for view, alignment in zip(comparison.engines[1:], comparison.alignments, strict=True):
-        pairs = sorted(alignment.pairs, key=lambda pair: -abs(pair.second.latency_ms - pair.first.latency_ms))
+        pairs = sorted(alignment.pairs, key=_delta_order)
         rows = []
         for pair in pairs[:top]:
             changes = []
@@ -116,9 +121,10 @@ def render_engines(comparison: EngineComparison, top: int = 10) -> None:
             if (pair.first.tactic_name or pair.first.tactic_value) != (pair.second.tactic_name or
                                                                        pair.second.tactic_value):
                 changes.append("tactic")
-            rows.append((escape(pair.first.name[:48]), escape(pair.second.name[:48]), format_ms(pair.first.latency_ms),
-                         format_ms(pair.second.latency_ms), f"{pair.second.latency_ms - pair.first.latency_ms:+.4f}",
-                         ", ".join(changes), pair.method))
+            first_ms, second_ms = _layer_ms(pair.first), _layer_ms(pair.second)
+            delta = console.UNKNOWN if first_ms is None or second_ms is None else f"{second_ms - first_ms:+.4f}"
+            rows.append((escape(pair.first.name[:48]), escape(pair.second.name[:48]), format_ms(first_ms),
+                         format_ms(second_ms), delta, ", ".join(changes), pair.method))
         methods = {method: sum(pair.method == method for pair in alignment.pairs)
                    for method in ("onnx-nodes", "signature")}
         title = (f"{escape(view.plan.name)} vs {escape(base.plan.name)}: {len(alignment.pairs)} layers aligned "
@@ -130,6 +136,19 @@ def render_engines(comparison: EngineComparison, top: int = 10) -> None:
         render_gate(view.plan.name, base.plan.name, result)
 
 
+def _layer_ms(layer) -> float | None:
+    """A layer's profiled time; None when it was not profiled (unknown, not 0)."""
+    return layer.timing.average_ms if layer.timing else None
+
+
+def _delta_order(pair) -> tuple[bool, float]:
+    """Largest change first; pairs without a time on both sides last, in execution order."""
+    first, second = _layer_ms(pair.first), _layer_ms(pair.second)
+    if first is None or second is None:
+        return True, 0.0
+    return False, -abs(second - first)
+
+
 def render_gate(name: str, baseline: str, result) -> None:
     from rich.markup import escape
 
@@ -138,7 +157,7 @@ def render_gate(name: str, baseline: str, result) -> None:
     for metric in result.metrics:
         interval = (f"[{metric.interval_percent[0]:+.2f}%, {metric.interval_percent[1]:+.2f}%]"
                     if metric.interval_percent else "")
-        color = {"regression": "red", "improvement": "green"}.get(metric.verdict, "")
+        color = {"regression": "red", "improvement": "green", "no data": "yellow"}.get(metric.verdict, "")
         verdict = f"[{color}]{metric.verdict}[/{color}]" if color else metric.verdict
         rows.append((metric.metric, _fmt(metric.baseline), _fmt(metric.current),
                      "" if metric.change_percent is None else f"{metric.change_percent:+.2f}%", interval, verdict,
@@ -150,11 +169,20 @@ def render_gate(name: str, baseline: str, result) -> None:
     for layer in result.layers:
         console.warn(escape(f"layer regression: {layer['current_layer']} {layer['baseline_ms']:.4f} -> "
                             f"{layer['current_ms']:.4f} ms ({layer['change_percent']:+.1f}%)"))
-    out.print("[red]regression[/red]" if result.regressed else "[green]no regression[/green]")
+    if result.layers_without_data:
+        console.warn("per-layer gate: no aligned layer has a time in both engines (not profiled)")
+    verdict = result.verdict
+    if verdict == "no data":
+        out.print(f"[red]no data[/red]: nothing to compare on {', '.join(result.missing_data)} (profile both engines, "
+                  "or pass --allow-missing-data)")
+    elif verdict == "no regression" and result.missing_data:
+        out.print(f"[green]no regression[/green] (no data on {', '.join(result.missing_data)}: allowed)")
+    else:
+        out.print("[red]regression[/red]" if verdict == "regression" else "[green]no regression[/green]")
 
 
 def _fmt(value: float | None) -> str:
-    return "" if value is None else f"{value:.4g}"
+    return console.UNKNOWN if value is None else f"{value:.4g}"
 
 
 def gate_markdown(comparison: EngineComparison) -> str:
@@ -162,7 +190,7 @@ def gate_markdown(comparison: EngineComparison) -> str:
     base = comparison.engines[0].plan.name
     lines = []
     for view, result in zip(comparison.engines[1:], comparison.gates, strict=False):
-        verdict = "❌ regression" if result.regressed else "✅ no regression"
+        verdict = {"regression": "❌ regression", "no data": "❌ no data"}.get(result.verdict, "✅ no regression")
         lines += [f"### trtkit compare: `{view.plan.name}` against `{base}` — {verdict}", "",
                   f"Limit {result.max_regression_percent:g}% (positive change = worse).", "",
                   f"| metric | baseline | current | change | {result.confidence:.0%} CI | verdict |",
@@ -175,6 +203,9 @@ def gate_markdown(comparison: EngineComparison) -> str:
                          f"{interval} | {metric.verdict} |")
         evidence = sorted({metric.evidence for metric in result.metrics})
         lines += ["", "Evidence: " + "; ".join(evidence) + "."]
+        if result.missing_data:
+            allowed = " (allowed by --allow-missing-data)" if result.allow_missing_data else ""
+            lines += ["", f"No data on: {', '.join(result.missing_data)}{allowed}."]
         if result.layers:
             lines += ["", "| layer | baseline ms | current ms | change |", "|---|---:|---:|---:|"]
             lines += [f"| `{layer['current_layer']}` | {layer['baseline_ms']:.4f} | {layer['current_ms']:.4f} | "

@@ -122,8 +122,13 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any
     return FittingTable(title, columns, rows, right_align, optional, prose)
 
 
-def format_bytes(value: float) -> str:
-    """A byte count for people, two decimals in the largest binary unit: 1.50 MiB, 812 B."""
+UNKNOWN = "—"  # a figure the artifacts do not give: never shown as 0
+
+
+def format_bytes(value: float | None) -> str:
+    """A byte count for people, two decimals in the largest binary unit: 1.50 MiB, 812 B; — when unknown."""
+    if value is None:
+        return UNKNOWN
     for unit, factor in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if value >= factor:
             return f"{value / factor:.2f} {unit}"
@@ -131,5 +136,10 @@ def format_bytes(value: float) -> str:
 
 
 def format_ms(value: float | None) -> str:
-    """Milliseconds in tables: four decimals, empty when there is no figure."""
-    return "" if value is None else f"{value:.4f}"
+    """Milliseconds in tables: four decimals, — when there is no figure (unknown is not 0)."""
+    return UNKNOWN if value is None else f"{value:.4f}"
+
+
+def format_percent(value: float | None) -> str:
+    """A share in percent, one decimal; — when unknown."""
+    return UNKNOWN if value is None else f"{value:.1f}"

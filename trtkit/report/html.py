@@ -8,7 +8,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from trtkit.report import svg
-from trtkit.report.console import format_ms
+from trtkit.report.console import UNKNOWN, format_bytes, format_ms, format_percent
 from trtkit.report.inspect import MEASUREMENT_KEYS
 from trtkit.report.svg import Bar, precision_color
 
@@ -131,9 +131,14 @@ def _summary(engine: EngineReport) -> str:
     mode = ", ".join(f"{key}: {plan.inference_options[key]}" for key in MEASUREMENT_KEYS
                      if key in plan.inference_options)
     cards.append(_card("measurement mode", mode or "not recorded", small=True))
-    if summary.has_profile:
-        cards.append(_card("sum of layer latencies", f"{summary.total_layer_latency_ms:.4f} ms",
-                           f"reformats {summary.reformat_latency_ms:.4f} ms"))
+    if summary.total_layer_latency_ms is not None:
+        cards.append(_card("sum of layer latencies", f"{format_ms(summary.total_layer_latency_ms)} ms",
+                           f"reformats {format_ms(summary.reformat_latency_ms)} ms"))
+    else:
+        cards.append(_card("sum of layer latencies", "not profiled", "no per-layer profile among the artifacts"))
+    if plan.detailed:
+        cards.append(_card("weights", format_bytes(summary.weights_bytes),
+                           "" if summary.weights_bytes is not None else "the artifacts give no weight counts"))
     sources = ", ".join(source.path.rsplit("/", 1)[-1] for source in plan.sources)
     return f"<h3>{escape(plan.name)}</h3><div class=\"cards\">{''.join(cards)}</div>" + \
         f'<p class="note">from {escape(sources)}</p>' + "".join(f'<p class="note">{escape(note)}</p>'
@@ -148,9 +153,9 @@ def _by_type(engine: EngineReport, colors: dict[str, str]) -> str:
     if not summary.by_type:
         return f"<h3>{escape(engine.plan.name)}</h3>{NO_LAYERS}"
     timed = summary.has_profile
-    bars = [Bar(group.key, group.latency_ms if timed else group.count, colors.get(group.key, "#4878d0"),
-                f"{group.key}: {group.count} layers" + (f", {group.latency_ms:.4f} ms ({group.percent:.1f}%)"
-                                                        if timed else "")) for group in summary.by_type]
+    bars = [Bar(group.key, (group.latency_ms or 0.0) if timed else group.count, colors.get(group.key, "#4878d0"),
+                f"{group.key}: {group.count} layers" + (_ms_share(group) if timed else ""))
+            for group in summary.by_type]
     unit = "ms" if timed else "layers"
     chart = svg.hbar_chart(f"latency-by-type-{engine.slot}", bars, unit,
                            f"{'Latency' if timed else 'Layer count'} by layer type of {engine.plan.name}")
@@ -169,8 +174,8 @@ def _precision(engine: EngineReport) -> str:
     out.append(_figure(svg.hbar_chart(f"precision-count-{engine.slot}", by_count, "layers",
                                       f"Layers by precision of {engine.plan.name}"), "layers by precision"))
     if summary.has_profile:
-        by_latency = [Bar(group.key, group.latency_ms, precision_color(group.key),
-                          f"{group.key}: {group.latency_ms:.4f} ms ({group.percent:.1f}%)") for group in groups]
+        by_latency = [Bar(group.key, group.latency_ms or 0.0, precision_color(group.key),
+                          f"{group.key}{_ms_share(group)}") for group in groups]
         out.append(_figure(svg.hbar_chart(f"precision-latency-{engine.slot}", by_latency, "ms",
                                           f"Latency by precision of {engine.plan.name}"), "latency by precision"))
     return "".join(out)
@@ -184,13 +189,20 @@ def _per_layer(engine: EngineReport) -> str:
     precisions = list(dict.fromkeys(layer.compute_precision or "unknown" for layer in layers))
     bars = [Bar(layer.name, layer.latency_ms, precision_color(layer.compute_precision),
                 f"#{layer.index} {layer.name} ({layer.kind}, {layer.compute_precision or 'unknown'}): "
-                f"{layer.latency_ms:.4f} ms") for layer in layers]
+                + (f"{layer.latency_ms:.4f} ms" if layer.timing else "not profiled")) for layer in layers]
     legend = svg.legend({precision: precision_color(None if precision == "unknown" else precision)
                          for precision in precisions})
     return f"<h3>{escape(engine.plan.name)}</h3>" + _figure(
         svg.column_chart(f"per-layer-{engine.slot}", bars, "ms",
                          f"Per-layer latency in execution order of {engine.plan.name}"),
         "each column is a layer, in execution order; hover for its name and time", legend)
+
+
+def _ms_share(group) -> str:
+    """`, 1.2345 ms (12.3%)` of a group, or `, not profiled`."""
+    if group.latency_ms is None:
+        return ", not profiled"
+    return f", {group.latency_ms:.4f} ms ({format_percent(group.percent)}%)"
 
 
 def _slow_layers(engine: EngineReport, top: int) -> str:
@@ -200,8 +212,8 @@ def _slow_layers(engine: EngineReport, top: int) -> str:
     chosen = sorted(layers, key=lambda layer: -layer.latency_ms)[:top] if timed else layers[:top]
     rows = [[(str(layer.index), layer.index), (escape(layer.name), None), (escape(layer.kind), None),
              (escape(layer.compute_precision or ""), None), (_truncated(layer.tactic_name or "", 48), None),
-             (format_ms(layer.latency_ms) if timed else "", layer.latency_ms),
-             (f"{layer.latency_ms / total * 100:.1f}" if timed else "", layer.latency_ms / total * 100),
+             (format_ms(layer.timing.average_ms if layer.timing else None), layer.latency_ms),
+             (f"{layer.latency_ms / total * 100:.1f}" if layer.timing else UNKNOWN, layer.latency_ms / total * 100),
              (escape(", ".join(layer.onnx_nodes[:3]) + (" …" if len(layer.onnx_nodes) > 3 else "")), None)]
             for layer in chosen]
     title = f"top {len(chosen)} of {len(layers)} layers by latency" if timed else \
@@ -219,7 +231,9 @@ def _reformats(engine: EngineReport) -> str:
     rows = [[(escape(item.name), None), (escape(item.origin or ""), None), (escape(item.source), None),
              (escape(item.target), None), (format_ms(item.latency_ms), item.latency_ms),
              ("yes" if item.converts_type else "no", None)] for item in reformats]
-    return head + f'<p>{len(reformats)} reformat layers, {engine.summary.reformat_latency_ms:.4f} ms in all.</p>' + \
+    total = engine.summary.reformat_latency_ms
+    in_all = f"{total:.4f} ms in all" if total is not None else "not profiled"
+    return head + f'<p>{len(reformats)} reformat layers, {in_all}.</p>' + \
         _table(["layer", "origin", "from", "to", "ms", "converts type"], rows, {"ms"}, sortable=True,
                name=f"reformats-{engine.slot}")
 
@@ -312,7 +326,7 @@ def _engine_table(engines: list[EngineReport]) -> str:
                              (format_ms(latency.median) if latency else "", latency.median if latency else None),
                              (f"{engine.summary.throughput_qps:,.1f}" if engine.summary.throughput_qps else "",
                               engine.summary.throughput_qps),
-                             (format_ms(engine.summary.total_layer_latency_ms) if engine.summary.has_profile else "",
+                             (format_ms(engine.summary.total_layer_latency_ms),
                               engine.summary.total_layer_latency_ms)])
     return "<h3>Engines</h3>" + _table(["engine", "layers", "median ms", "qps", "sum of layers ms"], summary_rows,
                                        {"layers", "median ms", "qps", "sum of layers ms"}, sortable=True,
@@ -322,7 +336,7 @@ def _engine_table(engines: list[EngineReport]) -> str:
 def _group_value(groups, key: str, timed: bool) -> float:
     for group in groups:
         if group.key == key:
-            return group.latency_ms if timed else group.count
+            return (group.latency_ms or 0.0) if timed else group.count
     return 0.0
 
 
@@ -333,7 +347,8 @@ def _deltas(first: EngineReport, second: EngineReport, alignment, top: int) -> s
                f"{escape(first.plan.name)}, {len(alignment.only_second)} only in {escape(second.plan.name)}.</p>")
     if not (first.summary.has_profile and second.summary.has_profile):
         return head + summary + '<p class="note">Latency deltas need per-layer profiles of both engines.</p>'
-    deltas = sorted(pairs, key=lambda pair: -abs(pair.second.latency_ms - pair.first.latency_ms))[:top]
+    timed_pairs = [pair for pair in pairs if pair.first.timing and pair.second.timing]
+    deltas = sorted(timed_pairs, key=lambda pair: -abs(pair.second.latency_ms - pair.first.latency_ms))[:top]
     if not deltas:
         return head + summary
     bars = [Bar(pair.second.name, abs(pair.second.latency_ms - pair.first.latency_ms),

@@ -67,7 +67,7 @@ def _render_plan(view: PlanView, by: str, top: int, all_layers: bool) -> None:
                                                    f"{len(plan.optimization_profiles)})"
                                                    if len(plan.optimization_profiles) > 1 else ""))]
     if summary.has_profile:
-        rows.append(("sum of per-layer latencies", f"{summary.total_layer_latency_ms:.4f} ms"
+        rows.append(("sum of per-layer latencies", f"{format_ms(summary.total_layer_latency_ms)} ms"
                      + (f" over {plan.profile_iterations} iteration{'s' if plan.profile_iterations != 1 else ''}"
                         if plan.profile_iterations else "")))
     if summary.end_to_end is not None:
@@ -102,9 +102,9 @@ def _render_plan(view: PlanView, by: str, top: int, all_layers: bool) -> None:
         out.print(console.table(f"Top {len(view.top_layers)} slowest layers",
                                 ["#", "layer", "type", "precision", "ms", "%"],
                                 [(layer.index, escape(layer.name), escape(layer.kind),
-                                  layer.compute_precision or "", format_ms(layer.latency_ms),
-                                  f"{100 * layer.latency_ms / summary.total_layer_latency_ms:.1f}"
-                                  if summary.total_layer_latency_ms else "") for layer in view.top_layers],
+                                  layer.compute_precision or "", format_ms(_ms(layer)),
+                                  console.format_percent(_share(layer, summary.total_layer_latency_ms)))
+                                 for layer in view.top_layers],
                                 right_align=("#", "ms", "%")))
     elif view.top_layers:
         more = "; --layers lists all" if len(view.top_layers) < len(view.layers) else ""
@@ -116,22 +116,23 @@ def _render_plan(view: PlanView, by: str, top: int, all_layers: bool) -> None:
                                   "x".join(map(str, tensor.dimensions)) if tensor.dimensions else "")
                                  for tensor in plan.io_tensors]))
     if summary.reformats:
-        share = (f" — {summary.reformat_latency_ms:.4f} ms, "
-                 f"{100 * summary.reformat_latency_ms / summary.total_layer_latency_ms:.1f}% of the latency"
-                 if timed and summary.total_layer_latency_ms else "")
-        shown = sorted(summary.reformats, key=lambda info: -info.latency_ms)[:top] if timed else summary.reformats[:top]
+        reformat_ms = summary.reformat_latency_ms
+        share = (f" — {reformat_ms:.4f} ms, {100 * reformat_ms / summary.total_layer_latency_ms:.1f}% of the latency"
+                 if timed and summary.total_layer_latency_ms and reformat_ms is not None else "")
+        shown = sorted(summary.reformats, key=lambda info: -(info.latency_ms or 0.0))[:top] if timed \
+            else summary.reformats[:top]
         more = f"; the {len(shown)} slowest shown" if len(shown) < len(summary.reformats) else ""
         out.print(console.table(f"Reformat layers ({len(summary.reformats)}){share}{more}",
                                 ["layer", "origin", "from", "to", "ms"],
                                 [(escape(info.name), info.origin or "", info.source, info.target,
-                                  format_ms(info.latency_ms) if timed else "") for info in shown],
+                                  format_ms(info.latency_ms) if timed else console.UNKNOWN) for info in shown],
                                 right_align=("ms",)))
     sizes = (summary.weights_bytes, summary.bias_bytes, summary.io_bytes, summary.activation_bytes)
-    if plan.detailed and any(sizes):
+    if plan.detailed and any(size is not None for size in sizes):
         memory = [(key, console.format_bytes(value)) for key, value in
                   zip(("weights", "bias", "engine I/O", "layer outputs (sum)"), sizes, strict=True)]
-        if summary.total_macs:
-            memory.append(("convolution/GEMM MACs", f"{summary.total_macs / 1e9:.2f} G"))
+        memory.append(("convolution/GEMM MACs", console.UNKNOWN if summary.total_macs is None
+                       else f"{summary.total_macs / 1e9:.2f} G"))
         out.print(console.table("Memory and compute", ["", ""], memory))
     elif plan.detailed:
         console.info("memory and compute: this source has no weight counts or static shapes to size them from")
@@ -148,8 +149,8 @@ def layer_table(title: str, layers: list[Layer], total_ms: float | None) -> Fitt
     out; when narrow, tactics go first (a layer name says more)."""
     rows = [(layer.index, escape(layer.name), escape(layer.kind), layer.compute_precision or "",
              escape(layer.tactic_name or layer.tactic_value or ""), escape(", ".join(layer.onnx_nodes)),
-             _shapes(layer), "" if total_ms is None else format_ms(layer.latency_ms),
-             f"{100 * layer.latency_ms / total_ms:.1f}" if total_ms else "") for layer in layers]
+             _shapes(layer), "" if total_ms is None else format_ms(_ms(layer)),
+             "" if total_ms is None else console.format_percent(_share(layer, total_ms))) for layer in layers]
     keep = [index for index, _ in enumerate(LAYER_COLUMNS) if index < 2 or any(row[index] != "" for row in rows)]
     return console.table(title, [LAYER_COLUMNS[index] for index in keep], [[row[index] for index in keep]
                                                                            for row in rows],
@@ -167,13 +168,24 @@ def _shapes(layer: Layer) -> str:
     return f"{shape(layer.inputs)} -> {shape(layer.outputs)}"
 
 
+def _ms(layer: Layer) -> float | None:
+    """A layer's profiled time; None (shown as —) when it was not profiled."""
+    return layer.timing.average_ms if layer.timing else None
+
+
+def _share(layer: Layer, total_ms: float | None) -> float | None:
+    """A layer's share of the summed layer latencies in percent; None when either is unknown."""
+    return 100 * layer.timing.average_ms / total_ms if layer.timing and total_ms else None
+
+
 def _group_table(title: str, key: str, groups, timed: bool):
     """Layers per group, with their latency and share only when a profile is joined."""
     if not timed:
         return console.table(title, [key, "layers"], [(escape(group.key), group.count) for group in groups],
                              right_align=("layers",))
     return console.table(title, [key, "layers", "ms", "%"],
-                         [(escape(group.key), group.count, format_ms(group.latency_ms), f"{group.percent:.1f}")
+                         [(escape(group.key), group.count, format_ms(group.latency_ms),
+                           console.format_percent(group.percent))
                           for group in groups], right_align=("layers", "ms", "%"))
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from trtkit.report import console
 from trtkit.report.console import format_ms
 from trtkit.report.jsonout import document
-from trtkit.stages.sweep import Point, SweepResult
+from trtkit.stages.sweep import Point, SweepResult, is_failed
 
 if TYPE_CHECKING:
     from rich.live import Live
@@ -52,22 +52,27 @@ class SweepProgress:
         self.points[point.name] = point
         if self.live is not None:
             self.live.update(self._table())
-        elif self.enabled and point.status in ("done", "failed"):
+        elif self.enabled and (point.status == "done" or is_failed(point)):
             from rich.markup import escape
 
-            style = _STYLES[point.status]
+            style = _style(point)
             console.err().print(f"[{style}]{point.status:>6}[/{style}] {escape(point.name)}"
                                 + (f": {escape(point.reason)}" if point.reason else ""))
 
     def _table(self):
         counts: dict[str, int] = {}
         for point in self.points.values():
-            state = point.status if point.status in ("pending", "done", "failed") else "running"
+            state = "failed" if is_failed(point) else point.status if point.status in ("pending", "done") \
+                else "running"
             counts[state] = counts.get(state, 0) + 1
         title = ", ".join(f"{counts.get(state, 0)} {state}" for state in ("pending", "running", "done", "failed"))
         return console.table(f"Sweep: {title}", ["point", "status", "GPU"],
                              [(point.name, point.status, "" if point.gpu is None else str(point.gpu))
                               for point in self.points.values()])
+
+
+def _style(point: Point) -> str:
+    return _STYLES["failed"] if is_failed(point) else _STYLES.get(point.status, "")
 
 
 def render_sweep(result: SweepResult) -> None:
@@ -78,7 +83,7 @@ def render_sweep(result: SweepResult) -> None:
     rows = []
     for point in sorted(result.points, key=lambda item: (item.status != "done", not item.pareto, item.name)):
         figures = point.figures
-        style = _STYLES.get(point.status, "")
+        style = _style(point)
         accuracy = "" if figures.get("accuracy_max_abs") is None else (
             f"{figures['accuracy_max_abs']:.3g} (cos {figures['accuracy_min_cosine']:.5f})")
         rows.append(("*" if point.pareto else "", escape(point.name), f"[{style}]{point.status}[/{style}]",
@@ -89,7 +94,8 @@ def render_sweep(result: SweepResult) -> None:
                      accuracy, "" if figures.get("lint_errors") is None else str(figures["lint_errors"]),
                      escape(point.reason)))
     # columns no point has a value in (no latency without a GPU, no reason when nothing failed) are left out
-    keep = [index for index, column in enumerate(columns) if index < 3 or any(row[index] for row in rows)]
+    keep = [index for index, column in enumerate(columns)
+            if index < 3 or any(row[index] not in ("", console.UNKNOWN) for row in rows)]
     cost = "latency" if result.pareto_axis == "latency_ms" else "engine size"
     console.out().print(console.table(
         f"Sweep of {escape(result.config)} ({len(result.points)} points, {result.executor} executor; * Pareto front "

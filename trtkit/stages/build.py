@@ -291,13 +291,20 @@ class ParsePrefetch:
 def _parse(trt, model: Path, plugins: Sequence[Path] = (), parser_flags: Sequence[str] = (),
            strongly_typed: bool | None = None) -> _Parsed:
     from trtkit.backends import trt_builder
+    from trtkit.backends.quiet import third_party_output
+    from trtkit.report.console import OUTPUT
 
     lines: list[tuple[str, str]] = []
     logger = trt_builder.make_logger(trt, lines)
     builder = trt.Builder(logger)
     trt_builder.load_plugins(trt, builder, list(plugins))
-    return _Parsed(lines, logger, builder,
-                   *trt_builder.parse(trt, builder, logger, model, list(parser_flags), strongly_typed))
+    printed: list[str] = []  # the parser also writes to stderr itself ("Unsupported ONNX data type"): to the log
+    try:
+        with third_party_output(printed, enabled=not OUTPUT.verbose, python=False):
+            parsed = trt_builder.parse(trt, builder, logger, model, list(parser_flags), strongly_typed)
+    finally:
+        lines.extend(("STDERR", line) for line in printed)
+    return _Parsed(lines, logger, builder, *parsed)
 
 
 def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_phase=None,

@@ -35,6 +35,11 @@ class EngineComparison:
     def regressed(self) -> bool:
         return any(result.regressed for result in self.gates)
 
+    @property
+    def failed(self) -> bool:
+        """A gate found a regression, or had nothing to compare on a gated metric (unless allowed)."""
+        return any(result.failed for result in self.gates)
+
 
 def _plans(path: Path) -> list[EnginePlan]:
     from trtkit.plan.loader import load
@@ -63,9 +68,11 @@ def compare_engines(paths: list[Path], baseline: Path | None, compare_config) ->
     if baseline is not None:
         for view, alignment in zip(views[1:], alignments, strict=True):
             verdict = gate(first.plan, view.plan, list(compare_config.metrics), compare_config.max_regression,
-                           compare_config.confidence)
+                           compare_config.confidence, compare_config.allow_missing_data)
             if compare_config.per_layer:
                 verdict.layers = layer_regressions(alignment, compare_config.max_regression)
+                verdict.layers_without_data = not any(pair.first.timing and pair.second.timing
+                                                      for pair in alignment.pairs)
             result.gates.append(verdict)
     return result
 

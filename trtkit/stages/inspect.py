@@ -87,7 +87,8 @@ def run_inspect(paths: Sequence[str | Path], options: InspectOptions) -> Inspect
         if options.precision:
             wanted = options.precision.upper()
             layers = [layer for layer in layers if (layer.compute_precision or "").upper() == wanted]
-        total = sum(layer.latency_ms for layer in layers)
+        timed = [layer.timing.average_ms for layer in layers if layer.timing]
+        total = sum(timed) if timed else None
         # without a profile there is no "slowest": --top then takes the first layers in execution order
         ranked = sorted(layers, key=lambda layer: -layer.latency_ms) if plan.has_profile else layers
         result.plans.append(PlanView(plan, summary, group_layers(layers, key_of, total), layers,

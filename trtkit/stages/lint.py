@@ -100,9 +100,13 @@ def run_lint_paths(inputs: Sequence[str | Path], options: LintOptions) -> LintRe
         contexts.append(LintContext(target, model=artifact.data, model_path=str(artifact.path), config=config,
                                     config_path=config_path, config_sources=sources, only={"onnx"}))
     for plan in loaded.plans if loaded else []:
+        if not plan.layers:  # nothing the engine rules could check: no "passed" on an empty engine
+            notes.append(f"{plan.name}: no layers among its artifacts; the engine rules were not run")
+            continue
         contexts.append(LintContext(target, plan=plan, summary=summarize(plan), only={"engine"}))
     if not contexts:
-        raise UsageError("nothing to lint", "give engine artifacts, ONNX models or a config file")
+        raise UsageError("nothing to lint" + (f" ({notes[0]})" if notes else ""),
+                         "give engine artifacts with layers, ONNX models or a config file")
     findings: list[Finding] = []
     ran: set[str] = set()
     for context in contexts:

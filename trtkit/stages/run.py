@@ -256,11 +256,15 @@ class Pipeline:
                 if EngineArtifacts(self.engine).existing().keys() & {"timing", "profile", "profile_metadata"}:
                     engines = compare_engines([self.engine], baseline, section)
                     payload["engines"] = engine_document(engines)
-                    parts.append("regression against the baseline" if engines.regressed else
-                                 "no regression against the baseline")
-                    failed |= engines.regressed
-                else:
-                    parts.append("latency gate not run: the engine has no profile here")
+                    verdicts = sorted({gate.verdict for gate in engines.gates})
+                    parts.append(f"{', '.join(verdicts)} against the baseline")
+                    failed |= engines.failed
+                elif section.allow_missing_data:
+                    parts.append("latency gate not run: the engine has no profile here (allowed)")
+                else:  # a gate with nothing to compare is not a pass
+                    parts.append("latency gate: no data (the engine has no profile here; "
+                                 "compare.allow_missing_data lets this pass)")
+                    failed = True
             report = write_json(self.report("compare"), document("run-compare", payload))
             return EXIT_CHECK_FAILED if failed else EXIT_OK, [report], "; ".join(parts)
 

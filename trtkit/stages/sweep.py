@@ -18,10 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trtkit.errors import EXIT_INTERNAL, ConfigError, TrtkitError, UsageError
+from trtkit.errors import EXIT_CHECK_FAILED, EXIT_INTERNAL, ConfigError, TrtkitError, UsageError
 
 CPU_BEFORE_PROFILE = ("build",)
 CPU_AFTER_PROFILE = ("inspect", "lint", "compare")
+# what a stage that ran and exited 1 checked: a point's status names it ("failed: convert verification")
+CHECK_NAMES = {"convert": "convert verification", "lint": "lint", "compare": "compare", "build": "build",
+               "profile": "profile", "inspect": "inspect"}
 
 
 @dataclass
@@ -31,8 +34,11 @@ class Point:
     overrides: list[str]  # the axis values and where this point's files go, on top of the base config
     workdir: Path
     convert_group: str | None = None
-    status: str = "pending"  # pending | converting | building | profiling | analysing | done | failed
+    # pending | converting | building | profiling | analysing | done | failed (a stage's error) |
+    # "failed: <checks>" (every stage ran, and a check failed: convert verification, lint, compare)
+    status: str = "pending"
     reason: str = ""
+    failed_checks: list[str] = field(default_factory=list)
     exit_code: int = 0
     gpu: int | None = None
     outcomes: list[dict] = field(default_factory=list)
@@ -247,7 +253,7 @@ def _schedule(executor, base, config: Path, points: list[Point], notify) -> None
 
     def advance(point: Point, index: int) -> None:
         if index >= len(phases):
-            point.status = "done"
+            finish(point)
             notify(point)
             return
         status, stages, on_gpu = phases[index]
@@ -313,7 +319,7 @@ def _schedule_whole_points(executor, base, config: Path, points: list[Point], no
             _write_returned(point, report.get("files") or {})
             point.outcomes.extend(report["outcomes"])
             if not _failed(point, report):
-                point.status = "done"
+                finish(point)
                 notify(point)
 
 
@@ -334,14 +340,30 @@ def _report(future) -> dict:
 
 
 def _failed(point: Point, report: dict) -> bool:
-    """Record what the phase did; True when the point cannot go on (its error, or a stage that failed)."""
+    """Record what the phase did; True when the point cannot go on (its error, or a stage that failed). A stage
+    that ran and whose check failed (exit 1) lets the point go on, and is remembered in `failed_checks`."""
     point.exit_code = max(point.exit_code, report.get("exit_code") or 0)
     failed = [outcome for outcome in report["outcomes"] if outcome["status"] == "failed"]
     if report.get("error") or failed:
         point.status = "failed"
         point.reason = report.get("error") or f"{failed[0]['stage']}: {failed[0]['summary']}"
         return True
+    for outcome in report["outcomes"]:
+        if outcome["status"] in ("ran", "unchanged") and outcome.get("exit_code") == EXIT_CHECK_FAILED:
+            check = CHECK_NAMES.get(outcome["stage"], outcome["stage"])
+            if check not in point.failed_checks:
+                point.failed_checks.append(check)
+                point.reason = "; ".join(filter(None, [point.reason, f"{outcome['stage']}: {outcome['summary']}"]))
     return False
+
+
+def finish(point: Point) -> None:
+    """The status of a point whose stages all ran: done, or which checks failed."""
+    point.status = f"failed: {', '.join(point.failed_checks)}" if point.failed_checks else "done"
+
+
+def is_failed(point: Point) -> bool:
+    return point.status == "failed" or point.status.startswith("failed:")
 
 
 def _read(path: Path) -> dict[str, Any] | None:
@@ -380,7 +402,10 @@ def collect_figures(point: Point, name: str) -> dict[str, Any]:
 
 def mark_pareto(points: list[Point]) -> str:
     """Mark the points no other point beats on both cost and accuracy loss; the cost is the latency where every
-    finished point was profiled, else the engine size. Returns the cost's name."""
+    finished point was profiled, else the engine size. Returns the cost's name. A point that failed a check
+    (status "failed: ...") is never on the front."""
+    for point in points:
+        point.pareto = False
     finished = [point for point in points if point.status == "done"]
     axis = "latency_ms" if finished and all(point.figures.get("latency_ms") is not None for point in finished) \
         else "engine_bytes"

@@ -136,7 +136,7 @@ def reformat_converts_type(context: LintContext):
             source, target = layer.input_precision, layer.output_precision
             if source and target and source != target:
                 yield (f"{layer.name} converts {source} to {target}{_ms(layer)}", _location(context.plan, layer),
-                       {"from": source, "to": target, "latency_ms": layer.latency_ms})
+                       {"from": source, "to": target, "latency_ms": layer.timing.average_ms if layer.timing else None})
 
 
 @rule("engine-slice-converts-type", "engine", "warning",
@@ -160,7 +160,8 @@ def unfused_qdq(context: LintContext):
             layer.kind == "Scale" and re.search(r"(De)?[Qq]uantize", layer.name))
         if standalone and layer.inputs and layer.inputs[0].name in producers:
             yield (f"{layer.name} runs on its own ({layer.input_precision} to {layer.output_precision}){_ms(layer)}",
-                   _location(context.plan, layer), {"latency_ms": layer.latency_ms})
+                   _location(context.plan, layer),
+                   {"latency_ms": layer.timing.average_ms if layer.timing else None})
 
 
 @rule("engine-residual-add-unquantized", "engine", "warning",
@@ -200,7 +201,8 @@ def reformat_share(context: LintContext, max_percent: float):
         return
     share = 100.0 * summary.reformat_latency_ms / summary.total_layer_latency_ms
     if share > max_percent:
-        slowest = sorted(summary.reformats, key=lambda info: -info.latency_ms)[:3]
+        slowest = sorted((info for info in summary.reformats if info.latency_ms is not None),
+                         key=lambda info: -(info.latency_ms or 0.0))[:3]
         origins = "; ".join(f"{info.name} ({info.source} -> {info.target}, {info.latency_ms:.4f} ms)"
                             for info in slowest)
         yield (f"{len(summary.reformats)} reformat layers take {share:.1f}% of the latency "
@@ -219,7 +221,8 @@ def precision_island(context: LintContext):
     for layer in layers:
         if layer.compute_precision == "FP32" and layer.kind not in _PASSIVE_KINDS and not layer.is_reformat:
             yield (f"{layer.name} ({layer.kind}) computes in FP32 in an engine whose other layers use reduced "
-                   f"precision{_ms(layer)}", _location(context.plan, layer), {"latency_ms": layer.latency_ms})
+                   f"precision{_ms(layer)}", _location(context.plan, layer),
+                   {"latency_ms": layer.timing.average_ms if layer.timing else None})
 
 
 @rule("engine-gemm-alignment", "engine", "info",
@@ -282,7 +285,8 @@ def dominant_layer(context: LintContext, max_percent: float):
 def profiler_overhead(context: LintContext, max_ratio: float):
     summary = context.summary
     end_to_end = summary.end_to_end.median if summary.end_to_end else None
-    if summary.has_profile and end_to_end and summary.total_layer_latency_ms > max_ratio * end_to_end:
+    total = summary.total_layer_latency_ms
+    if total is not None and end_to_end and total > max_ratio * end_to_end:
         ratio = summary.total_layer_latency_ms / end_to_end
         yield (f"per-layer latencies sum to {summary.total_layer_latency_ms:.4f} ms, {ratio:.2f}x the end-to-end "
                f"median of {end_to_end:.4f} ms ({summary.end_to_end_source})", _location(context.plan),
