@@ -103,7 +103,7 @@ def test_a_directory_among_the_targets_lands_none_of_the_set(tmp_path):
     (tmp_path / "m.engine").mkdir()
     metadata = tmp_path / "m.engine.build.metadata.json"
     metadata.write_text("old")
-    with pytest.raises(UsageError, match="m.engine: it is a directory"):
+    with pytest.raises(UsageError, match=r"m.engine exists and is not a regular file \(a directory\)"):
         with staged_writes(marker=tmp_path / "m.engine") as stage:
             stage(metadata, "new")
             stage(tmp_path / "m.engine", b"engine")

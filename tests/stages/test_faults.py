@@ -278,7 +278,7 @@ def test_a_build_onto_a_directory_leaves_nothing(run_cli, pipeline, tmp_path):
     before = sorted(path.name for path in tmp_path.iterdir())
     result = run_cli("build", "--config", pipeline, "-o", tmp_path / "m.engine")
     assert result.exit_code == 2 and result.stderr.strip().count("\n") == 0, result.stderr
-    assert "m.engine: it is a directory" in result.stderr
+    assert "m.engine exists and is not a regular file (a directory)" in result.stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == before
 
 

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from trtkit.errors import InputFileError, UsageError
+from trtkit.errors import InputFileError
 from trtkit.io.paths import refuse_non_regular_output
 
 _STARTED = time.time()  # temporaries older than this process and of a dead pid are another run's leftovers
@@ -67,7 +67,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", encoding: str | N
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_open writes only ('w' or 'wb'), got {mode!r}")
     target = Path(path)
-    _refuse_non_file(target)
+    refuse_non_regular_output(target)
     fd, temp = _temp_beside(target)
     try:
         try:
@@ -206,7 +206,7 @@ class StagedSet:
         named = self.marker.with_name(self.marker.name[1:-len(".commit")]) if self.marker is not None else None
         self.staged.sort(key=lambda pair: pair[1] != named)
         for _, target in self.staged:
-            _refuse_non_file(target)
+            refuse_non_regular_output(target)
         fault_point("staged")
         current = self.marker or (self.staged[0][1] if self.staged else Path("."))
         try:
@@ -272,13 +272,6 @@ def staged_writes(marker: str | os.PathLike[str] | None = None) -> Iterator[Stag
         staged.commit()
     finally:
         staged.discard()
-
-
-def _refuse_non_file(target: Path) -> None:
-    # a directory (or a device) at the target would take the rename halfway through a set, or be replaced
-    if target.exists() and not target.is_file():
-        kind = "a directory" if target.is_dir() else "not a regular file"
-        raise UsageError(f"cannot write {target}: it is {kind}", "give the path of a file to write")
 
 
 def _make_parents(target: Path) -> list[Path]:
