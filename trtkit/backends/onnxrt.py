@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from trtkit.errors import BackendUnavailableError, InputFileError
 
 
-def run_onnx(model: Path, feeds: list[dict]) -> list[dict]:
-    """The model's outputs for each feed (CPU execution provider)."""
+def run_onnx(model: Path, feeds: list[dict], mark: list[str] | None = None) -> list[dict]:
+    """The model's outputs for each feed (CPU execution provider); `mark` adds intermediate tensors by name."""
     try:
         import onnxruntime
     except ImportError:
@@ -17,7 +18,10 @@ def run_onnx(model: Path, feeds: list[dict]) -> list[dict]:
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
     try:
-        session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        source: Any = str(model)
+        if mark:
+            source = _marked(model, mark)
+        session = onnxruntime.InferenceSession(source, options, providers=["CPUExecutionProvider"])
     except Exception as error:  # noqa: BLE001 - onnxruntime raises its own exception types per failure
         message = " ".join(str(error).split())[:200]
         if "NOT_IMPLEMENTED" in message or "Could not find an implementation" in message:
@@ -31,6 +35,18 @@ def run_onnx(model: Path, feeds: list[dict]) -> list[dict]:
         arrays = session.run(names, {name: value for name, value in feed.items() if name in wanted})
         results.append(dict(zip(names, arrays, strict=True)))
     return results
+
+
+def _marked(model: Path, mark: list[str]) -> bytes:
+    """The serialized model with the `mark` tensors added to its outputs (onnxruntime keeps a graph output alive
+    through its fusions, so each marked tensor holds the value the unfused node computes)."""
+    from trtkit.backends.reference import add_outputs, tensor_types
+    from trtkit.io.onnx_model import load_onnx
+
+    loaded = load_onnx(model, load_weights=True)
+    declared = {output.name for output in loaded.graph.output}
+    add_outputs(loaded, [name for name in mark if name not in declared], tensor_types(loaded))
+    return loaded.SerializeToString()
 
 
 def quiet_onnxruntime() -> None:

@@ -1,6 +1,7 @@
 """`convert`: prepare an ONNX model for TensorRT in a fixed order of steps, each reported: shapes and shape
 inference, constant folding and cleanup, simplification, opset conversion, mixed precision (AutoCast),
-quantization (Model Optimizer PTQ); then verify the result against the original in onnxruntime."""
+quantization (Model Optimizer PTQ); then verify the result against the original: the original in onnxruntime,
+the result in the faithful FP16/BF16 reference runner where it holds reduced-precision tensors."""
 
 from __future__ import annotations
 
@@ -239,19 +240,20 @@ def _autocast(model, config, feeds, scratch: Path, weights_dir: Path | None):
 
 
 def _verification(result: ConvertResult, source: Path, output: Path, config, feeds) -> None:
-    from trtkit.backends.onnxrt import run_onnx
+    from trtkit.backends.reference import run_model
     from trtkit.errors import BackendUnavailableError
     from trtkit.stages.compare import OutputComparison
 
-    reference = run_onnx(source, feeds)
+    reference_runner, reference = run_model(source, feeds)
     try:
-        candidate = run_onnx(output, feeds)
+        runner, candidate = run_model(output, feeds)
     except (BackendUnavailableError, InputFileError) as error:
-        # onnxruntime's CPU provider lacks some kernels (BF16 convolution) and types (FP8 Q/DQ)
+        # onnxruntime's CPU provider lacks some types (FP8 Q/DQ); the reference runner skips FP16 subgraphs
         result.verification_note = f"not verified: {error.one_line()}"
         return
     precision = config.quantize.mode if config.quantize is not None else config.precision
-    comparison = OutputComparison(str(source), str(output), result.data or "", precision)
+    comparison = OutputComparison(str(source), str(output), result.data or "", precision,
+                                  reference_runner=reference_runner, runner=runner)
     comparison.add_runs(reference, candidate, config.verify.tolerances)
     result.verification = comparison
 

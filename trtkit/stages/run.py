@@ -390,7 +390,9 @@ def _verdict(comparison, note: str | None) -> str:
     if comparison is None:
         return note or "not verified"
     worst = max(comparison.outputs, key=lambda output: output.max_abs, default=None)
-    figures = f" (max abs error {worst.max_abs:.3g}, cosine {worst.cosine:.6f})" if worst is not None else ""
+    figures = f" (max abs error {worst.max_abs:.3g}, cosine {worst.cosine:.6f}" if worst is not None else ""
+    runner = getattr(comparison, "runner", None)
+    figures += (f", {runner}" if runner else "") + (")" if figures else "")
     return ("outputs within tolerance" if comparison.passed else "outputs BEYOND tolerance") + figures
 
 

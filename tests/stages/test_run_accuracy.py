@@ -1,0 +1,31 @@
+"""`trtkit run` verifies an FP16 conversion with the faithful reference runner, in its convert and compare stages,
+and says so in each stage's summary and report."""
+
+import importlib.util
+import json
+
+import onnx
+import pytest
+
+from tests.backends.test_reference_runner import cancellation
+
+needs_modelopt = pytest.mark.skipif(importlib.util.find_spec("modelopt") is None,
+                                    reason="NVIDIA Model Optimizer is not installed (make install)")
+
+
+@needs_modelopt
+def test_run_fails_an_fp16_conversion_that_fp16_arithmetic_breaks(run_cli, tmp_path):
+    onnx.save(cancellation(), str(tmp_path / "mlp.onnx"))
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("model: mlp.onnx\nname: mlp\nworkdir: out\nconvert:\n  precision: fp16\n"
+                      "run:\n  stages: [convert, compare]\n")
+    result = run_cli("--json", "run", config)
+    assert result.exit_code == 1
+    outcomes = {outcome["stage"]: outcome for outcome in result.json()["outcomes"]}
+    for stage in ("convert", "compare"):
+        assert outcomes[stage]["exit_code"] == 1
+        summary = outcomes[stage]["summary"]
+        assert "BEYOND tolerance" in summary and "trtkit-reference-fp16" in summary
+    convert_report = json.loads((tmp_path / "out" / "mlp.convert.json").read_text())
+    compare_report = json.loads((tmp_path / "out" / "mlp.compare.json").read_text())
+    assert convert_report["verification"]["runner"] == compare_report["outputs"]["runner"] == "trtkit-reference-fp16"
