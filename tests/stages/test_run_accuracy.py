@@ -1,5 +1,5 @@
 """`trtkit run` verifies an FP16 conversion with the faithful reference runner, in its convert and compare stages,
-and says so in each stage's summary and report."""
+and says so in each stage's summary and report; a sweep point's accuracy figures name the runner too."""
 
 import importlib.util
 import json
@@ -29,3 +29,18 @@ def test_run_fails_an_fp16_conversion_that_fp16_arithmetic_breaks(run_cli, tmp_p
     convert_report = json.loads((tmp_path / "out" / "mlp.convert.json").read_text())
     compare_report = json.loads((tmp_path / "out" / "mlp.compare.json").read_text())
     assert convert_report["verification"]["runner"] == compare_report["outputs"]["runner"] == "trtkit-reference-fp16"
+
+
+def test_sweep_figures_name_the_runner_of_the_accuracy_verdict(run_cli, tmp_path):
+    from tests.backends.test_reference_runner import naive_fp16
+    from trtkit.report.jsonout import document
+    from trtkit.stages.sweep import Point, collect_figures
+
+    onnx.save(cancellation(), str(tmp_path / "mlp.onnx"))
+    onnx.save(naive_fp16(cancellation()), str(tmp_path / "mlp.fp16.onnx"))
+    outputs = run_cli("compare", "outputs", tmp_path / "mlp.onnx", tmp_path / "mlp.fp16.onnx", "--json").json()
+    point = Point("fp16", {}, [], tmp_path)
+    (tmp_path / "mlp.compare.json").write_text(json.dumps(document("run-compare", {"outputs": outputs})))
+    figures = collect_figures(point, "mlp")
+    assert figures["accuracy_runner"] == "trtkit-reference-fp16" and figures["accuracy_passed"] is False
+    assert figures["accuracy_max_abs"] > 0.05
