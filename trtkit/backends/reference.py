@@ -49,7 +49,7 @@ def tensor_types(model: onnx.ModelProto) -> dict[str, int]:
 
     types: dict[str, int] = {}
     try:
-        inferred = onnx.shape_inference.infer_shapes(model, strict_mode=False)
+        inferred = onnx.shape_inference.infer_shapes(_without_weights(model), strict_mode=False)
     except Exception:  # noqa: BLE001 - inference fails on models with custom ops; declared types still serve
         inferred = model
     graph = inferred.graph
@@ -65,6 +65,27 @@ def tensor_types(model: onnx.ModelProto) -> dict[str, int]:
     return {name: elem for name, elem in types.items() if elem}
 
 
+def _without_weights(model: onnx.ModelProto) -> onnx.ModelProto:
+    """A copy for shape inference: large initializers become typed graph inputs (inference needs the values of
+    small ones only, shape operands; serializing every weight for it would cost seconds on a ResNet)."""
+    import onnx
+    from onnx import helper
+
+    light = onnx.ModelProto()
+    light.CopyFrom(model)
+    graph = light.graph
+    kept = [init for init in graph.initializer if init.data_location == onnx.TensorProto.EXTERNAL
+            or len(init.raw_data) <= 4096]
+    moved = [init for init in graph.initializer if init.data_location != onnx.TensorProto.EXTERNAL
+             and len(init.raw_data) > 4096]
+    inputs = {value.name for value in graph.input}
+    graph.input.extend(helper.make_tensor_value_info(init.name, init.data_type, list(init.dims))
+                       for init in moved if init.name not in inputs)
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+    return light
+
+
 def _derived_type(node: onnx.NodeProto, types: dict[str, int]) -> int:
     import onnx
 
@@ -78,17 +99,18 @@ def _derived_type(node: onnx.NodeProto, types: dict[str, int]) -> int:
     return next((types[name] for name in node.input if name in types), 0)
 
 
-def reduced_precision(model: onnx.ModelProto) -> str | None:
+def reduced_precision(model: onnx.ModelProto, types: dict[str, int] | None = None) -> str | None:
     """'fp16', 'bf16' or 'fp16+bf16': the reduced float types the model holds (weights or tensors); None if none."""
     reduced = _reduced_types()
-    found = {reduced[elem] for elem in tensor_types(model).values() if elem in reduced}
+    types = tensor_types(model) if types is None else types
+    found = {reduced[elem] for elem in types.values() if elem in reduced}
     return "+".join(sorted(found, key=("fp16", "bf16").index)) or None
 
 
-def runner_for(model: onnx.ModelProto) -> str:
+def runner_for(model: onnx.ModelProto, types: dict[str, int] | None = None) -> str:
     """The runner trtkit verifies this model with: the reference runner where it holds FP16/BF16 tensors,
     onnxruntime otherwise (FP32, and Q/DQ models, whose quantized arithmetic onnxruntime's kernels carry out)."""
-    precision = reduced_precision(model)
+    precision = reduced_precision(model, types)
     return REFERENCE_RUNNER.format(precision=precision) if precision else ONNXRUNTIME_RUNNER
 
 
@@ -160,15 +182,18 @@ def _widen_attributes(node: onnx.NodeProto, reduced: dict[int, str]) -> None:
 
 
 def run_reference(model_path: Path, feeds: list[dict[str, Any]], mark: list[str] | None = None,
-                  model: onnx.ModelProto | None = None) -> list[dict[str, np.ndarray]]:
+                  model: onnx.ModelProto | None = None,
+                  types: dict[str, int] | None = None) -> list[dict[str, np.ndarray]]:
     """The outputs of the FP16/BF16 model at `model_path` for each feed, computed by the faithful rewrite; `mark`
-    adds intermediate tensors (by their names in the model) to the outputs. Values come back in the model's types."""
+    adds intermediate tensors (by their names in the model) to the outputs. Values come back in the model's types.
+    `model` (weights loaded) and its `types` save loading and typing it again."""
     import numpy as np
 
+    from trtkit.backends.onnxrt import run_session
     from trtkit.io.onnx_model import load_onnx
 
     model = model if model is not None else load_onnx(model_path, load_weights=True)
-    types = tensor_types(model)
+    types = tensor_types(model) if types is None else types
     faithful = faithful_model(model, types)
     declared = [output.name for output in model.graph.output]
     names = declared + [name for name in (mark or []) if name not in declared]
@@ -178,8 +203,8 @@ def run_reference(model_path: Path, feeds: list[dict[str, Any]], mark: list[str]
     wanted = {tensor.name for tensor in session.get_inputs()}
     results = []
     for feed in feeds:
-        arrays = session.run(names, {name: _rounded(np.asarray(value), inputs.get(name))
-                                     for name, value in feed.items() if name in wanted})
+        arrays = run_session(session, names, {name: _rounded(np.asarray(value), inputs.get(name))
+                                              for name, value in feed.items() if name in wanted}, model_path)
         results.append({name: _narrowed(array, types.get(name)) for name, array in zip(names, arrays, strict=True)})
     return results
 
@@ -251,14 +276,22 @@ def _session(model: onnx.ModelProto, source: Path) -> Any:
         raise InputFileError(f"the reference runner cannot execute {source} ({message})", "check the model") from None
 
 
-def run_model(model_path: Path, feeds: list[dict[str, Any]],
-              mark: list[str] | None = None) -> tuple[str, list[dict[str, np.ndarray]]]:
+def run_model(model_path: Path, feeds: list[dict[str, Any]], mark: list[str] | None = None,
+              model: onnx.ModelProto | None = None) -> tuple[str, list[dict[str, np.ndarray]]]:
     """Run an ONNX model with the runner trtkit verifies it with (`runner_for`); returns the runner's name and
-    the outputs per feed (`mark`: intermediate tensors to add to them)."""
+    the outputs per feed (`mark`: intermediate tensors to add to them; `model`: the model, weights loaded)."""
+    import onnx
+
     from trtkit.backends.onnxrt import run_onnx
     from trtkit.io.onnx_model import load_onnx
 
-    runner = runner_for(load_onnx(model_path))  # element types only: external weights stay on disk
+    if model is None:
+        model = load_onnx(model_path)  # external weights stay on disk unless a runner needs them in memory
+        external = any(init.data_location == onnx.TensorProto.EXTERNAL for init in model.graph.initializer)
+        if external and (mark or reduced_precision(model)):
+            model = load_onnx(model_path, load_weights=True)
+    types = tensor_types(model)
+    runner = runner_for(model, types)
     if runner == ONNXRUNTIME_RUNNER:
-        return runner, run_onnx(model_path, feeds, mark)
-    return runner, run_reference(model_path, feeds, mark)
+        return runner, run_onnx(model_path, feeds, mark, model, types)
+    return runner, run_reference(model_path, feeds, mark, model, types)

@@ -30,6 +30,9 @@ def compare(
     precision: Annotated[OptionalText, typer.Option(
         "--precision", help="outputs: the candidate's precision for default tolerances (fp32, fp16, bf16, int8, "
                             "fp8); detected from an ONNX candidate.")] = None,
+    layerwise: Annotated[bool, typer.Option(
+        "--layerwise", help="outputs: also compare every intermediate tensor the two ONNX models share by name, "
+                            "in execution order: the first beyond tolerance, the node where the error jumps.")] = False,
     output_format: Annotated[str, typer.Option("--format", help="table, json or markdown.")] = "table",
     top: Annotated[int, typer.Option("--top", min=0, help="Aligned layers to list (largest deltas).")] = 10,
     overrides: SetOption = None,
@@ -63,6 +66,9 @@ def compare(
             spec = parse_shape_spec(shapes) if shapes else None
         except ValueError as error:
             raise UsageError(f"--shapes: {error}") from None
+        if layerwise:
+            _layerwise(paths[1], paths[2], settings.compare, spec, precision, base_dir, output_format, top)
+            return
         result = compare_outputs(paths[1], paths[2], settings.compare, spec, precision, base_dir)
         if output_format == "table":
             render_outputs(result)
@@ -71,6 +77,9 @@ def compare(
         if not result.passed:
             raise typer.Exit(1)
         return
+    if layerwise:
+        raise UsageError("--layerwise compares the tensors of two models",
+                         "trtkit compare outputs REF CAND --layerwise")
     from trtkit.report.compare import engine_document, gate_markdown, render_engines
     from trtkit.stages.compare import compare_engines
 
@@ -83,4 +92,19 @@ def compare(
     else:
         render_engines(result, top)
     if result.regressed:
+        raise typer.Exit(1)
+
+
+def _layerwise(reference: Path, candidate: Path, compare_config, shapes, precision: str | None, base_dir: Path,
+               output_format: str, top: int) -> None:
+    from trtkit.report.jsonout import emit_json
+    from trtkit.report.layerwise import layerwise_document, render_layerwise
+    from trtkit.stages.layerwise import compare_layerwise
+
+    result = compare_layerwise(reference, candidate, compare_config, shapes, precision, base_dir)
+    if output_format == "table":
+        render_layerwise(result, top)
+    else:
+        emit_json(layerwise_document(result))
+    if not result.passed:
         raise typer.Exit(1)

@@ -112,7 +112,8 @@ class OutputComparison:
             self.outputs.append(compare_arrays(name, ref, cand, tolerance))
 
 
-def _kind(path: Path) -> str:
+def source_kind(path: Path) -> str:
+    """What an output source is: onnx, engine, saved (.npz or a folder of .npy) or polygraphy-results."""
     from trtkit.plan.artifacts import read_artifact
 
     if path.suffix == ".npz" or path.is_dir():
@@ -169,7 +170,7 @@ def compare_outputs(reference: Path, candidate: Path, compare_config, shapes=Non
     from trtkit.io.data import feeds_for
     from trtkit.io.onnx_model import graph_inputs, load_onnx
 
-    kinds = {path: _kind(path) for path in (reference, candidate)}
+    kinds = {path: source_kind(path) for path in (reference, candidate)}
     models = {path: load_onnx(path) for path, kind in kinds.items() if kind == "onnx"}
     feeds, data = [], "saved outputs (no inputs needed)"
     if models:
