@@ -44,3 +44,35 @@ def test_sweep_figures_name_the_runner_of_the_accuracy_verdict(run_cli, tmp_path
     figures = collect_figures(point, "mlp")
     assert figures["accuracy_runner"] == "trtkit-reference-fp16" and figures["accuracy_passed"] is False
     assert figures["accuracy_max_abs"] > 0.05
+
+
+@needs_modelopt
+def test_precision_search_in_run_fixes_the_conversion(run_cli, tmp_path):
+    onnx.save(cancellation(), str(tmp_path / "mlp.onnx"))
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("model: mlp.onnx\nname: mlp\nworkdir: out\nconvert:\n  precision: fp16\n"
+                      "  precision_search: true\nrun:\n  stages: [convert, compare]\n")
+    result = run_cli("--json", "run", config)
+    assert result.exit_code == 0, result.stderr[-2000:]
+    outcomes = {outcome["stage"]: outcome for outcome in result.json()["outcomes"]}
+    assert "precision search kept 2 node(s) in FP32" in outcomes["convert"]["summary"]
+    assert "outputs within tolerance" in outcomes["compare"]["summary"]
+    report = json.loads((tmp_path / "out" / "mlp.convert.json").read_text())
+    search = report["precision_search"]
+    assert sorted(search["kept"]) == ["/offset/Sub$", "h$"]  # the Gemm (x W + 300) and the cancelling Sub
+    assert search["before"]["passed"] is False and search["before"]["max_abs"] > 0.05
+    assert report["passed"] and report["verification"]["outputs"][0]["max_abs"] < 0.01
+
+
+@needs_modelopt
+def test_precision_search_in_convert_that_cannot_fix_keeps_the_failure(run_cli, tmp_path):
+    onnx.save(cancellation(), str(tmp_path / "mlp.onnx"))
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("model: mlp.onnx\nconvert:\n  precision: fp16\n  precision_search: true\n"
+                      "  keep_io_types: false\n  verify:\n    tolerances:\n      '*': {atol: 0.0, rtol: 0.0}\n")
+    result = run_cli("convert", "--config", config, "-o", tmp_path / "mlp.fp16.onnx", "--json")
+    assert result.exit_code == 1
+    search = result.json()["precision_search"]
+    assert search["kept"] is None and "even with all" in search["message"]
+    table = run_cli("convert", "--config", config, "-o", tmp_path / "mlp.fp16.onnx")
+    assert "precision search (before: max abs error" in table.stdout

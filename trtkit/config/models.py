@@ -95,6 +95,9 @@ class ConvertConfig(StrictModel):
     keep_fp32_nodes: list[str] = Field(default_factory=list, description="node names or regexes kept in FP32")
     keep_fp32_op_types: list[str] = Field(default_factory=list)
     keep_io_types: bool = True
+    precision_search: bool = Field(
+        False, description="when verification fails, search the nodes to keep in FP32 (trtkit debug precision) and "
+                           "convert again with them")
     quantize: QuantizeConfig | None = None
     data: DataSpec = Field(default_factory=DataSpecFields)
     verify: VerifyConfig = Field(default_factory=VerifyConfig)

@@ -39,6 +39,7 @@ class ConvertResult:
     verification: object = None  # stages.compare.OutputComparison, or None
     verification_note: str | None = None
     warnings: list[str] = field(default_factory=list)
+    precision_search: dict | None = None  # what convert.precision_search found, when it ran
 
     @property
     def passed(self) -> bool:
@@ -169,6 +170,33 @@ def convert(source: Path, output: Path, config, shapes=None, verify: bool | None
     result.external_data_bytes = sum(file.stat().st_size for file in external_data_files(output))
     if _verify(config, verify):
         _verification(result, source, output, config, feeds)
+        if not result.passed and config.precision_search:
+            if shapes:
+                config = config.model_copy(update={"input_shapes": {**(config.input_shapes or {}), **shapes}})
+            return _searched(source, output, config, result, base_dir, profile_shapes)
+    return result
+
+
+def _searched(source: Path, output: Path, config, failed: ConvertResult, base_dir: Path | None,
+              profile_shapes: dict | None) -> ConvertResult:
+    """convert.precision_search: find the nodes to keep in FP32 and convert again with them; the failed result
+    stands (with what the search said) when no set is found or the conversion is quantized."""
+    from trtkit.stages.debug_precision import debug_precision
+
+    if config.quantize is not None or config.precision not in ("fp16", "bf16"):
+        failed.precision_search = {"kept": None, "message": "the search covers FP16/BF16 conversions only"}
+        return failed
+    search = debug_precision(source, config, base_dir or Path.cwd(), profile_shapes)
+    summary = {"kept": search.patterns if search.found else None, "trials": len(search.trials),
+               "message": search.message, "stopped": search.stopped,
+               "before": _figures(failed.verification)}
+    if not search.found or not search.kept:
+        failed.precision_search = summary
+        return failed
+    fixed = config.model_copy(update={"keep_fp32_nodes": [*config.keep_fp32_nodes, *search.patterns],
+                                      "precision_search": False})
+    result = convert(source, output, fixed, base_dir=base_dir, profile_shapes=profile_shapes)
+    result.precision_search = summary
     return result
 
 
@@ -256,6 +284,14 @@ def _verification(result: ConvertResult, source: Path, output: Path, config, fee
                                   reference_runner=reference_runner, runner=runner)
     comparison.add_runs(reference, candidate, config.verify.tolerances)
     result.verification = comparison
+
+
+def _figures(comparison) -> dict | None:
+    """The worst output's error of a verification, for the record of what the search fixed."""
+    if comparison is None or not comparison.outputs:
+        return None
+    return {"passed": comparison.passed, "max_abs": max(output.max_abs for output in comparison.outputs),
+            "min_cosine": min(output.cosine for output in comparison.outputs), "runner": comparison.runner}
 
 
 def default_output(name: str, workdir: Path, config) -> Path:

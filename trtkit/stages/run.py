@@ -136,6 +136,10 @@ class Pipeline:
             report = write_json(self.report("convert"), convert_document(result))
             nodes = f"{result.steps[0].nodes_before} -> {result.steps[-1].nodes_after} nodes" if result.steps else ""
             summary = f"{_precision_of(section)}, {nodes}; {_verdict(result.verification, result.verification_note)}"
+            if result.precision_search is not None:
+                kept = result.precision_search["kept"]
+                summary += (f"; precision search kept {len(kept)} node(s) in FP32" if kept
+                            else f"; precision search: {result.precision_search['message']}")
             return (EXIT_OK if result.passed else EXIT_CHECK_FAILED,
                     [self.converted, *external_data_files(self.converted), report], summary)
 
