@@ -85,7 +85,8 @@ def compare_arrays(name: str, reference, candidate, tolerance: Tolerance) -> Out
     ref = reference.astype(np.float64).ravel()
     cand = candidate.astype(np.float64).ravel()
     finite = np.isfinite(ref) & np.isfinite(cand)
-    if not finite.all():  # the copies only where needed: layer-wise comparison calls this per tensor
+    all_finite = bool(finite.all())
+    if not all_finite:  # the copies and NaN/Inf counts only where needed: layer-wise comparison calls this a lot
         ref_finite, cand_finite = ref[finite], cand[finite]
     else:
         ref_finite, cand_finite = ref, cand
@@ -118,8 +119,10 @@ def compare_arrays(name: str, reference, candidate, tolerance: Tolerance) -> Out
         cosine=float(np.dot(ref_finite, cand_finite) / norms) if norms else (1.0 if noise == 0 else 0.0),
         snr_db=10 * math.log10(signal / noise) if noise else math.inf,
         psnr_db=20 * math.log10(peak / rmse) if rmse and peak else math.inf,
-        nan_reference=int(np.isnan(ref).sum()), nan_candidate=int(np.isnan(cand).sum()),
-        inf_reference=int(np.isinf(ref).sum()), inf_candidate=int(np.isinf(cand).sum()),
+        nan_reference=0 if all_finite else int(np.isnan(ref).sum()),
+        nan_candidate=0 if all_finite else int(np.isnan(cand).sum()),
+        inf_reference=0 if all_finite else int(np.isinf(ref).sum()),
+        inf_candidate=0 if all_finite else int(np.isinf(cand).sum()),
         outside_tolerance=outside, histogram=dict(zip(labels, (int(count) for count in counts), strict=True)),
         tolerance=tolerance,
     )
@@ -128,8 +131,8 @@ def compare_arrays(name: str, reference, candidate, tolerance: Tolerance) -> Out
                                f"{tolerance.rtol:g} x |reference| (max abs error {metrics.max_abs:.3g})")
     if tolerance.min_cosine is not None and metrics.cosine < tolerance.min_cosine:
         metrics.reasons.append(f"cosine similarity {metrics.cosine:.6f} below {tolerance.min_cosine:g}")
-    new_nan = int(np.sum(np.isnan(cand) & ~np.isnan(ref)))
-    new_inf = int(np.sum(np.isinf(cand) & ~np.isinf(ref)))
+    new_nan = 0 if all_finite else int(np.sum(np.isnan(cand) & ~np.isnan(ref)))
+    new_inf = 0 if all_finite else int(np.sum(np.isinf(cand) & ~np.isinf(ref)))
     if new_nan or new_inf:
         metrics.reasons.append(f"{new_nan} NaN and {new_inf} Inf values where the reference is finite")
     metrics.passed = not metrics.reasons
