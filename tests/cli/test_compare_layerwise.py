@@ -11,6 +11,8 @@ import onnx
 import pytest
 from onnx import helper, numpy_helper
 
+from trtkit.report.layerwise_html import JUMP_COLOR
+
 needs_modelopt = pytest.mark.skipif(importlib.util.find_spec("modelopt") is None,
                                     reason="NVIDIA Model Optimizer is not installed (make install puts it in .venv)")
 PLANTED_AFTER = "/layer2/layer2.0/relu/Relu_output_0"
@@ -53,10 +55,17 @@ def test_planted_region_is_named_at_its_node(run_cli, example_models, tmp_path):
     names = [tensor["name"] for tensor in document["tensors"]]
     before = names[:names.index("/planted/Sub_output_0")]
     assert before and all(tensor["passed"] for tensor in document["tensors"][:len(before)])
-    table = run_cli("compare", "outputs", source, candidate, *SHAPES, "--layerwise")
+    page = tmp_path / "layerwise.html"
+    table = run_cli("compare", "outputs", source, candidate, *SHAPES, "--layerwise", "--html", page)
     assert table.exit_code == 1
     assert "error jumps at node /planted/Sub (Sub)" in table.stdout
     assert "first tensor beyond tolerance: /planted/Sub_output_0" in table.stdout
+    html = page.read_text()
+    chart = html[html.index('data-chart="layerwise-error"'):]
+    chart = chart[:chart.index("</svg>")]
+    assert chart.count('class="mark"') == len(names)  # one column per tensor, in execution order
+    assert f'fill="{JUMP_COLOR}"><title>#{names.index("/planted/Sub_output_0")} /planted/Sub_output_0' in chart
+    assert "trtkit-reference-fp16" in html and 'data-table="layerwise-tensors"' in html
 
 
 @needs_modelopt
@@ -115,7 +124,10 @@ def test_layerwise_needs_two_onnx_models(run_cli, example_models, tmp_path):
     result = run_cli("compare", "outputs", example_models["resnet18"], saved, "--layerwise")
     assert result.exit_code == 2 and "--layerwise compares two ONNX models" in result.stderr
     engines = run_cli("compare", example_models["resnet18"], example_models["resnet18"], "--layerwise")
-    assert engines.exit_code == 2 and "--layerwise compares the tensors of two models" in engines.stderr
+    assert engines.exit_code == 2 and "--layerwise (and its --html) compares the tensors" in engines.stderr
+    html_alone = run_cli("compare", "outputs", example_models["resnet18"], saved, "--html", tmp_path / "x.html")
+    assert html_alone.exit_code == 2 and "add --layerwise" in html_alone.stderr
+    assert not (tmp_path / "x.html").exists()
 
 
 def test_inputs_a_candidate_rejects_are_a_one_line_input_error(run_cli, example_models, tmp_path):

@@ -33,6 +33,8 @@ def compare(
     layerwise: Annotated[bool, typer.Option(
         "--layerwise", help="outputs: also compare every intermediate tensor the two ONNX models share by name, "
                             "in execution order: the first beyond tolerance, the node where the error jumps.")] = False,
+    html: Annotated[OptionalPath, typer.Option(
+        "--html", metavar="FILE", help="outputs --layerwise: also write the comparison as an HTML page.")] = None,
     output_format: Annotated[str, typer.Option("--format", help="table, json or markdown.")] = "table",
     top: Annotated[int, typer.Option("--top", min=0, help="Aligned layers to list (largest deltas).")] = 10,
     overrides: SetOption = None,
@@ -67,8 +69,10 @@ def compare(
         except ValueError as error:
             raise UsageError(f"--shapes: {error}") from None
         if layerwise:
-            _layerwise(paths[1], paths[2], settings.compare, spec, precision, base_dir, output_format, top)
+            _layerwise(paths[1], paths[2], settings.compare, spec, precision, base_dir, output_format, top, html)
             return
+        if html is not None:
+            raise UsageError("--html writes the layer-wise comparison", "add --layerwise")
         result = compare_outputs(paths[1], paths[2], settings.compare, spec, precision, base_dir)
         if output_format == "table":
             render_outputs(result)
@@ -77,8 +81,8 @@ def compare(
         if not result.passed:
             raise typer.Exit(1)
         return
-    if layerwise:
-        raise UsageError("--layerwise compares the tensors of two models",
+    if layerwise or html is not None:
+        raise UsageError("--layerwise (and its --html) compares the tensors of two models",
                          "trtkit compare outputs REF CAND --layerwise")
     from trtkit.report.compare import engine_document, gate_markdown, render_engines
     from trtkit.stages.compare import compare_engines
@@ -96,12 +100,19 @@ def compare(
 
 
 def _layerwise(reference: Path, candidate: Path, compare_config, shapes, precision: str | None, base_dir: Path,
-               output_format: str, top: int) -> None:
+               output_format: str, top: int, html: Path | None) -> None:
     from trtkit.report.jsonout import emit_json
     from trtkit.report.layerwise import layerwise_document, render_layerwise
     from trtkit.stages.layerwise import compare_layerwise
 
     result = compare_layerwise(reference, candidate, compare_config, shapes, precision, base_dir)
+    if html is not None:
+        from trtkit.io.atomic import write_text_atomic
+        from trtkit.report import console
+        from trtkit.report.layerwise_html import render_layerwise_html
+
+        write_text_atomic(html, render_layerwise_html(result))
+        console.info(f"HTML: {html}")
     if output_format == "table":
         render_layerwise(result, top)
     else:
