@@ -5,9 +5,13 @@ and pruning over real AutoCast conversions checked in the faithful reference run
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
+import numpy as np
+import onnx
 import pytest
 import yaml
+from onnx import helper, numpy_helper
 
 from tests.cli.test_compare_layerwise import planted_resnet
 
@@ -65,8 +69,60 @@ def test_unreachable_tolerance_exits_1_and_writes_nothing(run_cli, example_model
     assert not target.exists()
 
 
-def test_bad_usage_exits_2(run_cli, example_models):
+def test_bad_usage_exits_2(run_cli, example_models, tmp_path):
     model = example_models["resnet18"]
-    quantized = run_cli("debug", "precision", model, "--set", "convert.quantize.mode=int8")
-    assert quantized.exit_code == 2 and "searches FP16/BF16 conversions, not int8" in quantized.stderr
+    int4 = run_cli("debug", "precision", model, "--quantize", "int4")
+    assert int4.exit_code == 2 and "INT8/FP8 quantization, not int4" in int4.stderr
     assert run_cli("debug", "precision", model, "--time-limit", "60").exit_code == 2
+    existing = tmp_path / "pipeline.yaml"
+    existing.write_text("convert:\n  simplify: true\n")
+    refused = run_cli("debug", "precision", model, "--quantize", "int8", "--write-config", existing)
+    assert refused.exit_code == 2 and "writes a new file" in refused.stderr
+    assert existing.read_text() == "convert:\n  simplify: true\n"
+
+
+def planted_outlier(source: Path, target: Path) -> tuple[Path, str]:
+    """The small example ResNet-18 with one activation outlier: the most active channel of a ReLU's output scaled
+    by 1000 before the next convolution (which weighs that channel 20x more, scaled back): one per-tensor INT8
+    scale cannot hold that channel and the others. Returns the model and the convolution's name."""
+    from trtkit.backends.onnxrt import run_onnx
+
+    after, consumer = "/layer2/layer2.0/relu/Relu_output_0", "/layer2/layer2.0/conv2/Conv"
+    feeds = [{"input": np.random.default_rng(0).random((1, 3, 64, 64), dtype=np.float32)}]
+    activation = run_onnx(source, feeds, [after])[0][after]
+    channel = int(np.argmax(activation.mean(axis=(0, 2, 3))))
+    model = onnx.load(str(source))
+    graph = model.graph
+    initializers = {init.name: init for init in graph.initializer}
+    node = next(node for node in graph.node if node.name == consumer)
+    weight = numpy_helper.to_array(initializers[node.input[1]]).copy()
+    weight[:, channel] *= 20.0 / 1000.0
+    initializers[node.input[1]].CopyFrom(numpy_helper.from_array(weight, node.input[1]))
+    scale = np.ones((1, weight.shape[1], 1, 1), np.float32)
+    scale[0, channel] = 1000.0
+    graph.initializer.append(numpy_helper.from_array(scale, "/planted/scale"))
+    node.input[0] = "/planted/Mul_output_0"
+    index = next(position for position, item in enumerate(graph.node) if after in item.output)
+    graph.node.insert(index + 1, helper.make_node("Mul", [after, "/planted/scale"], ["/planted/Mul_output_0"],
+                                                  name="/planted/Mul"))
+    onnx.save(model, str(target))
+    return target, consumer
+
+
+@needs_modelopt
+def test_int8_activation_outlier_is_fixed_by_excluding_its_layer(run_cli, example_models, tmp_path):
+    source, consumer = planted_outlier(example_models["resnet18"], tmp_path / "outlier.onnx")
+    broken = run_cli("convert", source, "-o", tmp_path / "broken.int8.onnx", "--quantize", "int8", *SHAPES)
+    assert broken.exit_code == 1  # one per-tensor scale for the outlier channel and the rest
+    config = tmp_path / "exclusions.yaml"
+    result = run_cli("debug", "precision", source, "--quantize", "int8", *SHAPES, "--write-config", config, "--json")
+    assert result.exit_code == 0, result.stderr[-2000:]
+    document = result.json()
+    assert document["runner"] == "onnxruntime-cpu" and document["setting"] == "convert.quantize.exclude_nodes"
+    [kept] = document["kept"]  # the convolution reading the outlier (named after its output once BN is folded)
+    assert kept.startswith(consumer)
+    written = yaml.safe_load(config.read_text())["convert"]["quantize"]
+    assert written["mode"] == "int8" and written["exclude_nodes"] == document["patterns"]
+    fixed = run_cli("convert", "--config", config, "-o", tmp_path / "fixed.int8.onnx", *SHAPES, "--json")
+    assert fixed.exit_code == 0, fixed.stderr[-2000:]
+    assert fixed.json()["precision"]["qdq_pairs"] > 0  # the rest stays quantized

@@ -76,3 +76,20 @@ def test_precision_search_in_convert_that_cannot_fix_keeps_the_failure(run_cli, 
     assert search["kept"] is None and "even with all" in search["message"]
     table = run_cli("convert", "--config", config, "-o", tmp_path / "mlp.fp16.onnx")
     assert "precision search (before: max abs error" in table.stdout
+
+
+@needs_modelopt
+def test_precision_search_in_convert_excludes_an_int8_outlier_layer(run_cli, example_models, tmp_path):
+    from tests.cli.test_debug_precision import planted_outlier
+
+    source, consumer = planted_outlier(example_models["resnet18"], tmp_path / "outlier.onnx")
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(f"model: {source.name}\nconvert:\n  precision_search: true\n  quantize:\n    mode: int8\n")
+    result = run_cli("convert", "--config", config, "-o", tmp_path / "outlier.int8.onnx", "--shapes",
+                     "input:1x3x64x64", "--json")
+    assert result.exit_code == 0, result.stderr[-2000:]
+    document = result.json()
+    [pattern] = document["precision_search"]["kept"]
+    assert pattern.startswith(consumer.replace(".", "\\."))
+    assert document["precision_search"]["before"]["passed"] is False
+    assert document["passed"] and document["verification"]["runner"] == "onnxruntime-cpu"

@@ -93,7 +93,8 @@ def compare_arrays(name: str, reference, candidate, tolerance: Tolerance) -> Out
     difference = cand_finite - ref_finite
     abs_error = np.abs(difference)
     magnitude = np.abs(ref_finite)
-    rel_error = abs_error / np.maximum(magnitude, np.finfo(np.float64).tiny)
+    with np.errstate(over="ignore"):  # an error where the reference is 0 is relatively infinite
+        rel_error = abs_error / np.maximum(magnitude, np.finfo(np.float64).tiny)
     noise = float(np.dot(difference, difference))
     signal = float(np.dot(ref_finite, ref_finite))
     norms = math.sqrt(signal * float(np.dot(cand_finite, cand_finite)))
@@ -106,10 +107,14 @@ def compare_arrays(name: str, reference, candidate, tolerance: Tolerance) -> Out
     labels = [f"<{edge:g}" for edge in HISTOGRAM_EDGES[1:]] + [f">={HISTOGRAM_EDGES[-1]:g}"]
 
     def stat(values, function):
-        return float(function(values)) if values.size else 0.0
+        with np.errstate(over="ignore"):  # the mean of relative errors that are infinite
+            return float(function(values)) if values.size else 0.0
 
     def quantiles(values):  # median and p99 from one partition
-        return [float(value) for value in np.percentile(values, [50, 99])] if values.size else [0.0, 0.0]
+        if not values.size:
+            return [0.0, 0.0]
+        with np.errstate(invalid="ignore"):  # inf - inf interpolating between infinite relative errors
+            return [float(value) for value in np.percentile(values, [50, 99])]
 
     (median_abs, p99_abs), (median_rel, p99_rel) = quantiles(abs_error), quantiles(rel_error)
     metrics = OutputMetrics(

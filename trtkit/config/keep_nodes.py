@@ -92,3 +92,18 @@ def _without_key(lines: list[str], key: str) -> list[str]:
             continue
         result.append(line)
     return result
+
+
+def write_exclusions(path: Path, patterns: list[str], mode: str, why: list[str], notes: dict[str, str] | None = None,
+                     model: str | None = None) -> None:
+    """A new config whose `convert.quantize` leaves `patterns` out of `mode` quantization, with comments."""
+    from trtkit.io.atomic import write_text_atomic
+
+    if path.exists():
+        raise UsageError(f"{path} exists; the exclusions of a quantization search go to a new file",
+                         "give --write-config a new file")
+    lines = ["# written by trtkit debug precision"] + ([f"model: {_quoted(model)}"] if model else [])
+    lines += ["convert:", "  quantize:", f"    mode: {mode}"]
+    block = keep_block(patterns, mode, why, notes or {}, "    ")
+    lines += [line.replace("keep_fp32_nodes:", "exclude_nodes:") for line in block]
+    write_text_atomic(path, "\n".join(lines) + "\n")

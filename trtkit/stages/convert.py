@@ -179,12 +179,15 @@ def convert(source: Path, output: Path, config, shapes=None, verify: bool | None
 
 def _searched(source: Path, output: Path, config, failed: ConvertResult, base_dir: Path | None,
               profile_shapes: dict | None) -> ConvertResult:
-    """convert.precision_search: find the nodes to keep in FP32 and convert again with them; the failed result
-    stands (with what the search said) when no set is found or the conversion is quantized."""
-    from trtkit.stages.debug_precision import debug_precision
+    """convert.precision_search: find the nodes to keep in FP32 (or to leave out of quantization) and convert
+    again with them; the failed result stands, with what the search said, when no set is found."""
+    from trtkit.stages.debug_precision import QUANTIZATION_MODES, debug_precision
 
-    if config.quantize is not None or config.precision not in ("fp16", "bf16"):
-        failed.precision_search = {"kept": None, "message": "the search covers FP16/BF16 conversions only"}
+    searchable = config.quantize.mode in QUANTIZATION_MODES if config.quantize is not None else \
+        config.precision in ("fp16", "bf16")
+    if not searchable:
+        failed.precision_search = {"kept": None, "message": "the search covers FP16/BF16 conversions and INT8/FP8 "
+                                                            "quantization"}
         return failed
     search = debug_precision(source, config, base_dir or Path.cwd(), profile_shapes)
     summary = {"kept": search.patterns if search.found else None, "trials": len(search.trials),
@@ -193,8 +196,13 @@ def _searched(source: Path, output: Path, config, failed: ConvertResult, base_di
     if not search.found or not search.kept:
         failed.precision_search = summary
         return failed
-    fixed = config.model_copy(update={"keep_fp32_nodes": [*config.keep_fp32_nodes, *search.patterns],
-                                      "precision_search": False})
+    if config.quantize is not None:
+        quantize = config.quantize.model_copy(update={"exclude_nodes": [*config.quantize.exclude_nodes,
+                                                                        *search.patterns]})
+        fixed = config.model_copy(update={"quantize": quantize, "precision_search": False})
+    else:
+        fixed = config.model_copy(update={"keep_fp32_nodes": [*config.keep_fp32_nodes, *search.patterns],
+                                          "precision_search": False})
     result = convert(source, output, fixed, base_dir=base_dir, profile_shapes=profile_shapes)
     result.precision_search = summary
     return result

@@ -1,10 +1,11 @@
-"""`debug precision`: the smallest set of nodes to keep in FP32 so an FP16/BF16 conversion meets its tolerances.
+"""`debug precision`: the smallest set of nodes to keep in FP32 so an FP16/BF16 conversion meets its tolerances, or
+to leave out of INT8/FP8 quantization so a quantized model does.
 
 The model is prepared once as `convert` would (shapes, folding, simplification, opset) and stays the FP32
 reference. The conversion with nothing kept is compared layer by layer; its nodes are ranked by the error they add
 (analysis.layerwise). Then a bisection over the ranked list finds the shortest prefix that passes, and pruning
-drops from it every node whose removal still passes. Each trial is a real AutoCast conversion with the keep list,
-run in the faithful reference runner.
+drops from it every node whose removal still passes. Each trial is a real conversion (AutoCast with the keep list,
+or Model Optimizer PTQ with the exclusions), run in the runner that verifies it.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class Trial:
 @dataclass
 class PrecisionSearch:
     model: str
-    precision: str
+    precision: str  # fp16, bf16, or the quantization mode
     data: str
     runner: str = ""
     reduced_nodes: int = 0  # nodes computing in reduced precision when nothing is kept: the candidates
@@ -46,6 +47,7 @@ class PrecisionSearch:
     verification: object = None  # stages.compare.OutputComparison of the final set
     stopped: str | None = None  # why the search ended early (trial or time limit), when it did
     message: str = ""
+    setting: str = "convert.keep_fp32_nodes"  # where the found nodes go (convert.quantize.exclude_nodes for Q/DQ)
 
     @property
     def found(self) -> bool:
@@ -154,58 +156,75 @@ def ranked_groups(ranking: list[str], nodes: list[Any], reduced: set[str]) -> li
     return groups
 
 
+QUANTIZATION_MODES = ("int8", "fp8")  # modes whose quantized arithmetic onnxruntime runs (per node exclusions)
+
+
+def _mode(section: Any) -> str:
+    """fp16/bf16 (a keep_fp32_nodes search) or int8/fp8 (a quantize.exclude_nodes search); else a usage error."""
+    if section.quantize is not None:
+        if section.quantize.mode not in QUANTIZATION_MODES:
+            raise UsageError(f"debug precision searches FP16/BF16 conversions and INT8/FP8 quantization, not "
+                             f"{section.quantize.mode}", "INT4 is weight-only: exclude nodes by hand")
+        return str(section.quantize.mode)
+    if section.precision not in ("fp16", "bf16"):
+        raise UsageError("debug precision needs a reduced precision or a quantization",
+                         "give --precision fp16 or bf16, or --quantize int8")
+    return str(section.precision)
+
+
+def setting_key(section: Any) -> str:
+    """The config key the found nodes go to."""
+    return "convert.quantize.exclude_nodes" if section.quantize is not None else "convert.keep_fp32_nodes"
+
+
 def debug_precision(source: Path, section: Any, base_dir: Path, profile_shapes: dict | None = None,
                     max_trials: int = 40, time_limit: float | None = None,
                     progress: Callable[[Trial], None] = lambda trial: None) -> PrecisionSearch:
-    """Search the nodes of `source` to keep in FP32 for `section` (a convert config with precision fp16/bf16)."""
+    """Search the nodes of `source` to keep in FP32 (`section`: a convert config with precision fp16/bf16) or to
+    leave unquantized (with quantize.mode int8/fp8)."""
     import numpy as np
 
     from trtkit.analysis.layerwise import ranked_nodes
-    from trtkit.backends.modelopt import autocast, require_modelopt
+    from trtkit.backends.modelopt import require_modelopt
     from trtkit.backends.reference import run_model, runner_for, tensor_types
     from trtkit.config.models import CompareConfig
     from trtkit.io.data import feeds_for
     from trtkit.io.onnx_model import graph_inputs, load_onnx
     from trtkit.stages.compare import OutputComparison
-    from trtkit.stages.convert import check_model_exists, convert, write_model
+    from trtkit.stages.convert import check_model_exists, convert
     from trtkit.stages.layerwise import compare_layerwise
 
-    if section.precision not in ("fp16", "bf16") or section.quantize is not None:
-        chosen = section.quantize.mode if section.quantize is not None else section.precision
-        raise UsageError(f"debug precision searches FP16/BF16 conversions, not {chosen}",
-                         "give --precision fp16 or bf16 (a search over quantization exclusions is not implemented)")
+    mode = _mode(section)
+    quantize = section.quantize
     check_model_exists(source)
-    require_modelopt(f"debug precision {section.precision}")
+    require_modelopt(f"debug precision {mode}")
     with tempfile.TemporaryDirectory(prefix="trtkit-debug-precision-") as scratch:
         folder = Path(scratch)
         prepared = folder / "prepared.onnx"
-        fp32 = section.model_copy(update={"precision": "fp32", "keep_fp32_nodes": [], "keep_fp32_op_types": [],
+        fp32 = section.model_copy(update={"precision": "fp32", "quantize": None, "keep_fp32_nodes": [],
+                                          "keep_fp32_op_types": [], "precision_search": False,
                                           "verify": section.verify.model_copy(update={"enabled": False})})
         convert(source, prepared, fp32, base_dir=base_dir, profile_shapes=profile_shapes)
         model = load_onnx(prepared, load_weights=True)
         shapes = dict(section.input_shapes or {}) or profile_shapes
-        feeds, data = feeds_for(section.data, graph_inputs(model), base_dir, shapes)
-        calibration = folder / "calibration.npz"
+        # as convert does: calibration data where given, else the verification data, for both
+        spec = quantize.calibration if quantize is not None and quantize.calibration.path else section.data
+        feeds, data = feeds_for(spec, graph_inputs(model), base_dir, shapes)
         arrays: dict[str, Any] = {name: np.concatenate([feed[name] for feed in feeds]) for name in feeds[0]}
-        np.savez(calibration, **arrays)
-        opset = next(entry.version for entry in model.opset_import if entry.domain in ("", "ai.onnx"))
-        compare = CompareConfig.model_validate({"data": section.data, "tolerances": section.verify.tolerances})
-        result = PrecisionSearch(str(source), section.precision, data)
-
+        compare = CompareConfig.model_validate({"data": spec, "tolerances": section.verify.tolerances})
+        result = PrecisionSearch(str(source), mode, data, setting=setting_key(section))
         reference_runner, reference_runs = run_model(prepared, feeds, model=model)
+        convert_trial = _quantizer(section, prepared, folder, arrays) if quantize is not None else \
+            _autocaster(section, prepared, folder, arrays, model)
 
         def run_trial(kept: list[str]) -> Any:
-            """The conversion keeping `kept` in FP32, compared: layer by layer for the baseline (to rank the
-            nodes), by its outputs for the others."""
-            patterns = list(section.keep_fp32_nodes) + [node_pattern(name) for name in kept]
-            converted = autocast(prepared, section.precision, section.keep_io_types, patterns,
-                                 section.keep_fp32_op_types, calibration, opset)
-            candidate = folder / "trial.onnx"
-            write_model(converted, candidate, None)
+            """The conversion with `kept` left out of reduced precision, compared: layer by layer for the
+            baseline (to rank the nodes), by its outputs for the others."""
+            candidate, converted = convert_trial([node_pattern(name) for name in kept])
             if not result.trials:
-                return compare_layerwise(prepared, candidate, compare, shapes, section.precision, base_dir)
+                return compare_layerwise(prepared, candidate, compare, shapes, mode, base_dir)
             runner, candidate_runs = run_model(candidate, feeds, model=converted)
-            comparison = OutputComparison(str(prepared), str(candidate), data, section.precision,
+            comparison = OutputComparison(str(prepared), str(candidate), data, mode,
                                           reference_runner=reference_runner, runner=runner)
             comparison.add_runs(reference_runs, candidate_runs, section.verify.tolerances)
             return _Outputs(comparison)
@@ -215,27 +234,74 @@ def debug_precision(source: Path, section: Any, base_dir: Path, profile_shapes: 
         candidate_model = load_onnx(folder / "trial.onnx")
         types = tensor_types(candidate_model)
         result.runner = runner_for(candidate_model, types)
-        reduced = {node.name for node in candidate_model.graph.node if node.op_type != "Cast"
-                   and any(types.get(output) in (10, 16) for output in node.output)}
+        nodes = list(candidate_model.graph.node)
+        if quantize is not None:
+            producers = {output: node.op_type for node in nodes for output in node.output}
+            reduced = {node.name for node in nodes if node.op_type not in ("QuantizeLinear", "DequantizeLinear")
+                       and any(producers.get(name) == "DequantizeLinear" for name in node.input)}
+        else:
+            reduced = {node.name for node in nodes if node.op_type != "Cast"
+                       and any(types.get(output) in (10, 16) for output in node.output)}
         ranking = [(name, added) for name, added in ranked_nodes(layerwise) if name in reduced]
         ranked = [name for name, _ in ranking] + sorted(reduced - {name for name, _ in ranking})
-        groups = ranked_groups(ranked, list(candidate_model.graph.node), reduced)
+        groups = [[name] for name in ranked] if quantize is not None else ranked_groups(ranked, nodes, reduced)
         result.reduced_nodes = len(reduced)
         result.ranked = [{"node": name, "added_error": added} for name, added in ranking]
+        what = "quantized" if quantize is not None else "reduced-precision"
         if baseline.passed:
             result.kept, result.final, result.verification = [], baseline, layerwise.outputs
-            result.message = "the conversion meets the tolerances with nothing kept in FP32"
+            result.message = "the conversion meets the tolerances as it is"
             return result
         kept = search(groups, searcher)
         if kept is None:
             if result.stopped is None:
-                result.message = (f"the outputs miss the tolerances even with all {len(ranked)} reduced-precision "
-                                  "nodes kept in FP32: loosen the tolerances or check the data")
+                result.message = (f"the outputs miss the tolerances even with all {len(ranked)} {what} nodes "
+                                  f"{'excluded' if quantize is not None else 'kept in FP32'}: loosen the tolerances "
+                                  "or check the data")
             else:
                 result.message = f"no set of nodes passed before the search {result.stopped.split(' ', 1)[1]}"
             return result
         record, comparison = searcher.trial(kept, "pruning")
         result.kept, result.final, result.verification = kept, record, comparison.outputs
         result.patterns = [node_pattern(name) for name in kept]
-        result.message = f"keep {len(kept)} of {len(ranked)} reduced-precision nodes in FP32"
+        result.message = (f"exclude {len(kept)} of {len(ranked)} quantized nodes from quantization"
+                          if quantize is not None else f"keep {len(kept)} of {len(ranked)} {what} nodes in FP32")
         return result
+
+
+def _autocaster(section: Any, prepared: Path, folder: Path, arrays: dict[str, Any], model: Any) -> Callable:
+    """Trials of an FP16/BF16 search: AutoCast with the config's keep lists and the trial's patterns."""
+    import numpy as np
+
+    from trtkit.backends.modelopt import autocast
+    from trtkit.stages.convert import write_model
+
+    calibration = folder / "calibration.npz"
+    np.savez(calibration, **arrays)
+    opset = next(entry.version for entry in model.opset_import if entry.domain in ("", "ai.onnx"))
+
+    def convert_trial(patterns: list[str]) -> tuple[Path, Any]:
+        converted = autocast(prepared, section.precision, section.keep_io_types, [*section.keep_fp32_nodes, *patterns],
+                             section.keep_fp32_op_types, calibration, opset)
+        candidate = folder / "trial.onnx"
+        write_model(converted, candidate, None)
+        return candidate, converted
+
+    return convert_trial
+
+
+def _quantizer(section: Any, prepared: Path, folder: Path, arrays: dict[str, Any]) -> Callable:
+    """Trials of a quantization search: Model Optimizer PTQ with the config's exclusions and the trial's."""
+    from trtkit.backends.modelopt import quantize
+    from trtkit.io.onnx_model import load_onnx
+
+    settings = section.quantize
+    high = "fp16" if section.precision == "fp16" else "fp32"
+
+    def convert_trial(patterns: list[str]) -> tuple[Path, Any]:
+        candidate = folder / "trial.onnx"
+        quantize(prepared, candidate, settings.mode, arrays, settings.method, [*settings.exclude_nodes, *patterns],
+                 settings.exclude_op_types, high, False)
+        return candidate, load_onnx(candidate, load_weights=True)
+
+    return convert_trial

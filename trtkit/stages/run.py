@@ -138,7 +138,8 @@ class Pipeline:
             summary = f"{_precision_of(section)}, {nodes}; {_verdict(result.verification, result.verification_note)}"
             if result.precision_search is not None:
                 kept = result.precision_search["kept"]
-                summary += (f"; precision search kept {len(kept)} node(s) in FP32" if kept
+                where = "out of quantization" if section.quantize is not None else "in FP32"
+                summary += (f"; precision search kept {len(kept)} node(s) {where}" if kept
                             else f"; precision search: {result.precision_search['message']}")
             return (EXIT_OK if result.passed else EXIT_CHECK_FAILED,
                     [self.converted, *external_data_files(self.converted), report], summary)
