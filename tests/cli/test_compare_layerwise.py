@@ -4,6 +4,7 @@ reference's tensor of the same name, in execution order; a planted precision-sen
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
@@ -122,7 +123,8 @@ def test_layerwise_needs_two_onnx_models(run_cli, example_models, tmp_path):
     saved = tmp_path / "outputs.npz"
     np.savez(saved, output=np.zeros((1, 10), np.float32))
     result = run_cli("compare", "outputs", example_models["resnet18"], saved, "--layerwise")
-    assert result.exit_code == 2 and "--layerwise compares two ONNX models" in result.stderr
+    assert result.exit_code == 2 and "--layerwise compares an ONNX model with its conversion or its engine" in \
+        result.stderr
     engines = run_cli("compare", example_models["resnet18"], example_models["resnet18"], "--layerwise")
     assert engines.exit_code == 2 and "--layerwise (and its --html) compares the tensors" in engines.stderr
     html_alone = run_cli("compare", "outputs", example_models["resnet18"], saved, "--html", tmp_path / "x.html")
@@ -141,3 +143,43 @@ def test_inputs_a_candidate_rejects_are_a_one_line_input_error(run_cli, example_
         assert result.exit_code == 3, result.stderr
         assert f"onnxruntime cannot run {fixed} on these inputs" in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tensorrt_rtx") is None, reason="TensorRT-RTX is not installed")
+def test_engine_with_every_layer_output_marked(run_cli, example_models, tmp_path, monkeypatch):
+    # the build is real (TensorRT-RTX on the CPU); running an engine needs a GPU, so the run is a test double that
+    # returns what an FP16 engine's marked outputs would: the faithful FP16 values, under the ONNX tensor names
+    from tests.backends.test_reference_runner import _all_fp16
+    from trtkit.backends.reference import run_reference
+
+    source = planted_resnet(example_models["resnet18"], tmp_path / "planted.onnx")
+    fp16 = tmp_path / "planted.fp16.onnx"
+    onnx.save(_all_fp16(onnx.load(str(source))), str(fp16))
+    engine = tmp_path / "planted.engine"
+    built = run_cli("build", fp16, "-o", engine, "--backend", "tensorrt-rtx", *SHAPES, "--set",
+                    "build.mark_all_outputs=true", "--json")
+    assert built.exit_code == 0, built.stderr[-2000:]
+    document = built.json()
+    assert any("layer outputs marked as network outputs" in warning for warning in document["warnings"])
+    outputs = {output["name"] for output in document["network"]["outputs"]}
+    assert {"/planted/Sub_output_0", "/layer2/layer2.0/relu/Relu_output_0", "output"} <= outputs
+    assert len(outputs) > 60
+    bindings = json.loads(Path(f"{engine}.graph.json").read_text())["Bindings"]
+    assert "/planted/Sub_output_0" in bindings  # the engine itself carries the marked outputs
+    no_gpu = run_cli("compare", "outputs", source, engine, *SHAPES, "--layerwise")
+    assert no_gpu.exit_code == 4 and "needs TensorRT and a GPU" in no_gpu.stderr
+
+    def engine_outputs(path, feeds):
+        # the engine's marked outputs that carry ONNX tensor names (TensorRT's own tensors are named ONNXTRT_...)
+        assert path == engine
+        onnx_names = {output for node in onnx.load(str(fp16)).graph.node for output in node.output}
+        return run_reference(fp16, feeds, [name for name in outputs if name != "output" and name in onnx_names])
+
+    monkeypatch.setattr("trtkit.backends.trt_runner.run_engine", engine_outputs)
+    result = run_cli("compare", "outputs", source, engine, *SHAPES, "--layerwise", "--precision", "fp16", "--json")
+    layerwise = result.json()
+    assert result.exit_code == 1 and layerwise["runner"] == "tensorrt"
+    assert layerwise["jump"]["node"] == "/planted/Sub"
+    order = [output for node in onnx.load(str(source)).graph.node for output in node.output]
+    positions = [order.index(tensor["name"]) for tensor in layerwise["tensors"]]
+    assert positions == sorted(positions) and len(positions) > 60  # the reference's execution order

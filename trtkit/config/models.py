@@ -197,6 +197,9 @@ class BuildConfig(StrictModel):
     compute_capabilities: list[ComputeCapability] = Field(
         default_factory=list, description="TensorRT-RTX ahead-of-time targets, e.g. [8.6, 8.9]")
     plugins: list[Path] = Field(default_factory=list, description="plugin libraries loaded before parsing")
+    mark_all_outputs: bool = Field(
+        False, description="debug engine: every layer's float output becomes a network output (Polygraphy's "
+                           "'mark all'), for compare outputs --layerwise against the ONNX model; fuses less")
     parser_flags: list[Literal["native_instancenorm", "enable_uint8_and_asymmetric_quantization_dla",
                                "report_capability_dla", "enable_plugin_override"]] = Field(default_factory=list)
     strongly_typed: bool | None = Field(None, description="TensorRT 10.x: create a strongly typed network")

@@ -1,6 +1,7 @@
 """`compare outputs --layerwise`: every intermediate tensor a converted ONNX model shares (by name) with its
 reference, compared in execution order (AutoCast and Model Optimizer keep tensor names; the casts and Q/DQ nodes
-they insert have new names and are skipped)."""
+they insert have new names and are skipped); or every layer output of an engine built with build.mark_all_outputs
+(the ONNX parser names them after the ONNX tensors), run on a GPU."""
 
 from __future__ import annotations
 
@@ -37,6 +38,11 @@ class LayerwiseComparison:
 _FLOAT_TYPES = (1, 10, 11, 16)  # FLOAT, FLOAT16, DOUBLE, BFLOAT16
 
 
+def path_kind(path: Path) -> str:
+    """onnx, engine, or another output source (stages.compare.source_kind), without parsing an .onnx file twice."""
+    return "onnx" if path.suffix == ".onnx" else source_kind(path)
+
+
 def graph_nodes(model: Any) -> list[GraphNode]:
     return [GraphNode(node.name, node.op_type, tuple(node.input), tuple(node.output)) for node in model.graph.node]
 
@@ -65,23 +71,40 @@ def compare_layerwise(reference: Path, candidate: Path, compare_config: Any, sha
     from trtkit.io.data import feeds_for
     from trtkit.io.onnx_model import graph_inputs, load_onnx
 
-    for path in (reference, candidate):
-        if path.suffix != ".onnx" and source_kind(path) != "onnx":
-            raise UsageError(f"--layerwise compares two ONNX models; {path} is not one",
-                             "give the FP32 model and its conversion (an engine's layer outputs need a GPU)")
-    reference_model, candidate_model = load_onnx(reference, True), load_onnx(candidate, True)
-    names, reference_count, candidate_count = shared_tensors(reference_model, candidate_model)
+    kinds = [path_kind(path) for path in (reference, candidate)]
+    if kinds[0] != "onnx" or kinds[1] not in ("onnx", "engine"):
+        wrong = reference if kinds[0] != "onnx" else candidate
+        raise UsageError(f"--layerwise compares an ONNX model with its conversion or its engine; {wrong} is neither",
+                         "give the FP32 model and its conversion, or an engine built with build.mark_all_outputs")
+    reference_model = load_onnx(reference, True)
     declared = [output.name for output in reference_model.graph.output]
-    if not set(names) - set(declared):
-        raise InputFileError(
-            f"{candidate} shares no intermediate tensor names with {reference}: compared the {reference_count} float "
-            f"tensors the reference's nodes compute with the {candidate_count} the candidate's nodes compute",
-            "layer-wise comparison matches tensors by name: give a model and its own conversion (AutoCast and "
-            "Model Optimizer keep names)")
     feeds, data = feeds_for(compare_config.data, graph_inputs(reference_model), base_dir, shapes)
-    reference_runner, reference_runs = run_model(reference, feeds, names, reference_model)
-    runner, candidate_runs = run_model(candidate, feeds, names, candidate_model)
-    chosen = precision or detect_precision(candidate_model)
+    if kinds[1] == "engine":
+        from trtkit.backends.trt_runner import run_engine
+
+        candidate_model = None
+        candidate_runs = run_engine(candidate, feeds)  # a GPU with TensorRT; exit 4 without
+        runner = "tensorrt"
+        computed, reference_count, _ = shared_tensors(reference_model, reference_model)
+        names = [name for name in computed if name in candidate_runs[0]]
+        candidate_count = len(candidate_runs[0])
+        if not set(names) - set(declared):
+            raise InputFileError(f"the engine {candidate} has no intermediate outputs named as tensors of "
+                                 f"{reference} ({candidate_count} outputs)",
+                                 "build it with build.mark_all_outputs: true (--set build.mark_all_outputs=true)")
+        reference_runner, reference_runs = run_model(reference, feeds, names, reference_model)
+    else:
+        candidate_model = load_onnx(candidate, True)
+        names, reference_count, candidate_count = shared_tensors(reference_model, candidate_model)
+        if not set(names) - set(declared):
+            raise InputFileError(
+                f"{candidate} shares no intermediate tensor names with {reference}: compared the {reference_count} "
+                f"float tensors the reference's nodes compute with the {candidate_count} the candidate's nodes "
+                "compute", "layer-wise comparison matches tensors by name: give a model and its own conversion "
+                "(AutoCast and Model Optimizer keep names)")
+        reference_runner, reference_runs = run_model(reference, feeds, names, reference_model)
+        runner, candidate_runs = run_model(candidate, feeds, names, candidate_model)
+    chosen = precision or (detect_precision(candidate_model) if candidate_model is not None else "fp32")
     result = LayerwiseComparison(str(reference), str(candidate), data, chosen, reference_runner, runner,
                                  reference_count, candidate_count)
     metrics = {}
@@ -93,7 +116,8 @@ def compare_layerwise(reference: Path, candidate: Path, compare_config: Any, sha
             continue
         tolerance = resolve_tolerance(name, str(cand.dtype), chosen, compare_config.tolerances)
         metrics[name] = compare_arrays(name, ref, cand, tolerance)
-    analysis = analyse(graph_nodes(candidate_model), metrics)
+    # an engine has no ONNX graph: its tensors take the reference's order and nodes
+    analysis = analyse(graph_nodes(candidate_model if candidate_model is not None else reference_model), metrics)
     result.tensors, result.first_beyond_tolerance, result.jump = (analysis.tensors, analysis.first_beyond_tolerance,
                                                                   analysis.jump)
     outputs = OutputComparison(str(reference), str(candidate), data, chosen, reference_runner=reference_runner,
