@@ -230,3 +230,42 @@ def _coarser_activation_scales(model: onnx.ModelProto, factor: float) -> onnx.Mo
         init = initializers[name]
         init.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(init) * np.float32(factor), name))
     return coarse
+
+
+@pytest.mark.parametrize("elem, numpy_type", [(TensorProto.FLOAT16, np.float16), (TensorProto.BFLOAT16, "bfloat16")])
+def test_rounding_is_round_to_nearest_even_with_overflow_to_inf(tmp_path, elem, numpy_type):
+    # what the rounding cast pairs do, against numpy's FP16 and ml_dtypes' BF16 (IEEE round to nearest, ties to
+    # even, Inf beyond the range), on a million values, ties and FP16's overflow included
+    import ml_dtypes
+
+    reduced = np.dtype(ml_dtypes.bfloat16) if numpy_type == "bfloat16" else np.dtype(numpy_type)
+    graph = helper.make_graph(
+        [helper.make_node("Cast", ["x"], ["x_low"], name="/Cast", to=elem),
+         helper.make_node("Mul", ["x_low", "one"], ["y_low"], name="/Mul"),
+         helper.make_node("Cast", ["y_low"], ["y"], name="/Cast_1", to=TensorProto.FLOAT)], "rounding",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None])],
+        [numpy_helper.from_array(np.ones(1, np.float32).astype(reduced), "one")])
+    path = _save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), tmp_path / "rounding.onnx")
+    x = np.random.default_rng(3).standard_normal(1_000_000).astype(np.float32) * 1000
+    ties = [1 + 2**-11, 1 + 3 * 2**-11, 1 + 2**-8, 1 + 3 * 2**-8]  # halfway for FP16, then for BF16
+    x = np.concatenate([x, np.array([*ties, 65520.0, 70000.0, -1e6, 1e-9], np.float32)])
+    runner, [outputs] = run_model(path, [{"x": x}])
+    assert runner == f"trtkit-reference-{'bf16' if numpy_type == 'bfloat16' else 'fp16'}"
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(outputs["y"], x.astype(reduced).astype(np.float32))
+
+
+def test_fp16_inside_a_subgraph_is_not_verified_rather_than_wrong(tmp_path):
+    from trtkit.errors import BackendUnavailableError
+
+    branch = helper.make_graph([helper.make_node("Identity", ["half"], ["out"])], "branch", [],
+                               [helper.make_tensor_value_info("out", TensorProto.FLOAT16, [1])],
+                               [numpy_helper.from_array(np.ones(1, np.float16), "half")])
+    graph = helper.make_graph(
+        [helper.make_node("If", ["flag"], ["y"], name="/If", then_branch=branch, else_branch=branch)], "subgraph",
+        [helper.make_tensor_value_info("flag", TensorProto.BOOL, [])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT16, [1])])
+    path = _save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), tmp_path / "if.onnx")
+    with pytest.raises(BackendUnavailableError, match="node /If has an FP16/BF16 subgraph"):
+        run_model(path, [{"flag": np.array(True)}])
