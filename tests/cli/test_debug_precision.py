@@ -126,3 +126,15 @@ def test_int8_activation_outlier_is_fixed_by_excluding_its_layer(run_cli, exampl
     fixed = run_cli("convert", "--config", config, "-o", tmp_path / "fixed.int8.onnx", *SHAPES, "--json")
     assert fixed.exit_code == 0, fixed.stderr[-2000:]
     assert fixed.json()["precision"]["qdq_pairs"] > 0  # the rest stays quantized
+
+
+@needs_modelopt
+def test_limits_end_the_search_with_the_best_passing_set(run_cli, example_models, tmp_path):
+    source = planted_resnet(example_models["resnet18"], tmp_path / "planted.onnx")
+    for flags, reason in ((("--max-trials", "2"), "stopped after --max-trials 2 trials"),
+                          (("--time-limit", "1ms"), "stopped at --time-limit")):
+        result = run_cli("debug", "precision", source, *SHAPES, *flags, "--json")
+        document = result.json()
+        assert result.exit_code == 0 and document["stopped"] == reason
+        assert [trial["phase"] for trial in document["trials"]] == ["baseline", "all"]
+        assert len(document["kept"]) == document["reduced_nodes"]  # every node: passing, not the smallest
