@@ -269,3 +269,14 @@ def test_fp16_inside_a_subgraph_is_not_verified_rather_than_wrong(tmp_path):
     path = _save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), tmp_path / "if.onnx")
     with pytest.raises(BackendUnavailableError, match="node /If has an FP16/BF16 subgraph"):
         run_model(path, [{"flag": np.array(True)}])
+
+
+def test_each_side_of_a_comparison_names_what_produced_it(run_cli, example_models, tmp_path):
+    model = example_models["resnet18"]
+    feed = {"input": np.random.default_rng(0).random((1, 3, 64, 64), dtype=np.float32)}
+    np.savez(tmp_path / "inputs.npz", **feed)
+    np.savez(tmp_path / "saved.npz", **run_onnx(model, [feed])[0])
+    document = run_cli("compare", "outputs", model, tmp_path / "saved.npz", "--data", tmp_path / "inputs.npz",
+                       "--json").json()
+    assert document["reference_runner"] == "onnxruntime-cpu" and document["runner"] == "saved outputs"
+    assert document["passed"]  # the saved run's inputs

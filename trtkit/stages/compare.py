@@ -194,7 +194,8 @@ def compare_outputs(reference: Path, candidate: Path, compare_config, shapes=Non
 
             runners[path], results[path] = "tensorrt", run_engine(path, feeds)
         else:
-            runners[path], results[path] = f"saved outputs ({kind})", _saved_outputs(path, kind)
+            runners[path] = "saved outputs" if kind == "saved" else "saved outputs (Polygraphy run results)"
+            results[path] = _saved_outputs(path, kind)
     chosen = precision or (detect_precision(models[candidate]) if candidate in models else "fp32")
     comparison = OutputComparison(str(reference), str(candidate), data, chosen, reference_runner=runners[reference],
                                   runner=runners[candidate])
