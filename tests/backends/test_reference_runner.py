@@ -280,3 +280,15 @@ def test_each_side_of_a_comparison_names_what_produced_it(run_cli, example_model
                        "--json").json()
     assert document["reference_runner"] == "onnxruntime-cpu" and document["runner"] == "saved outputs"
     assert document["passed"]  # the saved run's inputs
+
+
+@needs_modelopt
+def test_int8_with_fp16_high_precision_runs_in_the_reference_runner(run_cli, example_models, tmp_path):
+    # FP16 scales and activations around the Q/DQ pairs: the FP16 parts are rounded, the Q/DQ run as kernels
+    output = tmp_path / "resnet18.int8.fp16.onnx"
+    result = run_cli("convert", example_models["resnet18"], "-o", output, "--quantize", "int8", "--precision", "fp16",
+                     "--shapes", "input:1x3x64x64", "--json")
+    assert result.exit_code == 0, result.stderr[-2000:]
+    verification = result.json()["verification"]
+    assert verification["runner"] == "trtkit-reference-fp16" and verification["precision"] == "int8"
+    assert 0.99 < verification["outputs"][0]["cosine"] < 0.99999  # quantized, still close
