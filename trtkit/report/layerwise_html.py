@@ -47,7 +47,7 @@ def _chart(result: LayerwiseComparison) -> str:
 
 
 def _tensor_table(result: LayerwiseComparison) -> str:
-    rows = []
+    rows: list[list[tuple[str, object]]] = []
     for tensor in result.tensors:
         metrics = tensor.metrics
         rows.append([(str(tensor.index), tensor.index), (escape(tensor.name), None),

@@ -41,7 +41,7 @@ class PrecisionSearch:
     reduced_nodes: int = 0  # nodes computing in reduced precision when nothing is kept: the candidates
     ranked: list[dict[str, Any]] = field(default_factory=list)  # {"node", "added_error"}, largest first
     kept: list[str] | None = None  # the found set (node names); None: none found
-    patterns: list[str] = field(default_factory=list)  # the set as convert.keep_fp32_nodes regexes
+    patterns: list[str] = field(default_factory=list)  # the set as regexes for `setting`
     trials: list[Trial] = field(default_factory=list)
     final: Trial | None = None
     verification: object = None  # stages.compare.OutputComparison of the final set
