@@ -85,31 +85,49 @@ def compare_arrays(name: str, reference, candidate, tolerance: Tolerance) -> Out
     ref = reference.astype(np.float64).ravel()
     cand = candidate.astype(np.float64).ravel()
     finite = np.isfinite(ref) & np.isfinite(cand)
-    abs_error = np.abs(cand[finite] - ref[finite])
-    rel_error = abs_error / np.maximum(np.abs(ref[finite]), np.finfo(np.float64).tiny)
-    noise = float(np.sum((cand[finite] - ref[finite]) ** 2))
-    signal = float(np.sum(ref[finite] ** 2))
-    norms = float(np.linalg.norm(ref[finite]) * np.linalg.norm(cand[finite]))
+    all_finite = bool(finite.all())
+    if not all_finite:  # the copies and NaN/Inf counts only where needed: layer-wise comparison calls this a lot
+        ref_finite, cand_finite = ref[finite], cand[finite]
+    else:
+        ref_finite, cand_finite = ref, cand
+    difference = cand_finite - ref_finite
+    abs_error = np.abs(difference)
+    magnitude = np.abs(ref_finite)
+    with np.errstate(over="ignore"):  # an error where the reference is 0 is relatively infinite
+        rel_error = abs_error / np.maximum(magnitude, np.finfo(np.float64).tiny)
+    noise = float(np.dot(difference, difference))
+    signal = float(np.dot(ref_finite, ref_finite))
+    norms = math.sqrt(signal * float(np.dot(cand_finite, cand_finite)))
     rmse = math.sqrt(noise / abs_error.size) if abs_error.size else 0.0
-    peak = float(np.max(np.abs(ref[finite]))) if abs_error.size else 0.0
-    outside = int(np.sum(abs_error > tolerance.atol + tolerance.rtol * np.abs(ref[finite])))
-    counts, _ = np.histogram(abs_error, bins=[*HISTOGRAM_EDGES, np.inf])
+    peak = float(np.max(magnitude)) if abs_error.size else 0.0
+    outside = int(np.count_nonzero(abs_error > tolerance.atol + tolerance.rtol * magnitude))
+    # bins [edge_i, edge_i+1) as np.histogram counts them, without its sort of the whole array
+    counts = np.bincount(np.searchsorted(HISTOGRAM_EDGES, abs_error, side="right") - 1,
+                         minlength=len(HISTOGRAM_EDGES))
     labels = [f"<{edge:g}" for edge in HISTOGRAM_EDGES[1:]] + [f">={HISTOGRAM_EDGES[-1]:g}"]
 
     def stat(values, function):
-        return float(function(values)) if values.size else 0.0
+        with np.errstate(over="ignore"):  # the mean of relative errors that are infinite
+            return float(function(values)) if values.size else 0.0
 
+    def quantiles(values):  # median and p99 from one partition
+        if not values.size:
+            return [0.0, 0.0]
+        with np.errstate(invalid="ignore"):  # inf - inf interpolating between infinite relative errors
+            return [float(value) for value in np.percentile(values, [50, 99])]
+
+    (median_abs, p99_abs), (median_rel, p99_rel) = quantiles(abs_error), quantiles(rel_error)
     metrics = OutputMetrics(
         name=name, shape=tuple(reference.shape), dtype=str(candidate.dtype),
-        max_abs=stat(abs_error, np.max), mean_abs=stat(abs_error, np.mean), median_abs=stat(abs_error, np.median),
-        p99_abs=float(np.percentile(abs_error, 99)) if abs_error.size else 0.0,
-        max_rel=stat(rel_error, np.max), mean_rel=stat(rel_error, np.mean), median_rel=stat(rel_error, np.median),
-        p99_rel=float(np.percentile(rel_error, 99)) if rel_error.size else 0.0,
-        cosine=float(np.dot(ref[finite], cand[finite]) / norms) if norms else (1.0 if noise == 0 else 0.0),
+        max_abs=stat(abs_error, np.max), mean_abs=stat(abs_error, np.mean), median_abs=median_abs, p99_abs=p99_abs,
+        max_rel=stat(rel_error, np.max), mean_rel=stat(rel_error, np.mean), median_rel=median_rel, p99_rel=p99_rel,
+        cosine=float(np.dot(ref_finite, cand_finite) / norms) if norms else (1.0 if noise == 0 else 0.0),
         snr_db=10 * math.log10(signal / noise) if noise else math.inf,
         psnr_db=20 * math.log10(peak / rmse) if rmse and peak else math.inf,
-        nan_reference=int(np.isnan(ref).sum()), nan_candidate=int(np.isnan(cand).sum()),
-        inf_reference=int(np.isinf(ref).sum()), inf_candidate=int(np.isinf(cand).sum()),
+        nan_reference=0 if all_finite else int(np.isnan(ref).sum()),
+        nan_candidate=0 if all_finite else int(np.isnan(cand).sum()),
+        inf_reference=0 if all_finite else int(np.isinf(ref).sum()),
+        inf_candidate=0 if all_finite else int(np.isinf(cand).sum()),
         outside_tolerance=outside, histogram=dict(zip(labels, (int(count) for count in counts), strict=True)),
         tolerance=tolerance,
     )
@@ -118,8 +136,8 @@ def compare_arrays(name: str, reference, candidate, tolerance: Tolerance) -> Out
                                f"{tolerance.rtol:g} x |reference| (max abs error {metrics.max_abs:.3g})")
     if tolerance.min_cosine is not None and metrics.cosine < tolerance.min_cosine:
         metrics.reasons.append(f"cosine similarity {metrics.cosine:.6f} below {tolerance.min_cosine:g}")
-    new_nan = int(np.sum(np.isnan(cand) & ~np.isnan(ref)))
-    new_inf = int(np.sum(np.isinf(cand) & ~np.isinf(ref)))
+    new_nan = 0 if all_finite else int(np.sum(np.isnan(cand) & ~np.isnan(ref)))
+    new_inf = 0 if all_finite else int(np.sum(np.isinf(cand) & ~np.isinf(ref)))
     if new_nan or new_inf:
         metrics.reasons.append(f"{new_nan} NaN and {new_inf} Inf values where the reference is finite")
     metrics.passed = not metrics.reasons

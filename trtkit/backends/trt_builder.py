@@ -107,6 +107,27 @@ def summarize_network(network) -> NetworkSummary:
     return summary
 
 
+def mark_all_outputs(trt: ModuleType, network) -> int:
+    """Mark every float output of every layer as a network output (as Polygraphy's `--trt-outputs mark all`),
+    leaving out shape and constant layers and non-float tensors, which TensorRT cannot bind as outputs; the
+    ONNX parser names each tensor after its ONNX tensor. Returns how many were marked."""
+    skipped_layers = {getattr(trt.LayerType, name) for name in ("SHAPE", "CONSTANT") if hasattr(trt.LayerType, name)}
+    floats = {getattr(trt.DataType, name) for name in ("FLOAT", "HALF", "BF16") if hasattr(trt.DataType, name)}
+    marked = 0
+    for index in range(network.num_layers):
+        layer = network.get_layer(index)
+        if layer.type in skipped_layers:
+            continue
+        for output_index in range(layer.num_outputs):
+            tensor = layer.get_output(output_index)
+            if tensor is None or tensor.is_network_output or getattr(tensor, "is_shape_tensor", False):
+                continue
+            if tensor.dtype in floats:
+                network.mark_output(tensor)
+                marked += 1
+    return marked
+
+
 def configure(trt: ModuleType, builder, network, build, backend: str):
     """The IBuilderConfig for the validated `build` section."""
     config = builder.create_builder_config()

@@ -48,7 +48,9 @@ def global_options(
 # the subcommands, in the order `trtkit --help` lists them: name -> its module in trtkit.cli
 _COMMANDS = {"convert": "convert_cmd", "build": "build_cmd", "profile": "profile_cmd", "inspect": "inspect_cmd",
              "lint": "lint_cmd", "compare": "compare_cmd", "report": "report_cmd", "run": "run_cmd",
-             "sweep": "sweep_cmd", "migrate": "migrate_cmd", "doctor": "doctor_cmd", "config": "config_cmd"}
+             "sweep": "sweep_cmd", "migrate": "migrate_cmd", "doctor": "doctor_cmd", "config": "config_cmd",
+             "debug": "debug_cmd"}
+_GROUPS = ("config", "debug")  # subcommands with subcommands of their own: a typer app `<name>_app`
 
 
 def register(names: list[str] | None = None, argv: list[str] | None = None) -> None:
@@ -64,8 +66,8 @@ def register(names: list[str] | None = None, argv: list[str] | None = None) -> N
         if names is not None and name not in names:
             continue
         module = importlib.import_module(f"trtkit.cli.{module_name}")
-        if name == "config":
-            app.add_typer(module.config_app, name=name)
+        if name in _GROUPS:
+            app.add_typer(getattr(module, f"{name}_app"), name=name)
         else:
             pick = getattr(module, "command_for", None)
             app.command(name)(pick(argv or []) if pick is not None else getattr(module, name))

@@ -121,6 +121,13 @@ def compare_outputs(
     precision: Annotated[OptionalText, typer.Option(
         "--precision", help="The candidate's precision for default tolerances (fp32, fp16, bf16, int8, fp8); "
                             "detected from an ONNX candidate.")] = None,
+    layerwise: Annotated[bool, typer.Option(
+        "--layerwise", help="Also compare every intermediate tensor the two ONNX models share by name, in execution "
+                            "order: the first beyond tolerance, the node where the error jumps.")] = False,
+    html: Annotated[OptionalPath, typer.Option(
+        "--html", metavar="FILE", help="With --layerwise: also write the comparison as an HTML page.")] = None,
+    top: Annotated[int, typer.Option("--top", min=0, help="With --layerwise: tensors to list around the first "
+                                                          "beyond tolerance and the largest error jumps.")] = 10,
     output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     overrides: OutputsSetOption = None,
     json: JsonFlag = False,
@@ -149,10 +156,37 @@ def compare_outputs(
     except ValueError as error:
         raise UsageError(f"--shapes: {error}") from None
     base_dir = settings.resolve(".") if config else Path.cwd()
+    if layerwise:
+        _layerwise(reference, candidate, settings.compare, spec, precision, base_dir, output_format, top, html)
+        return
+    if html is not None:
+        raise UsageError("--html writes the layer-wise comparison", "add --layerwise")
     result = run_compare_outputs(reference, candidate, settings.compare, spec, precision, base_dir)
     if output_format == "table":
         render_outputs(result)
     else:
         emit_json(outputs_document(result))
+    if not result.passed:
+        raise typer.Exit(1)
+
+
+def _layerwise(reference: Path, candidate: Path, compare_config, shapes, precision: str | None, base_dir: Path,
+               output_format: str, top: int, html: Path | None) -> None:
+    from trtkit.report.jsonout import emit_json
+    from trtkit.report.layerwise import layerwise_document, render_layerwise
+    from trtkit.stages.layerwise import compare_layerwise
+
+    result = compare_layerwise(reference, candidate, compare_config, shapes, precision, base_dir)
+    if html is not None:
+        from trtkit.io.atomic import write_text_atomic
+        from trtkit.report import console
+        from trtkit.report.layerwise_html import render_layerwise_html
+
+        write_text_atomic(html, render_layerwise_html(result))
+        console.info(f"HTML: {html}")
+    if output_format == "table":
+        render_layerwise(result, top)
+    else:
+        emit_json(layerwise_document(result))
     if not result.passed:
         raise typer.Exit(1)

@@ -105,6 +105,9 @@ class ConvertConfig(StrictModel):
     keep_fp32_nodes: list[str] = Field(default_factory=list, description="node names or regexes kept in FP32")
     keep_fp32_op_types: list[str] = Field(default_factory=list)
     keep_io_types: bool = True
+    precision_search: bool = Field(
+        False, description="when verification fails, search the nodes to keep in FP32 (trtkit debug precision) and "
+                           "convert again with them")
     quantize: QuantizeConfig | None = None
     data: DataSpec = Field(default_factory=DataSpecFields)
     verify: VerifyConfig = Field(default_factory=VerifyConfig)
@@ -208,6 +211,9 @@ class BuildConfig(StrictModel):
     compute_capabilities: list[ComputeCapability] = Field(
         default_factory=list, description="TensorRT-RTX ahead-of-time targets, e.g. [8.6, 8.9]")
     plugins: list[Path] = Field(default_factory=list, description="plugin libraries loaded before parsing")
+    mark_all_outputs: bool = Field(
+        False, description="debug engine: every layer's float output becomes a network output (Polygraphy's "
+                           "'mark all'), for compare outputs --layerwise against the ONNX model; fuses less")
     parser_flags: list[Literal["native_instancenorm", "enable_uint8_and_asymmetric_quantization_dla",
                                "report_capability_dla", "enable_plugin_override"]] = Field(default_factory=list)
     strongly_typed: bool | None = Field(None, description="TensorRT 10.x: create a strongly typed network")

@@ -226,6 +226,8 @@ def render_outputs(comparison: OutputComparison) -> None:
     out = console.out()
     out.print(f"reference {escape(comparison.reference)}, candidate {escape(comparison.candidate)} "
               f"({comparison.precision} tolerances); inputs: {escape(comparison.data)}")
+    out.print(f"runners: reference {escape(comparison.reference_runner or '—')}, candidate "
+              f"{escape(comparison.runner or '—')}")
     rows = []
     for output in comparison.outputs:
         rows.append((escape(output.name), "x".join(map(str, output.shape)), f"{output.max_abs:.3g}",

@@ -45,6 +45,13 @@ def render_convert(result: ConvertResult) -> None:
     out.print(console.table("Precision profile of the output", ["", ""], [(key, escape(value)) for key, value in rows]))
     for warning in result.warnings:
         console.warn(escape(warning))
+    search = result.precision_search
+    if search is not None:
+        before = search.get("before") or {}
+        figures = f" (before: max abs error {before['max_abs']:.3g}, cosine {before['min_cosine']:.6f})" \
+            if before else ""
+        kept = ", ".join(search["kept"] or [])
+        out.print(f"precision search{figures}: {escape(search['message'])}" + (f": {escape(kept)}" if kept else ""))
     if result.verification is not None:
         render_outputs(result.verification)
     elif result.verification_note:

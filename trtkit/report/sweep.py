@@ -85,7 +85,8 @@ def render_sweep(result: SweepResult) -> None:
         figures = point.figures
         style = _style(point)
         accuracy = "" if figures.get("accuracy_max_abs") is None else (
-            f"{figures['accuracy_max_abs']:.3g} (cos {figures['accuracy_min_cosine']:.5f})")
+            f"{figures['accuracy_max_abs']:.3g} (cos {figures['accuracy_min_cosine']:.5f}"
+            + (f", {figures['accuracy_runner']})" if figures.get("accuracy_runner") else ")"))
         rows.append(("*" if point.pareto else "", escape(point.name), f"[{style}]{point.status}[/{style}]",
                      format_ms(figures.get("latency_ms")),
                      "" if figures.get("throughput_qps") is None else f"{figures['throughput_qps']:.1f}",

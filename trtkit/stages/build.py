@@ -343,6 +343,10 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
                           f"{first.message if first else 'no details'}",
                           "unsupported operators need a plugin or `trtkit convert`; `trtkit lint MODEL` lists them",
                           result.parser_errors)
+    if build.mark_all_outputs:
+        marked = trt_builder.mark_all_outputs(trt, network)
+        result.warnings.append(f"build.mark_all_outputs: {marked} layer outputs marked as network outputs: a debug "
+                               "engine for compare outputs --layerwise, fused less and slower than the real one")
     summary = trt_builder.summarize_network(network)
     if not summary.outputs:
         # stray bytes can parse as an empty protobuf: a network with nothing to compute is not a model

@@ -99,6 +99,9 @@ class OutputComparison:
     precision: str
     outputs: list = field(default_factory=list)  # analysis.accuracy.OutputMetrics
     missing: list[str] = field(default_factory=list)
+    # what produced each side's outputs: onnxruntime-cpu, trtkit-reference-fp16/bf16, tensorrt, saved outputs
+    reference_runner: str | None = None
+    runner: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -130,7 +133,8 @@ class OutputComparison:
             self.outputs.append(metrics)
 
 
-def _kind(path: Path) -> str:
+def source_kind(path: Path) -> str:
+    """What an output source is: onnx, engine, saved (.npz or a folder of .npy) or polygraphy-results."""
     from trtkit.plan.artifacts import read_artifact
 
     if path.suffix == ".npz" or path.is_dir():
@@ -181,12 +185,13 @@ def detect_precision(model) -> str:
 
 def compare_outputs(reference: Path, candidate: Path, compare_config, shapes=None, precision: str | None = None,
                     base_dir: Path | None = None) -> OutputComparison:
-    """Run (or read) both sides on the same inputs and compare every output of the reference."""
-    from trtkit.backends.onnxrt import run_onnx
+    """Run (or read) both sides on the same inputs and compare every output of the reference; an FP16/BF16 ONNX
+    model runs in the faithful reference runner (backends.reference), other ONNX models in onnxruntime."""
+    from trtkit.backends.reference import run_model
     from trtkit.io.data import feeds_for
     from trtkit.io.onnx_model import graph_inputs, load_onnx
 
-    kinds = {path: _kind(path) for path in (reference, candidate)}
+    kinds = {path: source_kind(path) for path in (reference, candidate)}
     models = {path: load_onnx(path) for path, kind in kinds.items() if kind == "onnx"}
     feeds: list[Feed]
     feeds, data = [], "saved outputs (no inputs needed)"
@@ -202,18 +207,20 @@ def compare_outputs(reference: Path, candidate: Path, compare_config, shapes=Non
         path = compare_config.data.path
         path = path if path.is_absolute() or base_dir is None else base_dir / path
         feeds, data = load_feeds(path), str(path)
-    results = {}
+    results, runners = {}, {}
     for path, kind in kinds.items():
         if kind == "onnx":
-            results[path] = run_onnx(path, feeds)
+            runners[path], results[path] = run_model(path, feeds)
         elif kind == "engine":
             from trtkit.backends.trt_runner import run_engine
 
-            results[path] = run_engine(path, feeds)
+            runners[path], results[path] = "tensorrt", run_engine(path, feeds)
         else:
+            runners[path] = "saved outputs" if kind == "saved" else "saved outputs (Polygraphy run results)"
             results[path] = _saved_outputs(path, kind)
     chosen = precision or (detect_precision(models[candidate]) if candidate in models else "fp32")
-    comparison = OutputComparison(str(reference), str(candidate), data, chosen)
+    comparison = OutputComparison(str(reference), str(candidate), data, chosen, reference_runner=runners[reference],
+                                  runner=runners[candidate])
     reference_runs, candidate_runs = results[reference], results[candidate]
     if len(reference_runs) != len(candidate_runs):
         raise InputFileError(f"{reference} has {len(reference_runs)} result set(s), {candidate} has "

@@ -1,6 +1,7 @@
 """`convert`: prepare an ONNX model for TensorRT in a fixed order of steps, each reported: shapes and shape
 inference, constant folding and cleanup, simplification, opset conversion, mixed precision (AutoCast),
-quantization (Model Optimizer PTQ); then verify the result against the original in onnxruntime."""
+quantization (Model Optimizer PTQ); then verify the result against the original: the original in onnxruntime,
+the result in the faithful FP16/BF16 reference runner where it holds reduced-precision tensors."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ class ConvertResult:
     verification: OutputComparison | None = None
     verification_note: str | None = None
     warnings: list[str] = field(default_factory=list)
+    precision_search: dict | None = None  # what convert.precision_search found, when it ran
 
     @property
     def passed(self) -> bool:
@@ -221,6 +223,41 @@ def convert(source: Path, output: Path, config, shapes=None, verify: bool | None
         result.external_data_bytes = sum(file.stat().st_size for file in external_data_files(staged))
         if _verify(config, verify):
             _verification(result, source, staged, config, feeds, output)
+    if _verify(config, verify) and not result.passed and config.precision_search:
+        if shapes:
+            config = config.model_copy(update={"input_shapes": {**(config.input_shapes or {}), **shapes}})
+        return _searched(source, output, config, result, base_dir, profile_shapes)
+    return result
+
+
+def _searched(source: Path, output: Path, config, failed: ConvertResult, base_dir: Path | None,
+              profile_shapes: dict | None) -> ConvertResult:
+    """convert.precision_search: find the nodes to keep in FP32 (or to leave out of quantization) and convert
+    again with them; the failed result stands, with what the search said, when no set is found."""
+    from trtkit.stages.debug_precision import QUANTIZATION_MODES, debug_precision
+
+    searchable = config.quantize.mode in QUANTIZATION_MODES if config.quantize is not None else \
+        config.precision in ("fp16", "bf16")
+    if not searchable:
+        failed.precision_search = {"kept": None, "message": "the search covers FP16/BF16 conversions and INT8/FP8 "
+                                                            "quantization"}
+        return failed
+    search = debug_precision(source, config, base_dir or Path.cwd(), profile_shapes)
+    summary = {"kept": search.patterns if search.found else None, "trials": len(search.trials),
+               "message": search.message, "stopped": search.stopped,
+               "before": _figures(failed.verification)}
+    if not search.found or not search.kept:
+        failed.precision_search = summary
+        return failed
+    if config.quantize is not None:
+        quantize = config.quantize.model_copy(update={"exclude_nodes": [*config.quantize.exclude_nodes,
+                                                                        *search.patterns]})
+        fixed = config.model_copy(update={"quantize": quantize, "precision_search": False})
+    else:
+        fixed = config.model_copy(update={"keep_fp32_nodes": [*config.keep_fp32_nodes, *search.patterns],
+                                          "precision_search": False})
+    result = convert(source, output, fixed, base_dir=base_dir, profile_shapes=profile_shapes)
+    result.precision_search = summary
     return result
 
 
@@ -293,21 +330,30 @@ def _autocast(model, config, feeds, scratch: Path, weights_dir: Path | None):
 
 
 def _verification(result: ConvertResult, source: Path, staged: Path, config, feeds, output: Path) -> None:
-    from trtkit.backends.onnxrt import run_onnx
+    from trtkit.backends.reference import run_model
     from trtkit.errors import BackendUnavailableError
     from trtkit.stages.compare import OutputComparison
 
-    reference = run_onnx(source, feeds)
+    reference_runner, reference = run_model(source, feeds)
     try:
-        candidate = run_onnx(staged, feeds)
+        runner, candidate = run_model(staged, feeds)
     except (BackendUnavailableError, InputFileError) as error:
-        # onnxruntime's CPU provider lacks some kernels (BF16 convolution) and types (FP8 Q/DQ)
+        # onnxruntime's CPU provider lacks some types (FP8 Q/DQ); the reference runner skips FP16 subgraphs
         result.verification_note = f"not verified: {error.one_line().replace(str(staged), str(output))}"
         return
     precision = config.quantize.mode if config.quantize is not None else config.precision
-    comparison = OutputComparison(str(source), str(output), result.data or "", precision)
+    comparison = OutputComparison(str(source), str(output), result.data or "", precision,
+                                  reference_runner=reference_runner, runner=runner)
     comparison.add_runs(reference, candidate, config.verify.tolerances)
     result.verification = comparison
+
+
+def _figures(comparison) -> dict | None:
+    """The worst output's error of a verification, for the record of what the search fixed."""
+    if comparison is None or not comparison.outputs:
+        return None
+    return {"passed": comparison.passed, "max_abs": max(output.max_abs for output in comparison.outputs),
+            "min_cosine": min(output.cosine for output in comparison.outputs), "runner": comparison.runner}
 
 
 def default_output(name: str, workdir: Path, config) -> Path:

@@ -139,6 +139,11 @@ class Pipeline:
             report = write_json(self.report("convert"), convert_document(result))
             nodes = f"{result.steps[0].nodes_before} -> {result.steps[-1].nodes_after} nodes" if result.steps else ""
             summary = f"{_precision_of(section)}, {nodes}; {_verdict(result.verification, result.verification_note)}"
+            if result.precision_search is not None:
+                kept = result.precision_search["kept"]
+                where = "out of quantization" if section.quantize is not None else "in FP32"
+                summary += (f"; precision search kept {len(kept)} node(s) {where}" if kept
+                            else f"; precision search: {result.precision_search['message']}")
             return (EXIT_OK if result.passed else EXIT_CHECK_FAILED,
                     [converted, *external_data_files(converted), report], summary)
 
@@ -402,7 +407,9 @@ def _verdict(comparison, note: str | None) -> str:
     if comparison is None:
         return note or "not verified"
     worst = max(comparison.outputs, key=lambda output: output.max_abs, default=None)
-    figures = f" (max abs error {worst.max_abs:.3g}, cosine {worst.cosine:.6f})" if worst is not None else ""
+    figures = f" (max abs error {worst.max_abs:.3g}, cosine {worst.cosine:.6f}" if worst is not None else ""
+    runner = getattr(comparison, "runner", None)
+    figures += (f", {runner}" if runner else "") + (")" if figures else "")
     return ("outputs within tolerance" if comparison.passed else "outputs BEYOND tolerance") + figures
 
 

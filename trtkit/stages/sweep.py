@@ -393,6 +393,7 @@ def collect_figures(point: Point, name: str) -> dict[str, Any]:
         figures["accuracy_max_abs"] = max(output["max_abs"] for output in outputs["outputs"])
         figures["accuracy_min_cosine"] = min(output["cosine"] for output in outputs["outputs"])
         figures["accuracy_passed"] = outputs.get("passed")
+        figures["accuracy_runner"] = outputs.get("runner")
     lint = _read(point.workdir / f"{name}.lint.json")
     if lint:
         figures["lint_errors"] = lint.get("counts", {}).get("error", 0)
