@@ -82,7 +82,7 @@ def test_output_accuracy_keeps_names_shapes_figures_and_verdicts(run_cli, monkey
 
 
 def _sweep_points(tmp_path, model):
-    from trtkit.stages.sweep import plan_points
+    from trtkit.orchestration.sweep import plan_points
 
     config = tmp_path / "sweep.yaml"
     config.write_text("name: cnn\n" + SMALL_CNN_PIPELINE.format(model=model) + "sweep:\n  axes:\n"
@@ -93,9 +93,9 @@ def _sweep_points(tmp_path, model):
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_sweep_point_names_are_never_cut(run_cli, monkeypatch, capsys, example_models, tmp_path, width):
+    from trtkit.orchestration.sweep import SweepResult
     from trtkit.report import console
     from trtkit.report.sweep import render_sweep
-    from trtkit.stages.sweep import SweepResult
 
     config, points = _sweep_points(tmp_path, example_models["resnet18"])
     monkeypatch.setenv("COLUMNS", str(width))

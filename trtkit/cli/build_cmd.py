@@ -35,9 +35,9 @@ def build(
     from trtkit.cli.app import skip_teardown
     from trtkit.config.loader import load_config, resolve_against
     from trtkit.errors import UsageError
+    from trtkit.io.jsonout import emit_json
     from trtkit.report import console
     from trtkit.report.build import BuildProgress, build_document, render_build
-    from trtkit.report.jsonout import emit_json
     from trtkit.stages.build import ParseFailed, ParsePrefetch, build_engine
 
     typed_as: dict[str, str] = {}
@@ -70,7 +70,7 @@ def build(
         from trtkit.report.build import render_parser_errors
 
         if as_json:
-            from trtkit.report.jsonout import document
+            from trtkit.io.jsonout import document
 
             emit_json(document("build", {"model": str(model), "parser_errors": failure.problems}))
         else:

@@ -66,7 +66,7 @@ def compare(
     --baseline; `trtkit compare outputs REF CANDIDATE` compares outputs of ONNX models or saved outputs."""
     from trtkit.config.loader import load_config
     from trtkit.errors import UsageError
-    from trtkit.report.jsonout import emit_json
+    from trtkit.io.jsonout import emit_json
 
     output_format = "json" if wants_json(json) else output_format
     if output_format not in ("table", "json", "markdown"):
@@ -137,8 +137,8 @@ def compare_outputs(
     from trtkit.config.loader import load_config
     from trtkit.config.units import parse_shape_spec
     from trtkit.errors import UsageError
+    from trtkit.io.jsonout import emit_json
     from trtkit.report.compare import outputs_document, render_outputs
-    from trtkit.report.jsonout import emit_json
     from trtkit.stages.compare import compare_outputs as run_compare_outputs
 
     if what != "outputs":
@@ -172,7 +172,7 @@ def compare_outputs(
 
 def _layerwise(reference: Path, candidate: Path, compare_config, shapes, precision: str | None, base_dir: Path,
                output_format: str, top: int, html: Path | None) -> None:
-    from trtkit.report.jsonout import emit_json
+    from trtkit.io.jsonout import emit_json
     from trtkit.report.layerwise import layerwise_document, render_layerwise
     from trtkit.stages.layerwise import compare_layerwise
 

@@ -26,8 +26,8 @@ def validate(
     """Check config files; every problem is one line with its key path and line. Exit 2 if any is invalid."""
     from trtkit.config.loader import load_config
     from trtkit.errors import EXIT_BAD_INPUT, EXIT_USAGE, ConfigError, TrtkitError
+    from trtkit.io.jsonout import document, emit_json
     from trtkit.report import console
-    from trtkit.report.jsonout import document, emit_json
 
     results: list[dict[str, Any]] = []
     worst = 0
@@ -59,7 +59,7 @@ def show(config: ConfigFile, overrides: SetOption = None, json: JsonFlag = False
     import yaml
 
     from trtkit.config.loader import load_config
-    from trtkit.report.jsonout import emit_json
+    from trtkit.io.jsonout import emit_json
 
     effective = load_config(config, overrides or []).model_dump(mode="json")
     if wants_json(json):
@@ -72,7 +72,7 @@ def show(config: ConfigFile, overrides: SetOption = None, json: JsonFlag = False
 def schema(output: OutputPath = None) -> None:
     """Print the JSON Schema of the config, for editor completion and validation."""
     from trtkit.config.models import PipelineConfig
-    from trtkit.report.jsonout import dumps, write_json
+    from trtkit.io.jsonout import dumps, write_json
 
     if output:
         from trtkit.io.paths import refuse_non_regular_output

@@ -33,8 +33,8 @@ def convert(
     """Convert an ONNX model for TensorRT; exit 1 when its outputs drift beyond the tolerance."""
     from trtkit.config.loader import load_config
     from trtkit.errors import UsageError
+    from trtkit.io.jsonout import emit_json
     from trtkit.report.convert import convert_document, render_convert
-    from trtkit.report.jsonout import emit_json
     from trtkit.stages.convert import check_model_exists, default_output
     from trtkit.stages.convert import convert as run_convert
 

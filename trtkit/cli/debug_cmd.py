@@ -43,8 +43,8 @@ def precision(
     from trtkit.config.loader import load_config
     from trtkit.config.units import parse_duration
     from trtkit.errors import UsageError
+    from trtkit.io.jsonout import emit_json
     from trtkit.report.debug_precision import precision_document, render_precision, render_trial
-    from trtkit.report.jsonout import emit_json
     from trtkit.stages.debug_precision import debug_precision
 
     flags = list(overrides or [])

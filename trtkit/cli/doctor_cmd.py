@@ -10,8 +10,8 @@ from trtkit.cli.options import JsonFlag, wants_json
 
 def doctor(json: JsonFlag = False) -> None:
     """Show installed packages, TensorRT flavours, the CUDA driver and GPUs, and what each stage can do."""
+    from trtkit.io.jsonout import emit_json
     from trtkit.report.doctor import doctor_document, render_doctor
-    from trtkit.report.jsonout import emit_json
     from trtkit.stages.doctor import run_doctor
 
     report = run_doctor()

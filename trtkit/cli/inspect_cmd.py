@@ -36,8 +36,8 @@ def inspect(
 ) -> None:
     """Show layers, latency by type and precision, slowest layers, I/O, reformats and memory of an engine
     (from its .graph.json, profiles, trtexec logs...), or what is inside an ONNX model."""
+    from trtkit.io.jsonout import emit_json
     from trtkit.report.inspect import inspect_document, render_inspect
-    from trtkit.report.jsonout import emit_json
     from trtkit.stages.inspect import InspectOptions, run_inspect
 
     result = run_inspect(paths, InspectOptions(by=by, top=top, filter=filter, profile=profile, precision=precision))

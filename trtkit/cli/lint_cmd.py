@@ -48,7 +48,7 @@ def lint(
     """Check engines, ONNX models and configs; exit 1 when a finding reaches --fail-on."""
     from trtkit.analysis.lint import SEVERITY_RANK, all_rules
     from trtkit.errors import UsageError
-    from trtkit.report.jsonout import emit_json, write_json
+    from trtkit.io.jsonout import emit_json, write_json
     from trtkit.report.lint import lint_document, render_lint, render_rules, rules_document, sarif_document
     from trtkit.stages.lint import LintOptions, run_lint_paths
 

@@ -66,7 +66,7 @@ def migrate(
         validate_config(*parse_yaml(text, str(output)))  # a config trtkit cannot read is never written
         write_text_atomic(output, text)
     if wants_json(json):
-        from trtkit.report.jsonout import document, emit_json
+        from trtkit.io.jsonout import document, emit_json
 
         emit_json(document("migrate", {"command": migration.command, "trtexec_version": version,
                                        "config": migration.data, "yaml": text, "removed": migration.removed,

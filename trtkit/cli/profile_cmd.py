@@ -30,7 +30,7 @@ def profile(
 ) -> None:
     """Measure an engine on the GPU; writes <engine>.timing.json, .profile.json and .profile.metadata.json."""
     from trtkit.config.loader import load_config
-    from trtkit.report.jsonout import document, emit_json
+    from trtkit.io.jsonout import document, emit_json
     from trtkit.report.profile import render_profile
     from trtkit.stages.profile import profile_engine
 

@@ -31,8 +31,8 @@ def report(
     """Write a self-contained HTML report (no network needed to open it): summary, latency by type, precision,
     per-layer latency, slowest layers, reformats, timing distribution, lint findings, comparison, engine graph."""
     from trtkit.io.paths import refuse_non_regular_output
+    from trtkit.orchestration.report import ReportOptions, build_report
     from trtkit.report import console
-    from trtkit.stages.report import ReportOptions, build_report
 
     refuse_non_regular_output(output, "report")
     result = build_report(paths, output, ReportOptions(top=top, lint=lint, graph=graph, query=query, beam=beam,
@@ -43,7 +43,7 @@ def report(
     if wants_json(json):
         from dataclasses import asdict
 
-        from trtkit.report.jsonout import document, emit_json
+        from trtkit.io.jsonout import document, emit_json
 
         emit_json(document("report", asdict(result)))
         return

@@ -23,10 +23,10 @@ def run(
 ) -> None:
     """Run convert, build, profile, inspect, lint and compare from one config; stages whose inputs, config and
     tools are unchanged are not redone. Exit code: the worst of the stages (lint and compare gates included)."""
+    from trtkit.io.jsonout import emit_json
+    from trtkit.orchestration.run import RunOptions, run_pipeline
     from trtkit.report import console
-    from trtkit.report.jsonout import emit_json
     from trtkit.report.run import RunDisplay, render_run, run_document
-    from trtkit.stages.run import RunOptions, run_pipeline
 
     as_json = wants_json(json)
     display = RunDisplay(enabled=not console.OUTPUT.quiet)

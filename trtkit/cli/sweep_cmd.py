@@ -20,15 +20,15 @@ def sweep(
     """Run every point of the sweep (axes x include - exclude) through the pipeline; one table of latency,
     throughput, engine size, build time, accuracy against FP32 and lint errors, with the Pareto front marked.
     Running it again resumes: finished work is not redone."""
+    from trtkit.io.jsonout import emit_json
+    from trtkit.orchestration.sweep import plan_points, run_sweep
     from trtkit.report import console
-    from trtkit.report.jsonout import emit_json
     from trtkit.report.sweep import SweepProgress, render_sweep, sweep_document
-    from trtkit.stages.sweep import plan_points, run_sweep
 
     if dry_run:
         _, points, root = plan_points(config, overrides or [])
         if wants_json(json):
-            from trtkit.report.jsonout import document
+            from trtkit.io.jsonout import document
 
             emit_json(document("sweep-plan", {"workdir": str(root), "points": [
                 {"name": point.name, "values": point.values, "convert_group": point.convert_group,

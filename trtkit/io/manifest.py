@@ -118,7 +118,7 @@ class Manifest:
                 "artifacts": dict(sorted(artifacts.items())), "inputs": dict(sorted(inputs.items()))}
 
     def save(self) -> None:
-        from trtkit.report.jsonout import write_json
+        from trtkit.io.jsonout import write_json
 
         write_json(self.path, self.document())
 

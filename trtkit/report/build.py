@@ -6,8 +6,8 @@ import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from trtkit.io.jsonout import document
 from trtkit.report import console
-from trtkit.report.jsonout import document
 from trtkit.stages.build import BuildResult
 
 if TYPE_CHECKING:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from trtkit.io.jsonout import document
 from trtkit.report import console
 from trtkit.report.console import format_ms
-from trtkit.report.jsonout import document
 from trtkit.stages.compare import EngineComparison, OutputComparison
 
 

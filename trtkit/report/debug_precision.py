@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from trtkit.io.jsonout import document
 from trtkit.report import console
-from trtkit.report.jsonout import document
 from trtkit.stages.debug_precision import PrecisionSearch, Trial
 
 

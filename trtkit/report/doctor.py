@@ -7,8 +7,8 @@ from typing import Any
 
 from rich.markup import escape
 
+from trtkit.io.jsonout import document
 from trtkit.report import console
-from trtkit.report.jsonout import document
 from trtkit.stages.doctor import DoctorReport
 
 

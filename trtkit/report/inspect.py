@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from trtkit.io.jsonout import document
 from trtkit.report import console
 from trtkit.report.console import format_ms
-from trtkit.report.jsonout import document
 from trtkit.report.plan_json import plan_to_dict
 from trtkit.stages.inspect import InspectResult, PlanView
 

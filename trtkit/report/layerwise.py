@@ -7,8 +7,8 @@ from dataclasses import asdict
 from typing import Any
 
 from trtkit.analysis.layerwise import TensorError
+from trtkit.io.jsonout import document
 from trtkit.report import console
-from trtkit.report.jsonout import document
 from trtkit.stages.layerwise import LayerwiseComparison
 
 ALL_ROWS = 40  # up to this many tensors the table lists every one

@@ -9,8 +9,8 @@ from typing import Any
 
 from trtkit import __version__
 from trtkit.analysis.lint import SEVERITIES, Rule
+from trtkit.io.jsonout import document
 from trtkit.report import console
-from trtkit.report.jsonout import document
 from trtkit.stages.lint import LintResult
 
 SARIF_LEVELS = {"info": "note", "warning": "warning", "error": "error"}

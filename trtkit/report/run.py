@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from trtkit.io.jsonout import document
+from trtkit.orchestration.run import RunResult, StageOutcome
 from trtkit.report import console
 from trtkit.report.build import BuildProgress
-from trtkit.report.jsonout import document
-from trtkit.stages.run import RunResult, StageOutcome
 
 _STYLES = {"ran": "green", "unchanged": "cyan", "skipped": "yellow", "failed": "bold red", "not run": "dim"}
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from trtkit.io.jsonout import document
+from trtkit.orchestration.sweep import Point, SweepResult, is_failed
 from trtkit.report import console
 from trtkit.report.console import format_ms
-from trtkit.report.jsonout import document
-from trtkit.stages.sweep import Point, SweepResult, is_failed
 
 if TYPE_CHECKING:
     from rich.live import Live

@@ -462,8 +462,8 @@ def _prepare_outputs(lines: list, built: threading.Event, while_building=None, q
     while not built.wait(quiet_seconds) and len(lines) != count:
         count = len(lines)
     from trtkit.backends.cuda import probe_cuda
+    from trtkit.io import jsonout  # noqa: F401
     from trtkit.plan import inspector  # noqa: F401 - the layer listing's parser
-    from trtkit.report import jsonout  # noqa: F401
 
     probe_cuda()  # cached for the metadata and the graph
     if while_building is not None:
@@ -481,7 +481,7 @@ def _write_outputs(result: BuildResult, engine: Path, run, lines, settings, trt,
                    cache_path: Path | None, config, prepared: dict) -> None:
     from trtkit.backends import trt_builder
     from trtkit.io.atomic import commit_marker, staged_writes, write_bytes_atomic
-    from trtkit.report.jsonout import document, dumps
+    from trtkit.io.jsonout import document, dumps
 
     artifacts = EngineArtifacts(engine)
     # the engine's write releases the GIL: the log, graph and metadata are made meanwhile, and all of them land

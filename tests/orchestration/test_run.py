@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import SMALL_CNN_PIPELINE
 from trtkit.errors import UsageError
-from trtkit.stages.run import RunOptions, selected_stages
+from trtkit.orchestration.run import RunOptions, selected_stages
 
 needs_rtx = pytest.mark.skipif(importlib.util.find_spec("tensorrt_rtx") is None,
                                reason="TensorRT-RTX is not installed (pip install 'trtkit[rtx]')")
@@ -158,7 +158,7 @@ def test_two_runs_on_one_workdir_take_turns(example_models, tmp_path):
     import sys
     import time
 
-    from trtkit.stages.run import run_pipeline
+    from trtkit.orchestration.run import run_pipeline
 
     config = _pipeline(tmp_path, example_models["resnet18"], "run:\n  stages: [lint]\n")
     workdir, held = tmp_path / "out", tmp_path / "held"

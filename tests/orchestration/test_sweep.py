@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import REPO, SMALL_CNN_PIPELINE
 from trtkit.errors import ConfigError, UsageError
-from trtkit.stages.sweep import Point, mark_pareto, plan_points, point_values
+from trtkit.orchestration.sweep import Point, mark_pareto, plan_points, point_values
 
 needs_pipeline = pytest.mark.skipif(
     importlib.util.find_spec("tensorrt_rtx") is None or importlib.util.find_spec("modelopt") is None,
@@ -215,7 +215,7 @@ def test_killed_sweep_resumes_without_redoing_finished_points(example_models, tm
     engine = root / "precision-fp32_max-input-4x3x64x64" / "cnn.engine"
     built = engine.stat().st_mtime_ns
 
-    from trtkit.stages.sweep import run_sweep
+    from trtkit.orchestration.sweep import run_sweep
 
     result = run_sweep(config)
     assert [point.status for point in result.points] == ["done"] * 4

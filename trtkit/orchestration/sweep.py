@@ -153,7 +153,7 @@ def run_phase(task: dict) -> dict:
     """In a worker process: some stages of one point through `trtkit run`; never raises."""
     from dataclasses import asdict
 
-    from trtkit.stages.run import RunOptions, run_pipeline
+    from trtkit.orchestration.run import RunOptions, run_pipeline
 
     report = {"pid": os.getpid(), "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES")}
     try:
@@ -230,7 +230,7 @@ def run_sweep(config: Path, overrides: list[str] | None = None, executor_name: s
     if not executor.gpus and "profile" in base.run.stages:
         result.notes.append("no GPU: the profile stage was skipped; the Pareto front trades engine size against "
                             "accuracy loss instead of latency")
-    from trtkit.report.jsonout import write_json
+    from trtkit.io.jsonout import write_json
     from trtkit.report.sweep import sweep_document
 
     write_json(root / "sweep.json", sweep_document(result))

@@ -8,7 +8,7 @@ import importlib.util
 import pytest
 
 from tests.conftest import SMALL_CNN_PIPELINE
-from trtkit.stages.sweep import Point, mark_pareto
+from trtkit.orchestration.sweep import Point, mark_pareto
 
 needs_pipeline = pytest.mark.skipif(
     importlib.util.find_spec("tensorrt_rtx") is None or importlib.util.find_spec("modelopt") is None,

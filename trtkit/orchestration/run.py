@@ -129,8 +129,8 @@ class Pipeline:
         assert converted is not None  # set whenever the run has a convert stage
 
         def execute():
+            from trtkit.io.jsonout import write_json
             from trtkit.report.convert import convert_document
-            from trtkit.report.jsonout import write_json
             from trtkit.stages.convert import check_model_exists, convert
 
             check_model_exists(self.source)
@@ -180,7 +180,7 @@ class Pipeline:
         def execute():
             from dataclasses import asdict
 
-            from trtkit.report.jsonout import document, write_json
+            from trtkit.io.jsonout import document, write_json
             from trtkit.stages.profile import profile_engine
 
             result = profile_engine(self.engine, section, self.settings.backend, self.settings.resolve("."))
@@ -199,8 +199,8 @@ class Pipeline:
 
     def _inspect(self) -> Work:
         def execute():
+            from trtkit.io.jsonout import write_json
             from trtkit.report.inspect import inspect_document
-            from trtkit.report.jsonout import write_json
             from trtkit.stages.inspect import InspectOptions, run_inspect
 
             artifacts = self._engine_artifacts()
@@ -223,7 +223,7 @@ class Pipeline:
     def _lint(self) -> Work:
         def execute():
             from trtkit.analysis.lint import all_rules
-            from trtkit.report.jsonout import write_json
+            from trtkit.io.jsonout import write_json
             from trtkit.report.lint import lint_document, sarif_document
             from trtkit.stages.lint import LintOptions, run_lint_paths
 
@@ -244,8 +244,8 @@ class Pipeline:
         baseline = self.settings.resolve(section.baseline) if section.baseline else None
 
         def execute():
+            from trtkit.io.jsonout import document, write_json
             from trtkit.report.compare import engine_document, outputs_document
-            from trtkit.report.jsonout import document, write_json
             from trtkit.stages.compare import compare_engines, compare_outputs
 
             payload: dict[str, Any] = {}

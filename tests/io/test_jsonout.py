@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trtkit import __version__
-from trtkit.report.jsonout import document, dumps, write_json
+from trtkit.io.jsonout import document, dumps, write_json
 
 
 @dataclass
