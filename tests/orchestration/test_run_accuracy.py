@@ -34,7 +34,8 @@ def test_run_fails_an_fp16_conversion_that_fp16_arithmetic_breaks(run_cli, tmp_p
 def test_sweep_figures_name_the_runner_of_the_accuracy_verdict(run_cli, tmp_path):
     from tests.backends.test_reference_runner import naive_fp16
     from trtkit.io.jsonout import document
-    from trtkit.orchestration.sweep import Point, collect_figures
+    from trtkit.orchestration.sweep import collect_figures
+    from trtkit.results.sweep import Point
 
     onnx.save(cancellation(), str(tmp_path / "mlp.onnx"))
     onnx.save(naive_fp16(cancellation()), str(tmp_path / "mlp.fp16.onnx"))

@@ -14,7 +14,8 @@ import pytest
 
 from tests.conftest import REPO, SMALL_CNN_PIPELINE
 from trtkit.errors import ConfigError, UsageError
-from trtkit.orchestration.sweep import Point, mark_pareto, plan_points, point_values
+from trtkit.orchestration.sweep import mark_pareto, plan_points, point_values
+from trtkit.results.sweep import Point
 
 needs_pipeline = pytest.mark.skipif(
     importlib.util.find_spec("tensorrt_rtx") is None or importlib.util.find_spec("modelopt") is None,

@@ -8,7 +8,8 @@ import importlib.util
 import pytest
 
 from tests.conftest import SMALL_CNN_PIPELINE
-from trtkit.orchestration.sweep import Point, mark_pareto
+from trtkit.orchestration.sweep import mark_pareto
+from trtkit.results.sweep import Point
 
 needs_pipeline = pytest.mark.skipif(
     importlib.util.find_spec("tensorrt_rtx") is None or importlib.util.find_spec("modelopt") is None,

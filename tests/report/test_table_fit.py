@@ -93,9 +93,9 @@ def _sweep_points(tmp_path, model):
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_sweep_point_names_are_never_cut(run_cli, monkeypatch, capsys, example_models, tmp_path, width):
-    from trtkit.orchestration.sweep import SweepResult
     from trtkit.report import console
     from trtkit.report.sweep import render_sweep
+    from trtkit.results.sweep import SweepResult
 
     config, points = _sweep_points(tmp_path, example_models["resnet18"])
     monkeypatch.setenv("COLUMNS", str(width))

@@ -385,7 +385,7 @@ def test_the_summary_shows_the_timing_cache_use_of_a_tensorrt_build_log(fixtures
 
     monkeypatch.setenv("COLUMNS", "200")
     console.configure()  # consoles made again, at that width
-    from trtkit.stages.build import BuildResult
+    from trtkit.results.build import BuildResult
 
     log = fixtures_dir / "logs/trt10.14.1_mnist_fp16_build_verbose_skipInference.trtexec.log"
     statistics = timing_cache_statistics(normalize_line(line).message for line in log.read_text().splitlines())

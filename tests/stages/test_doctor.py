@@ -7,7 +7,8 @@ import pytest
 
 from trtkit.backends.cuda import CudaProbe, GpuInfo
 from trtkit.backends.tensorrt import TensorRTProbe
-from trtkit.stages.doctor import DoctorReport, run_doctor, stage_capabilities
+from trtkit.results.doctor import DoctorReport
+from trtkit.stages.doctor import run_doctor, stage_capabilities
 
 
 def test_doctor_json_is_the_truth_here(run_cli):

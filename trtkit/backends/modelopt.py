@@ -45,7 +45,7 @@ def _quiet():
     """Model Optimizer's (and onnxruntime's, tqdm's) output: shown on stderr with -v, else kept off the terminal
     (stdout stays the only place of `--json` output either way)."""
     from trtkit.backends.quiet import third_party_output
-    from trtkit.report.console import OUTPUT
+    from trtkit.io.output_settings import OUTPUT
 
     if OUTPUT.verbose:
         with _stdout_to_stderr():
@@ -60,7 +60,7 @@ def _quiet_logs() -> None:
     with -v."""
     import logging
 
-    from trtkit.report.console import OUTPUT
+    from trtkit.io.output_settings import OUTPUT
 
     if OUTPUT.verbose:
         return

@@ -33,9 +33,10 @@ def build(
 ) -> None:
     """Build an engine; writes <engine>, .graph.json, .build.metadata.json and .build.log beside it."""
     from trtkit.cli.app import skip_teardown
-    from trtkit.config.loader import load_config, resolve_against
+    from trtkit.config.loader import load_config
     from trtkit.errors import UsageError
     from trtkit.io.jsonout import emit_json
+    from trtkit.io.paths import resolve_against
     from trtkit.report import console
     from trtkit.report.build import BuildProgress, build_document, render_build
     from trtkit.stages.build import ParseFailed, ParsePrefetch, build_engine

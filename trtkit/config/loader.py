@@ -276,12 +276,6 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     return config
 
 
-def resolve_against(base_dir: Path, path: Path | str) -> Path:
-    """A path from a config, made absolute against the folder of the config file."""
-    path = Path(path)
-    return path if path.is_absolute() else (base_dir / path).resolve()
-
-
 def validate_config(data: dict[str, Any], sources: SourceMap):
     """Validate plain data as a `PipelineConfig`; every problem becomes one line with path and origin."""
     from pydantic import ValidationError

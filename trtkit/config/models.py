@@ -20,9 +20,8 @@ from pydantic import (
     model_validator,
 )
 
-from trtkit.config.loader import resolve_against
 from trtkit.config.units import Duration, Percentage, ShapeSpec, Size, format_shape
-from trtkit.io.paths import check_file_name
+from trtkit.io.paths import check_file_name, resolve_against
 
 Backend = Literal["auto", "tensorrt", "tensorrt-rtx"]
 Severity = Literal["info", "warning", "error"]

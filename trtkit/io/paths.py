@@ -94,3 +94,9 @@ def require_utf8_path(path: Path, what: str) -> None:
     except UnicodeEncodeError:
         raise InputFileError(f"the path of {what} {displayable(str(path))} is not valid UTF-8, which TensorRT "
                              "and onnxruntime cannot open", "rename the file (or its folder) to a UTF-8 name") from None
+
+
+def resolve_against(base_dir: Path, path: Path | str) -> Path:
+    """A path from a config, made absolute against the folder of the config file."""
+    path = Path(path)
+    return path if path.is_absolute() else (base_dir / path).resolve()

@@ -4,20 +4,18 @@ views, slowest layers, reformats, timing distribution, lint findings, comparison
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trtkit.errors import InputFileError, UsageError
+from trtkit.results.report import EngineReport, ReportData, ReportResult
 
 if TYPE_CHECKING:
     from types import ModuleType
 
-    from trtkit.analysis.align import Alignment
-    from trtkit.analysis.lint import Finding
-    from trtkit.analysis.summary import PlanSummary
     from trtkit.io.atomic import StagedSet
-    from trtkit.plan.model import EnginePlan, Layer
+    from trtkit.plan.model import EnginePlan
 
 
 @dataclass
@@ -30,39 +28,6 @@ class ReportOptions:
     color_by: str = "precision"  # graph nodes: precision | type
     max_graph_nodes: int = 400
     profile: int | None = None
-
-
-@dataclass
-class EngineReport:
-    slot: int
-    plan: EnginePlan
-    summary: PlanSummary
-    layers: list[Layer]  # the layers of the summarized optimization profile, in execution order
-    findings: list[Finding] | None = None
-    lint_target: str = ""
-    graph_svg: str | None = None
-    graph_note: str | None = None
-
-
-@dataclass
-class ReportData:
-    engines: list[EngineReport]
-    alignments: list[Alignment] = field(default_factory=list)
-    type_colors: dict[str, str] = field(default_factory=dict)
-    top: int = 50
-    graphs: bool = True
-    generated: str = ""
-
-
-@dataclass
-class ReportResult:
-    output: str
-    engines: list[str]
-    views: list[str]
-    bytes: int
-    seconds: float
-    graph_notes: list[str] = field(default_factory=list)
-    dot_files: list[str] = field(default_factory=list)
 
 
 def _lint_target(plan: EnginePlan) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from trtkit.errors import EXIT_CHECK_FAILED, EXIT_OK, InputFileError, TrtkitErro
 from trtkit.io.artifacts import EngineArtifacts, external_data_files
 from trtkit.io.manifest import Manifest, StageRecord, stage_key
 from trtkit.report.console import format_bytes
+from trtkit.results.run import RunResult, StageOutcome
 
 
 @dataclass
@@ -27,29 +28,6 @@ class RunOptions:
     start: str | None = None  # --from
     until: str | None = None
     force: bool = False
-
-
-@dataclass
-class StageOutcome:
-    stage: str
-    status: str  # ran | unchanged | skipped | failed | not run
-    exit_code: int = EXIT_OK
-    seconds: float = 0.0
-    summary: str = ""
-    outputs: list[str] = field(default_factory=list)
-
-
-@dataclass
-class RunResult:
-    config: str
-    workdir: str
-    manifest: str
-    outcomes: list[StageOutcome] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> int:
-        """The worst exit code of the stages (check gates included)."""
-        return max((outcome.exit_code for outcome in self.outcomes), default=EXIT_OK)
 
 
 @dataclass

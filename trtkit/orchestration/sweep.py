@@ -14,51 +14,17 @@ import json
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from trtkit.errors import EXIT_CHECK_FAILED, EXIT_INTERNAL, ConfigError, TrtkitError, UsageError
+from trtkit.results.sweep import Point, SweepResult
 
 CPU_BEFORE_PROFILE = ("build",)
 CPU_AFTER_PROFILE = ("inspect", "lint", "compare")
 # what a stage that ran and exited 1 checked: a point's status names it ("failed: convert verification")
 CHECK_NAMES = {"convert": "convert verification", "lint": "lint", "compare": "compare", "build": "build",
                "profile": "profile", "inspect": "inspect"}
-
-
-@dataclass
-class Point:
-    name: str
-    values: dict[str, Any]
-    overrides: list[str]  # the axis values and where this point's files go, on top of the base config
-    workdir: Path
-    convert_group: str | None = None
-    # pending | converting | building | profiling | analysing | done | failed (a stage's error) |
-    # "failed: <checks>" (every stage ran, and a check failed: convert verification, lint, compare)
-    status: str = "pending"
-    reason: str = ""
-    failed_checks: list[str] = field(default_factory=list)
-    exit_code: int = 0
-    gpu: int | None = None
-    outcomes: list[dict] = field(default_factory=list)
-    figures: dict[str, Any] = field(default_factory=dict)
-    pareto: bool = False
-
-
-@dataclass
-class SweepResult:
-    config: str
-    workdir: str
-    executor: str
-    axes: list[str]
-    points: list[Point]
-    pareto_axis: str = ""  # what the front trades accuracy loss against: latency or engine size
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> int:
-        return max((point.exit_code for point in self.points), default=0)
 
 
 def _slug(value: Any) -> str:
@@ -360,10 +326,6 @@ def _failed(point: Point, report: dict) -> bool:
 def finish(point: Point) -> None:
     """The status of a point whose stages all ran: done, or which checks failed."""
     point.status = f"failed: {', '.join(point.failed_checks)}" if point.failed_checks else "done"
-
-
-def is_failed(point: Point) -> bool:
-    return point.status == "failed" or point.status.startswith("failed:")
 
 
 def _read(path: Path) -> dict[str, Any] | None:

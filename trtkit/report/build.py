@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from trtkit.io.jsonout import document
 from trtkit.report import console
-from trtkit.stages.build import BuildResult
+from trtkit.results.build import BuildResult
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID

@@ -8,7 +8,7 @@ from typing import Any
 from trtkit.io.jsonout import document
 from trtkit.report import console
 from trtkit.report.console import format_ms
-from trtkit.stages.compare import EngineComparison, OutputComparison
+from trtkit.results.compare import EngineComparison, OutputComparison
 
 
 def _median(view) -> float | None:

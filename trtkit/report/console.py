@@ -1,6 +1,6 @@
 """Where output goes: results on stdout, logs and progress on stderr, both through Rich.
 
-The CLI's global options set `OUTPUT` once; everything else asks it.
+The CLI's global options set `OUTPUT` (trtkit.io.output_settings) once; everything else asks it.
 """
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from trtkit.io.output_settings import OUTPUT
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -17,16 +18,6 @@ if TYPE_CHECKING:
     from trtkit.report.table_fit import FittingTable
 
 
-@dataclass
-class OutputSettings:
-    json: bool = False
-    quiet: bool = False
-    verbose: int = 0
-    color: bool = True
-    debug: bool = False
-
-
-OUTPUT = OutputSettings()
 _consoles: dict[str, Console] = {}
 
 

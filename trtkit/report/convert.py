@@ -7,7 +7,7 @@ from typing import Any
 
 from trtkit.io.jsonout import document
 from trtkit.report import console
-from trtkit.stages.convert import ConvertResult
+from trtkit.results.convert import ConvertResult
 
 
 def convert_document(result: ConvertResult) -> dict[str, Any]:

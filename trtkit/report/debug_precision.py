@@ -8,7 +8,7 @@ from typing import Any
 
 from trtkit.io.jsonout import document
 from trtkit.report import console
-from trtkit.stages.debug_precision import PrecisionSearch, Trial
+from trtkit.results.debug_precision import PrecisionSearch, Trial
 
 
 def _figures(trial: Trial | None) -> str:
@@ -33,7 +33,7 @@ def precision_document(result: PrecisionSearch, written: str | None) -> dict[str
 
 def config_comments(result: PrecisionSearch) -> tuple[list[str], dict[str, str]]:
     """The comment lines above the keep list and the per-pattern notes (the error each node added)."""
-    from trtkit.stages.debug_precision import node_pattern
+    from trtkit.results.debug_precision import node_pattern
 
     baseline = result.trials[0] if result.trials else None
     where = "left out of quantization" if "quantize" in result.setting else "in FP32"

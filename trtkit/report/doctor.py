@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from trtkit.io.jsonout import document
 from trtkit.report import console
-from trtkit.stages.doctor import DoctorReport
+from trtkit.results.doctor import DoctorReport
 
 
 def doctor_document(report: DoctorReport) -> dict[str, Any]:

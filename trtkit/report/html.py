@@ -13,7 +13,7 @@ from trtkit.report.inspect import MEASUREMENT_KEYS
 from trtkit.report.svg import Bar, precision_color
 
 if TYPE_CHECKING:
-    from trtkit.orchestration.report import EngineReport, ReportData
+    from trtkit.results.report import EngineReport, ReportData
 
 
 STYLE = """

@@ -9,7 +9,7 @@ from trtkit.io.jsonout import document
 from trtkit.report import console
 from trtkit.report.console import format_ms
 from trtkit.report.plan_json import plan_to_dict
-from trtkit.stages.inspect import InspectResult, PlanView
+from trtkit.results.inspect import InspectResult, PlanView
 
 if TYPE_CHECKING:
     from trtkit.plan.model import Layer

@@ -9,7 +9,7 @@ from typing import Any
 from trtkit.analysis.layerwise import TensorError
 from trtkit.io.jsonout import document
 from trtkit.report import console
-from trtkit.stages.layerwise import LayerwiseComparison
+from trtkit.results.layerwise import LayerwiseComparison
 
 ALL_ROWS = 40  # up to this many tensors the table lists every one
 

@@ -9,7 +9,7 @@ from html import escape
 from trtkit.report import svg
 from trtkit.report.html import SCRIPT, STYLE, _card, _figure, _table
 from trtkit.report.svg import Bar
-from trtkit.stages.layerwise import LayerwiseComparison
+from trtkit.results.layerwise import LayerwiseComparison
 
 FAILED_COLOR, JUMP_COLOR, PASSED_COLOR = "#d65f5f", "#ee854a", "#4878d0"
 

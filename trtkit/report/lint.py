@@ -11,7 +11,7 @@ from trtkit import __version__
 from trtkit.analysis.lint import SEVERITIES, Rule
 from trtkit.io.jsonout import document
 from trtkit.report import console
-from trtkit.stages.lint import LintResult
+from trtkit.results.lint import LintResult
 
 SARIF_LEVELS = {"info": "note", "warning": "warning", "error": "error"}
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

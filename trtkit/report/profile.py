@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from trtkit.report import console
-from trtkit.stages.profile import ProfileResult
+from trtkit.results.profile import ProfileResult
 
 _LABELS = {"latency": "latency (H2D + compute + D2H)", "gpu_compute": "GPU compute", "enqueue": "enqueue (host)",
            "h2d": "host to device", "d2h": "device to host"}

@@ -7,9 +7,9 @@ from dataclasses import asdict
 from typing import Any
 
 from trtkit.io.jsonout import document
-from trtkit.orchestration.run import RunResult, StageOutcome
 from trtkit.report import console
 from trtkit.report.build import BuildProgress
+from trtkit.results.run import RunResult, StageOutcome
 
 _STYLES = {"ran": "green", "unchanged": "cyan", "skipped": "yellow", "failed": "bold red", "not run": "dim"}
 

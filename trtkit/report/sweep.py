@@ -7,9 +7,9 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from trtkit.io.jsonout import document
-from trtkit.orchestration.sweep import Point, SweepResult, is_failed
 from trtkit.report import console
 from trtkit.report.console import format_ms
+from trtkit.results.sweep import Point, SweepResult, is_failed
 
 if TYPE_CHECKING:
     from rich.live import Live

@@ -11,7 +11,7 @@ import re
 import threading
 import typing
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from trtkit import __version__
 from trtkit.errors import InputFileError, TrtkitError, UsageError
 from trtkit.io.artifacts import EngineArtifacts, external_data_files, sha256_file
 from trtkit.io.locks import locked
+from trtkit.results.build import BuildResult
 from trtkit.stages.input_kind import require_onnx_model
 
 # build option -> (what the installed TensorRT must have, "attr" on IBuilderConfig or "flag" in BuilderFlag)
@@ -55,29 +56,6 @@ class ParseFailed(InputFileError):
     def __init__(self, message: str, hint: str, problems: list[dict]):
         super().__init__(message, hint)
         self.problems = problems
-
-
-@dataclass
-class BuildResult:
-    backend: str
-    tensorrt_version: str
-    model: str
-    engine: str | None
-    network: dict = field(default_factory=dict)
-    profiles: dict = field(default_factory=dict)
-    parser_errors: list[dict] = field(default_factory=list)
-    parser_warnings: list[str] = field(default_factory=list)  # what the ONNX parser logged as warnings
-    warnings: list[str] = field(default_factory=list)
-    build_seconds: float | None = None
-    phases: dict[str, float] = field(default_factory=dict)
-    engine_bytes: int | None = None
-    memory: dict[str, int] = field(default_factory=dict)
-    graph_source: str | None = None
-    written: list[str] = field(default_factory=list)
-    dry_run: bool = False
-    calibration: str | None = None  # TensorRT 10.x implicit INT8 calibration: batches or cache
-    timing_cache: dict | None = None  # hits, misses (tactic timings run), their seconds: trt_builder
-    effective_config: dict = field(default_factory=dict)  # backend and the build section, defaults filled in
 
 
 def strongly_typed_only(backend: str, module) -> bool:
@@ -292,7 +270,7 @@ def _parse(trt, model: Path, plugins: Sequence[Path] = (), parser_flags: Sequenc
            strongly_typed: bool | None = None) -> _Parsed:
     from trtkit.backends import trt_builder
     from trtkit.backends.quiet import third_party_output
-    from trtkit.report.console import OUTPUT
+    from trtkit.io.output_settings import OUTPUT
 
     lines: list[tuple[str, str]] = []
     logger = trt_builder.make_logger(trt, lines)

@@ -8,46 +8,18 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trtkit.errors import InputFileError, UsageError
 from trtkit.io.artifacts import external_data_files
 from trtkit.io.atomic import scratch_folder, staged_writes
+from trtkit.results.convert import ConvertResult, StepReport
 
 if TYPE_CHECKING:
-    from trtkit.stages.compare import OutputComparison
+    pass
 
 TWO_GIB = 2**31  # protobuf's limit on one serialized message
-
-
-@dataclass
-class StepReport:
-    name: str
-    nodes_before: int
-    nodes_after: int
-    seconds: float
-    detail: str = ""
-
-
-@dataclass
-class ConvertResult:
-    source: str
-    output: str
-    steps: list[StepReport] = field(default_factory=list)
-    op_histogram_change: dict[str, int] = field(default_factory=dict)  # op -> count after minus before
-    precision: dict = field(default_factory=dict)  # analysis.onnx_model.precision_profile
-    external_data_bytes: int = 0
-    data: str | None = None
-    verification: OutputComparison | None = None
-    verification_note: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    precision_search: dict | None = None  # what convert.precision_search found, when it ran
-
-    @property
-    def passed(self) -> bool:
-        return self.verification is None or self.verification.passed
 
 
 def _nodes(model) -> int:
@@ -332,7 +304,7 @@ def _autocast(model, config, feeds, scratch: Path, weights_dir: Path | None):
 def _verification(result: ConvertResult, source: Path, staged: Path, config, feeds, output: Path) -> None:
     from trtkit.backends.reference import run_model
     from trtkit.errors import BackendUnavailableError
-    from trtkit.stages.compare import OutputComparison
+    from trtkit.results.compare import OutputComparison
 
     reference_runner, reference = run_model(source, feeds)
     try:

@@ -10,53 +10,15 @@ or Model Optimizer PTQ with the exclusions), run in the runner that verifies it.
 
 from __future__ import annotations
 
-import re
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from trtkit.errors import UsageError
-
-
-@dataclass
-class Trial:
-    index: int
-    phase: str  # baseline | all | bisection | pruning
-    kept: list[str]
-    passed: bool
-    max_abs: float | None
-    min_cosine: float | None
-    seconds: float
-
-
-@dataclass
-class PrecisionSearch:
-    model: str
-    precision: str  # fp16, bf16, or the quantization mode
-    data: str
-    runner: str = ""
-    reduced_nodes: int = 0  # nodes computing in reduced precision when nothing is kept: the candidates
-    ranked: list[dict[str, Any]] = field(default_factory=list)  # {"node", "added_error"}, largest first
-    kept: list[str] | None = None  # the found set (node names); None: none found
-    patterns: list[str] = field(default_factory=list)  # the set as regexes for `setting`
-    trials: list[Trial] = field(default_factory=list)
-    final: Trial | None = None
-    verification: object = None  # stages.compare.OutputComparison of the final set
-    stopped: str | None = None  # why the search ended early (trial or time limit), when it did
-    message: str = ""
-    setting: str = "convert.keep_fp32_nodes"  # where the found nodes go (convert.quantize.exclude_nodes for Q/DQ)
-
-    @property
-    def found(self) -> bool:
-        return self.kept is not None
-
-
-def node_pattern(name: str) -> str:
-    """The regex AutoCast's keep list (re.match) needs to keep exactly this node."""
-    return re.escape(name) + "$"
+from trtkit.results.debug_precision import PrecisionSearch, Trial, node_pattern
 
 
 class _Searcher:
@@ -95,7 +57,7 @@ class _Searcher:
 class _Outputs:
     """A trial compared by its outputs only, shaped like a layer-wise comparison for the searcher."""
 
-    outputs: Any  # stages.compare.OutputComparison
+    outputs: Any  # results.compare.OutputComparison
 
     @property
     def passed(self) -> bool:
@@ -190,7 +152,7 @@ def debug_precision(source: Path, section: Any, base_dir: Path, profile_shapes: 
     from trtkit.config.models import CompareConfig
     from trtkit.io.data import feeds_for
     from trtkit.io.onnx_model import graph_inputs, load_onnx
-    from trtkit.stages.compare import OutputComparison
+    from trtkit.results.compare import OutputComparison
     from trtkit.stages.convert import check_model_exists, convert
     from trtkit.stages.layerwise import compare_layerwise
 

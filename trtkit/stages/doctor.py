@@ -5,11 +5,11 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import platform
-from dataclasses import dataclass, field
 
 from trtkit import __version__
 from trtkit.backends import tensorrt as trt_backend
 from trtkit.backends.cuda import CudaProbe, probe_cuda
+from trtkit.results.doctor import DoctorReport, StageCapability
 
 # Python packages trtkit uses: shown name -> (distributions that provide it, import name)
 PACKAGES = {
@@ -22,25 +22,6 @@ PACKAGES = {
 }
 # TensorRT-RTX runs engines on these GPUs only: not on compute capability 9.0 (Hopper)
 RTX_RUNTIME_EXCLUDED = {"9.0"}
-
-
-@dataclass
-class StageCapability:
-    stage: str
-    available: bool
-    detail: str
-
-
-@dataclass
-class DoctorReport:
-    python: str
-    platform: str
-    trtkit: str
-    packages: dict[str, str | None]
-    tensorrt: trt_backend.TensorRTProbe
-    tensorrt_rtx: trt_backend.TensorRTProbe
-    cuda: CudaProbe
-    stages: list[StageCapability] = field(default_factory=list)
 
 
 def _package_version(distributions: tuple[str, ...], module: str) -> str | None:

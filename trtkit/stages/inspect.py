@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from trtkit.analysis.summary import Group, PlanSummary, by_onnx_node, filter_layers, group_layers, summarize
+from trtkit.analysis.summary import by_onnx_node, filter_layers, group_layers, summarize
 from trtkit.errors import UsageError
-from trtkit.plan.artifacts import Artifact
 from trtkit.plan.loader import load
-from trtkit.plan.model import EnginePlan, Layer
+from trtkit.plan.model import EnginePlan
+from trtkit.results.inspect import InspectResult, PlanView
 
 GROUPINGS = ("type", "precision", "onnx-node")
 
@@ -22,24 +22,6 @@ class InspectOptions:
     filter: str | None = None
     profile: int | None = None
     precision: str | None = None  # only layers computing in this precision (FP16, INT8, ...)
-
-
-@dataclass
-class PlanView:
-    """One engine as inspect shows it: the plan, its summary, the requested grouping and slowest layers."""
-
-    plan: EnginePlan
-    summary: PlanSummary
-    groups: list[Group]
-    layers: list[Layer]  # after --filter and --precision, in execution order
-    top_layers: list[Layer]  # the slowest when profiled, else the first in execution order
-
-
-@dataclass
-class InspectResult:
-    plans: list[PlanView] = field(default_factory=list)
-    models: list = field(default_factory=list)  # analysis.onnx_model.OnnxSummary
-    others: list[Artifact] = field(default_factory=list)
 
 
 def _grouping(by: str):

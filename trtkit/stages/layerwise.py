@@ -5,35 +5,14 @@ they insert have new names and are skipped); or every layer output of an engine 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trtkit.analysis.layerwise import PASS_THROUGH_OPS, GraphNode, TensorError, analyse
+from trtkit.analysis.layerwise import PASS_THROUGH_OPS, GraphNode, analyse
 from trtkit.errors import InputFileError, UsageError
-from trtkit.stages.compare import OutputComparison, detect_precision, source_kind
-
-
-@dataclass
-class LayerwiseComparison:
-    reference: str
-    candidate: str
-    data: str
-    precision: str
-    reference_runner: str
-    runner: str
-    reference_tensors: int  # float tensors the reference's nodes compute
-    candidate_tensors: int  # tensors the candidate's own nodes compute (inserted casts and Q/DQ left out)
-    tensors: list[TensorError] = field(default_factory=list)  # the compared ones, in execution order
-    shape_mismatches: list[str] = field(default_factory=list)  # same name, other shape: not compared
-    first_beyond_tolerance: str | None = None
-    jump: TensorError | None = None
-    outputs: OutputComparison | None = None  # the graph outputs: the verdict
-
-    @property
-    def passed(self) -> bool:
-        return self.outputs is not None and self.outputs.passed
-
+from trtkit.results.compare import OutputComparison
+from trtkit.results.layerwise import LayerwiseComparison
+from trtkit.stages.compare import detect_precision, source_kind
 
 _FLOAT_TYPES = (1, 10, 11, 16)  # FLOAT, FLOAT16, DOUBLE, BFLOAT16
 

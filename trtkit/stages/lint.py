@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trtkit.analysis.lint import Finding, LintContext, all_rules, fails, resolve_settings, run_lint
+from trtkit.analysis.lint import Finding, LintContext, all_rules, resolve_settings, run_lint
 from trtkit.errors import UsageError
+from trtkit.results.lint import LintResult
 
 TARGETS = ("8", "10", "11", "rtx")
 CONFIG_SUFFIXES = (".yaml", ".yml")
@@ -20,20 +21,6 @@ class LintOptions:
     fail_on: str | None = None  # None: the config's lint.fail_on (default error)
     target: str | None = None  # None: from the config's backend, else the installed TensorRT
     overrides: list[str] = field(default_factory=list)
-
-
-@dataclass
-class LintResult:
-    target: str
-    fail_on: str
-    inputs: list[str]
-    findings: list[Finding]
-    rules_run: list[str]
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def failed(self) -> bool:
-        return fails(self.findings, self.fail_on)
 
 
 def default_target(config=None) -> str:

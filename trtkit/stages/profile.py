@@ -5,33 +5,18 @@ warnings) runs with any executor; `profile_engine` adds TensorRT (engine, contex
 from __future__ import annotations
 
 import contextlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trtkit.errors import UsageError
+from trtkit.results.profile import ProfileResult
 from trtkit.stages.input_kind import require_engine
 
 if TYPE_CHECKING:
     from trtkit.backends.timing import Measurement
 
 FIGURES = {"latency": "latency", "gpu_compute": "compute", "enqueue": "enqueue", "h2d": "h2d", "d2h": "d2h"}
-
-
-@dataclass
-class ProfileResult:
-    engine: str
-    mode: dict  # timing.TimingMode, as measured
-    iterations: int
-    wall_s: float
-    throughput_qps: float
-    figures: dict[str, dict] = field(default_factory=dict)  # name -> Statistic fields + median_ci_ms
-    warnings: list[str] = field(default_factory=list)
-    telemetry: dict | None = None
-    shapes: dict[str, list[int]] = field(default_factory=dict)
-    backend: str | None = None
-    layers_profiled: int | None = None
-    written: list[str] = field(default_factory=list)
 
 
 def timing_mode(config):
