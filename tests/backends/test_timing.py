@@ -50,7 +50,7 @@ def test_compute_time_of_a_known_kernel_matches_raw_events(executors, cuda_graph
     assert all(latency >= compute for latency, compute in pairs)
     starts = result.samples.start  # one stream: iterations run one after another on the GPU
     assert all(later - earlier >= 0.45 for earlier, later in zip(starts, starts[1:], strict=False))
-    from trtkit.plan.writers import timing_records
+    from trtkit.analysis.profile_records import timing_records
 
     records = timing_records(result.samples)
     assert len(records) == result.iterations and records[-1]["endComputeMs"] <= 1e3 * result.wall_s + 1

@@ -71,11 +71,11 @@ def profile_engine(engine: Path, config, backend: str = "auto", base_dir: Path |
     `.profile.metadata.json` beside it, atomically."""
     import json
 
+    from trtkit.analysis.profile_records import layer_profile_records, profile_metadata, timing_records
     from trtkit.backends.tensorrt import load_engine
     from trtkit.backends.trt_executor import TrtExecutor, layer_times
     from trtkit.io.atomic import check_set_complete
     from trtkit.io.data import feeds_for
-    from trtkit.plan.writers import layer_profile_records, profile_metadata, timing_records
 
     if not engine.is_file():
         from trtkit.errors import InputFileError

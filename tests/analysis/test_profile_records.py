@@ -8,9 +8,9 @@ import shutil
 import numpy as np
 import pytest
 
+from trtkit.analysis.profile_records import layer_profile_records, profile_metadata, timing_records
 from trtkit.backends.timing import Samples, TimingMode
 from trtkit.io.atomic import write_text_atomic
-from trtkit.plan.writers import layer_profile_records, profile_metadata, timing_records
 
 
 def _samples(records) -> Samples:
