@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from trtkit.errors import InputFileError, UsageError
 from trtkit.io.onnx_model import TensorSpec
@@ -14,9 +14,17 @@ from trtkit.io.onnx_model import TensorSpec
 if TYPE_CHECKING:
     import numpy as np
 
-    from trtkit.config.models import DataSpecFields
-
 Feed = dict[str, "np.ndarray"]
+
+
+class DataSpec(Protocol):
+    """What reading or drawing input data needs of a data spec (config.models.DataSpecFields gives it)."""
+
+    path: Path | None
+    seed: int
+    ranges: dict[str, tuple[float, float]]
+    default_range: tuple[float, float]
+    batches: int
 
 
 def resolve_shape(spec: TensorSpec, shapes: dict[str, tuple[int, ...]] | None) -> tuple[int, ...]:
@@ -37,7 +45,7 @@ def resolve_shape(spec: TensorSpec, shapes: dict[str, tuple[int, ...]] | None) -
     return tuple(dim if isinstance(dim, int) else 1 for dim in spec.dims)
 
 
-def random_feeds(spec: DataSpecFields, inputs: list[TensorSpec],
+def random_feeds(spec: DataSpec, inputs: list[TensorSpec],
                  shapes: dict[str, tuple[int, ...]] | None = None) -> list[Feed]:
     """`spec.batches` feeds of random values, reproducible from `spec.seed`, within each input's range."""
     import numpy as np
@@ -84,7 +92,7 @@ def load_feeds(path: Path) -> list[Feed]:
     except (OSError, ValueError) as error:
         raise InputFileError(f"cannot read data {path} ({error})", "give .npz, a folder of .npy or Polygraphy "
                                                                    "JSON inputs") from None
-    from trtkit.plan.polygraphy import decode_array, polygraphy_kind
+    from trtkit.io.polygraphy_json import decode_array, polygraphy_kind
 
     if polygraphy_kind(document) != "inputs":
         raise InputFileError(f"{path} is JSON but not Polygraphy inputs (a list of feed dicts)",
@@ -92,7 +100,7 @@ def load_feeds(path: Path) -> list[Feed]:
     return [{name: decode_array(value) for name, value in feed.items()} for feed in document]
 
 
-def feeds_for(spec: DataSpecFields, inputs: list[TensorSpec], base: Path | None = None,
+def feeds_for(spec: DataSpec, inputs: list[TensorSpec], base: Path | None = None,
               shapes: dict[str, tuple[int, ...]] | None = None) -> tuple[list[Feed], str]:
     """Feeds for a model's inputs, and a one-line description of where they came from."""
     if spec.path is None:

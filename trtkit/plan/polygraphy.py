@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import base64
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from trtkit.io.polygraphy_json import decode_array, polygraphy_kind
 from trtkit.plan.shape import expect_dict, expect_list, optional_dict, optional_number, wrong
 
 
@@ -32,18 +31,6 @@ class PolygraphyArtifact:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def decode_array(record: Any):
-    """A numpy array from Polygraphy's {"array": base64 .npy, "polygraphy_class": "ndarray"}; also unwraps
-    LazyNumpyArray's {"values": {...}}."""
-    import numpy as np
-
-    if isinstance(record, dict) and "values" in record and "array" not in record:
-        record = record["values"]
-    if not isinstance(record, dict) or "array" not in record:
-        raise ValueError("not a Polygraphy array record")
-    return np.load(io.BytesIO(base64.b64decode(record["array"])), allow_pickle=False)
-
-
 def _summary(name: str, array, iteration: int, runner: str | None) -> TensorSummary:
     import numpy as np
 
@@ -57,21 +44,6 @@ def _summary(name: str, array, iteration: int, runner: str | None) -> TensorSumm
         std=float(values.std()) if values is not None else None,
         iteration=iteration, runner=runner,
     )
-
-
-def polygraphy_kind(document: Any) -> str | None:
-    if isinstance(document, dict):
-        polygraphy_class = document.get("polygraphy_class")
-        if polygraphy_class == "RunResults" or "lst" in document:
-            return "run-results"
-        if polygraphy_class == "TacticReplayData" or "replay" in document:
-            return "tactic-replay"
-        if document and all(str(key).startswith("_N") for key in document):
-            return "debug-replay"
-    if isinstance(document, list) and document and all(isinstance(feed, dict) and feed for feed in document) and all(
-            isinstance(value, dict) and "array" in value for feed in document for value in feed.values()):
-        return "inputs"
-    return None
 
 
 def parse_polygraphy(document: Any) -> PolygraphyArtifact:

@@ -93,7 +93,7 @@ def _saved_outputs(path: Path, kind: str) -> list[dict]:
             return [{file.stem: np.load(file, allow_pickle=False) for file in sorted(path.glob("*.npy"))}]
         with np.load(path, allow_pickle=False) as archive:
             return [{name: archive[name] for name in archive.files}]
-    from trtkit.plan.polygraphy import decode_array
+    from trtkit.io.polygraphy_json import decode_array
 
     runner, iterations = json.loads(path.read_text())["lst"][0]
     return [{name: decode_array(value) for name, value in (iteration.get("outputs") or {}).items()}
