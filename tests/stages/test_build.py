@@ -283,7 +283,8 @@ def _chain_model(path: Path, nodes: int) -> Path:
     return path
 
 
-def test_the_model_is_parsed_while_the_config_is_validated(run_cli, example_models, tmp_path, monkeypatch):
+def test_the_model_is_parsed_once_on_the_main_thread_after_the_config_is_valid(run_cli, example_models, tmp_path,
+                                                                               monkeypatch):
     import threading
 
     from trtkit.stages import build as stage
@@ -299,31 +300,9 @@ def test_the_model_is_parsed_while_the_config_is_validated(run_cli, example_mode
     config = _config(tmp_path, example_models["resnet18"], TWO_PROFILES)
     result = run_cli("build", "--config", config, "-o", tmp_path / "a.engine", "--json")
     assert result.exit_code == 0, result.stderr
-    assert parses == [stage.PREFETCH_THREAD]  # one parse, started before pydantic validated the config
-    layers = json.loads((tmp_path / "a.engine.graph.json").read_text())["Layers"]
-    # a validated config that asks for another parse (a parser flag) gets its own, on the main thread
-    parses.clear()
-    flagged = run_cli("build", "--config", config, "-o", tmp_path / "b.engine", "--json",
-                      "--set", "build.parser_flags=[native_instancenorm]")
-    assert flagged.exit_code == 0, flagged.stderr
-    assert parses == [stage.PREFETCH_THREAD, "MainThread"]
-    assert json.loads((tmp_path / "b.engine.graph.json").read_text())["Layers"] == layers
-    assert not stage.parsing_in_background()
-
-
-def test_a_prefetched_parse_is_used_only_for_the_same_parse(example_models, tmp_path):
-    from trtkit.config.models import BuildConfig
-    from trtkit.stages.build import ParsePrefetch
-
-    model = example_models["resnet18"]
-    assert ParsePrefetch(model, "tensorrt-rtx").take(model, "tensorrt-rtx", BuildConfig()).network.num_layers > 0
-    for other in ({"plugins": [str(tmp_path / "p.so")]}, {"parser_flags": ["native_instancenorm"]},
-                  {"strongly_typed": True}):
-        assert ParsePrefetch(model, "tensorrt-rtx").take(model, "tensorrt-rtx", BuildConfig(**other)) is None, other
-    assert ParsePrefetch(model, "tensorrt-rtx").take(tmp_path / "other.onnx", "tensorrt-rtx", BuildConfig()) is None
-    assert ParsePrefetch(model, "auto").take(model, "tensorrt-rtx", BuildConfig()) is None
-    if importlib.util.find_spec("tensorrt") is None:  # an import failing here fails again, reported, on the main path
-        assert ParsePrefetch(model, "tensorrt").take(model, "tensorrt", BuildConfig()) is None
+    assert parses == ["MainThread"]
+    refused = run_cli("build", "--config", config, "-o", tmp_path / "b.engine", "--set", "build.worksapce=1GiB")
+    assert refused.exit_code == 2 and parses == ["MainThread"]  # a config error: no parse at all
 
 
 def test_writing_is_the_last_phase_and_the_caller_prepares_while_tensorrt_builds(example_models, tmp_path):
@@ -347,8 +326,9 @@ def test_writing_is_the_last_phase_and_the_caller_prepares_while_tensorrt_builds
 
 
 def test_a_config_error_during_a_slow_parse_ends_the_process_cleanly(tmp_path):
-    # the parse is still running in its thread when pydantic refuses the config: a plain interpreter exit would
-    # abort inside TensorRT ("FATAL: exception not rethrown", exit 134); trtkit ends the process at once
+    # a config error on a model whose parse takes seconds: one clean line and exit 2, before any parse starts (a
+    # parse left running in a thread at the interpreter's exit once aborted inside TensorRT: "FATAL: exception
+    # not rethrown", exit 134)
     from tests.conftest import run_subprocess
 
     model = _chain_model(tmp_path / "chain.onnx", 60000)

@@ -93,7 +93,8 @@ class _Teardown:
 def skip_teardown() -> None:
     """Called by a command that leaves nothing for the interpreter's teardown to do (no atexit work such as Ray's,
     every file closed): when trtkit is the process, it then ends at once after flushing its output. Freeing
-    TensorRT and ~400 modules one by one costs ~0.08 s, a sixth of a TensorRT-RTX build of ResNet-18."""
+    TensorRT and ~400 modules one by one costs 0.08-0.15 s of a TensorRT-RTX build of ResNet-18
+    (bench/README.md)."""
     _Teardown.skippable = True
 
 
@@ -115,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
         if done.code == EXIT_OUTPUT_CLOSED or sys.stdout is not stdout_before or not _flushed(sys.stdout):
             # click swaps in its own stdout after a broken pipe and exits 1, the "check failed" code
             _end_with_output_closed(own_process)
-        if own_process and isinstance(done.code, int) and (_Teardown.skippable or _parsing_in_background()):
+        if own_process and isinstance(done.code, int) and _Teardown.skippable:
             _exit_at_once(done.code)
         raise
     except ConfigError as error:
@@ -143,8 +144,6 @@ def main(argv: list[str] | None = None) -> None:
         code = _internal_error(error)
     else:
         return
-    if own_process and _parsing_in_background():
-        _exit_at_once(code)
     sys.exit(code)
 
 
@@ -153,14 +152,6 @@ def _internal_error(error: Exception) -> int:
     console.error_line(
         f"internal error: {type(error).__name__}: {error}; rerun with --debug and report it with the traceback")
     return EXIT_INTERNAL
-
-
-def _parsing_in_background() -> bool:
-    """`build` parses the model in a thread while it validates the config; an error can leave it running. A
-    thread inside TensorRT must not meet the interpreter's teardown, and the user should not wait for a parse
-    nobody needs (the thread writes no files): the process then ends at once."""
-    build_stage = sys.modules.get("trtkit.stages.build")
-    return build_stage is not None and build_stage.parsing_in_background()
 
 
 def _flushed(stream: object) -> bool:

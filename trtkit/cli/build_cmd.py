@@ -1,6 +1,5 @@
 """`trtkit build`: an ONNX model to a TensorRT engine, from the `build:` section of a config and flags."""
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -36,25 +35,15 @@ def build(
     from trtkit.config.loader import load_config
     from trtkit.errors import UsageError
     from trtkit.io.jsonout import emit_json
-    from trtkit.io.paths import resolve_against
     from trtkit.report import console
     from trtkit.report.build import BuildProgress, build_document, render_build
-    from trtkit.stages.build import ParseFailed, ParsePrefetch, build_engine
+    from trtkit.stages.build import ParseFailed, build_engine
 
     typed_as: dict[str, str] = {}
     flags = config_flags(overrides, backend, typed_as)
     for key in ("min", "opt", "max"):
         flag_overrides(flags, f"build.profiles.shapes.{key}", shapes, f"--shapes {shapes}", typed_as)
-    prefetch = None
-
-    def start_parsing(data: dict, folder: Path) -> None:  # while pydantic validates the config
-        nonlocal prefetch
-        given = model or (resolve_against(folder, data["model"]) if isinstance(data.get("model"), str) else None)
-        requested = data.get("backend", "auto")
-        if given is not None and given.is_file() and isinstance(requested, str):
-            prefetch = ParsePrefetch(given, requested)
-
-    settings = load_config(config, flags, before_validation=start_parsing, typed_as=typed_as)
+    settings = load_config(config, flags, typed_as=typed_as)
     if model is None:
         if settings.model is None:
             raise UsageError("build needs a model", "give MODEL.onnx or a --config with model:")
@@ -65,8 +54,7 @@ def build(
     try:
         with BuildProgress(enabled=not as_json and not console.OUTPUT.quiet and not dry_run) as progress:
             result = build_engine(model, engine, settings, dry_run=dry_run, on_phase=progress.phase,
-                                  on_step=progress.step, prefetch=prefetch,
-                                  while_building=None if as_json else console.import_rich)
+                                  on_step=progress.step, while_building=None if as_json else console.import_rich)
     except ParseFailed as failure:  # every parser error, as a table (or JSON), then the one-line error
         from trtkit.report.build import render_parser_errors
 

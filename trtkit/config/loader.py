@@ -10,7 +10,6 @@ import difflib
 import re
 import types
 import typing
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -254,14 +253,9 @@ def load_config_for_lint(path: str | Path, overrides: list[str] | None = None):
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None,
-                before_validation: Callable[[dict[str, Any], Path], None] | None = None,
                 typed_as: dict[str, str] | None = None):
     """The validated `PipelineConfig` of a file (or of the defaults when `path` is None) with overrides (errors
-    in one a flag stands for name the flag as typed: `typed_as`, see `apply_overrides`).
-
-    `before_validation(data, folder)` sees the plain data, overrides applied, before pydantic validates it (which
-    costs ~0.15 s at start-up): `build` starts parsing the model meanwhile. It must not change the data.
-    """
+    in one a flag stands for name the flag as typed: `typed_as`, see `apply_overrides`)."""
     data: dict[str, Any]
     if path is None:
         data, sources = {}, SourceMap("defaults")
@@ -269,8 +263,6 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
         data, sources = read_config_file(path)
     apply_overrides(data, overrides or [], sources, typed_as)
     base_dir = Path(path).resolve().parent if path is not None else Path.cwd()
-    if before_validation is not None:
-        before_validation(data, base_dir)
     config = validate_config(data, sources)
     config._base_dir = base_dir
     return config

@@ -4,11 +4,9 @@ the installed TensorRT before minutes are spent, and everything a later stage ne
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import json
 import platform
 import re
-import threading
 import typing
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -217,13 +215,7 @@ def check_profiles(build, network_summary) -> None:
                              "every profile sets every dynamic input")
 
 
-PREFETCH_THREAD = "trtkit-parse-prefetch"
 WRITING_PHASE = "Writing the engine and its companions"  # after TensorRT's phases, through the same callbacks
-
-
-def parsing_in_background() -> bool:
-    """A prefetch parse is still running (cli.app then ends the process at once on an error)."""
-    return any(thread.name == PREFETCH_THREAD and thread.is_alive() for thread in threading.enumerate())
 
 
 @dataclass
@@ -235,35 +227,6 @@ class _Parsed:
     parser: object  # keeps the weights the network points at alive
     ok: bool
     problems: list
-
-
-class ParsePrefetch:
-    """Import TensorRT and parse the model in a thread while the config is validated.
-
-    Started from the plain config data before pydantic validates it; `build_engine` uses the network only
-    when the validated config asks for that same parse (model, backend, no plugins, no parser flags, not
-    strongly typed on 10.x), and otherwise parses again. The parse releases the GIL.
-    """
-
-    def __init__(self, model: Path, backend: str):
-        self.model, self.backend = model, backend
-        self._parsed: _Parsed | None = None
-        self._thread = threading.Thread(target=self._run, name=PREFETCH_THREAD, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        from trtkit.backends.tensorrt import import_backend
-
-        with contextlib.suppress(Exception):  # whatever failed here fails again, and is reported, on the main path
-            self._parsed = _parse(import_backend(self.backend)[1], self.model)
-
-    def take(self, model: Path, backend: str, build) -> _Parsed | None:
-        """The parse, when it is the one `build` asks for; waits for it to finish."""
-        self._thread.join()
-        parsed, self._parsed = self._parsed, None
-        same = (model == self.model and backend == self.backend and not build.plugins and not build.parser_flags
-                and not build.strongly_typed)
-        return parsed if same else None
 
 
 def _parse(trt, model: Path, plugins: Sequence[Path] = (), parser_flags: Sequence[str] = (),
@@ -286,10 +249,10 @@ def _parse(trt, model: Path, plugins: Sequence[Path] = (), parser_flags: Sequenc
 
 
 def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_phase=None,
-                 on_step=None, prefetch: ParsePrefetch | None = None, while_building=None) -> BuildResult:
+                 on_step=None, while_building=None) -> BuildResult:
     """Parse, validate, build and write the engine and its artifacts (atomically); `settings` is a PipelineConfig.
-    `prefetch`: the model's parse, started before the config was validated; `while_building`: the caller's own
-    preparation (imports for its report), run in a thread while TensorRT builds."""
+    `while_building`: the caller's own preparation (imports for its report), run in a thread while TensorRT
+    builds."""
     from trtkit.backends import trt_builder
     from trtkit.backends.tensorrt import DISPLAY_NAMES, import_backend
     from trtkit.io.onnx_model import check_external_data_locations
@@ -302,11 +265,9 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
     for role, path in _output_roles(engine).items():  # before minutes of building, not after
         refuse_non_regular_output(path, role)
     backend, trt = import_backend(settings.backend)
-    warnings = validate_options(build, backend, trt)  # before minutes of parsing, or of waiting for the prefetch
-    parsed = prefetch.take(model, settings.backend, build) if prefetch is not None else None
-    if parsed is None:
-        parsed = _parse(trt, model, [settings.resolve(path) for path in build.plugins], build.parser_flags,
-                        build.strongly_typed)
+    warnings = validate_options(build, backend, trt)  # before minutes of parsing
+    parsed = _parse(trt, model, [settings.resolve(path) for path in build.plugins], build.parser_flags,
+                    build.strongly_typed)
     lines, builder, network, ok, problems = parsed.lines, parsed.builder, parsed.network, parsed.ok, parsed.problems
     result = BuildResult(backend, trt.__version__, str(model), None, warnings=warnings,
                          parser_errors=[asdict(problem) for problem in problems], dry_run=dry_run,
@@ -341,14 +302,13 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
     config = trt_builder.configure(trt, builder, network, build, backend)
     calibrator = _calibrator(trt, config, build, settings, model) if build.calibration is not None else None
     # what the outputs need besides the engine is made while TensorRT builds (it releases the GIL): the model's
-    # hashes, and once the builder is quiet, the imports, probes and host facts of the metadata
+    # hashes, the imports, probes and host facts of the metadata (~0.1 s less after the build: bench/README.md)
     helper = concurrent.futures.ThreadPoolExecutor(max_workers=1)
     hashes = helper.submit(_model_hashes, model)
     # external data outside the model's folder would put another file's bytes in the engine: looked for while
     # TensorRT builds (scanning a 50 MB model costs ~0.07 s), and nothing is written if it is there
     escaping = helper.submit(check_external_data_locations, model)
-    built = threading.Event()
-    host = helper.submit(_prepare_outputs, lines, built, while_building)
+    host = helper.submit(_prepare_outputs, while_building)
     cache_path = settings.resolve(build.timing_cache) if build.timing_cache and backend != "tensorrt-rtx" else None
     if cache_path is not None:
         with locked(cache_path):
@@ -357,7 +317,6 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
     try:
         run = trt_builder.build_serialized(trt, builder, network, config, lines, on_phase, on_step)
     finally:
-        built.set()
         helper.shutdown(wait=True)
         if calibrator is not None:
             calibrator.free()
@@ -432,13 +391,9 @@ def _calibrator(trt, config, build, settings, model: Path):
     return calibrator
 
 
-def _prepare_outputs(lines: list, built: threading.Event, while_building=None, quiet_seconds: float = 0.02) -> dict:
-    """Import and probe what writing the outputs needs, in the builder's quiet time: its first phases log
-    thousands of lines, each a call into Python that would wait for the GIL behind this work, and then it
-    compiles for most of the build with nothing to log. Returns the host facts of the metadata."""
-    count = -1
-    while not built.wait(quiet_seconds) and len(lines) != count:
-        count = len(lines)
+def _prepare_outputs(while_building=None) -> dict:
+    """Import and probe what writing the outputs needs, while TensorRT builds. Returns the host facts of the
+    metadata."""
     from trtkit.backends.cuda import probe_cuda
     from trtkit.io import jsonout  # noqa: F401
     from trtkit.plan import inspector  # noqa: F401 - the layer listing's parser
