@@ -60,9 +60,3 @@ class BackendUnavailableError(TrtkitError):
     """A required backend (TensorRT, a GPU, Model Optimizer) is not available (exit 4)."""
 
     exit_code = EXIT_BACKEND_MISSING
-
-
-class CheckFailedError(TrtkitError):
-    """A check ran and failed: lint findings, a regression, an accuracy mismatch (exit 1)."""
-
-    exit_code = EXIT_CHECK_FAILED

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from trtkit.plan.model import EnginePlan
 
 NO_DATA = "no data"
-METRICS = ("median", "mean", "p90", "p95", "p99", "throughput")
 BOOTSTRAP_SAMPLES = 1000
 
 

@@ -27,25 +27,6 @@ class Artifact:
     tensorrt_version: str | None = None
 
 
-KINDS = {
-    "inspector-json": "IEngineInspector JSON",
-    "inspector-text": "IEngineInspector one-line text or a build log's layer listing",
-    "layer-records": "per-layer IEngineInspector records",
-    "export-profile": "trtexec --exportProfile",
-    "export-times": "trtexec --exportTimes",
-    "iprofiler-text": "IProfiler timing lines",
-    "trtexec-log": "trtexec console log",
-    "profile-metadata": "TREx profile metadata",
-    "build-metadata": "TREx build metadata",
-    "device-properties": "TREx device properties",
-    "calibration-cache": "INT8 calibration cache",
-    "polygraphy": "Polygraphy JSON",
-    "trtkit": "trtkit JSON",
-    "onnx": "ONNX model",
-    "engine": "serialized TensorRT engine",
-}
-
-
 def read_artifact(path: str | Path) -> Artifact:
     """Read and classify one file; raises InputFileError (exit 3) when it is none of the known kinds."""
     path = Path(path)
