@@ -111,8 +111,8 @@ def mark_all_outputs(trt: ModuleType, network) -> int:
     """Mark every float output of every layer as a network output (as Polygraphy's `--trt-outputs mark all`),
     leaving out shape and constant layers and non-float tensors, which TensorRT cannot bind as outputs; the
     ONNX parser names each tensor after its ONNX tensor. Returns how many were marked."""
-    skipped_layers = {getattr(trt.LayerType, name) for name in ("SHAPE", "CONSTANT") if hasattr(trt.LayerType, name)}
-    floats = {getattr(trt.DataType, name) for name in ("FLOAT", "HALF", "BF16") if hasattr(trt.DataType, name)}
+    skipped_layers = {trt.LayerType.SHAPE, trt.LayerType.CONSTANT}
+    floats = {trt.DataType.FLOAT, trt.DataType.HALF, trt.DataType.BF16}
     marked = 0
     for index in range(network.num_layers):
         layer = network.get_layer(index)
