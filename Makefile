@@ -83,8 +83,10 @@ LATEST_VENV := .venv-latest
 test-latest: trt-bindings $(SARIF_SCHEMA) system-packages
 	rm -rf $(LATEST_VENV)
 	$(PYTHON) -m venv $(LATEST_VENV)
-	$(LATEST_VENV)/bin/python -m pip install --quiet $(PIP_OPTS) $$(grep -E '^torch==' $(LOCK))
-	$(LATEST_VENV)/bin/python -m pip install --quiet $(PIP_OPTS) --upgrade --upgrade-strategy eager -e '.[$(EXTRAS)]'
+	grep -E '^torch==' $(LOCK) > $(LATEST_VENV)/torch-constraint.txt
+	$(LATEST_VENV)/bin/python -m pip install --quiet $(PIP_OPTS) -r $(LATEST_VENV)/torch-constraint.txt
+	$(LATEST_VENV)/bin/python -m pip install --quiet $(PIP_OPTS) --upgrade --upgrade-strategy eager \
+		-c $(LATEST_VENV)/torch-constraint.txt -e '.[$(EXTRAS)]'
 	$(LATEST_VENV)/bin/python -m pip freeze --all --exclude pip --exclude trtkit > $(LATEST_VENV)/versions.txt
 	diff $(LOCK) $(LATEST_VENV)/versions.txt | grep -E '^[<>] [A-Za-z]' || echo "the newest versions are the locked ones"
 	$(PYTEST_ENV) $(LATEST_VENV)/bin/python -m pytest -q
