@@ -242,9 +242,8 @@ def render_outputs(comparison: OutputComparison) -> None:
     for output in comparison.outputs:
         histogram = ", ".join(f"{label}: {count}" for label, count in output.histogram.items() if count)
         tolerance = output.tolerance
-        out.print(f"  {escape(output.name)}: |error| histogram {histogram}; tolerance atol {tolerance.atol:g}, "
-                  f"rtol {tolerance.rtol:g}, min cosine {tolerance.min_cosine} ({escape(tolerance.source)})"
-                  if tolerance else f"  {escape(output.name)}")
+        out.print(f"  {escape(output.name)}: |error| histogram {histogram}; tolerance {tolerance.describe()} "
+                  f"({escape(tolerance.source)})" if tolerance else f"  {escape(output.name)}")
         for reason in output.reasons:
             out.print(f"    [red]{escape(reason)}[/red]")
     for name in comparison.missing:
