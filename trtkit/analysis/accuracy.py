@@ -6,17 +6,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-# Defaults per candidate precision. An element passes when |c - r| <= atol + rtol * |r| + range_tol * span(r),
-# span being the reference output's range (max - min, or its peak |r| when larger: an output around an offset):
-# numpy's allclose plus a bound relative to the output's scale. FP32 across backends differs by accumulation order, not by 1e-8. FP16/BF16 are
-# judged against the output's range, not element by element: a rounding step is relative to each value, so logits
-# near 84 carry 0.03 of FP16 output rounding alone, which no fixed atol separates from a broken conversion; with it
-# the cosine similarity and the SNR must hold too. Measured in the faithful reference runner: healthy FP16
-# conversions of the full example ResNet-18 and encoder stay within 0.0005 of the range at SNR 61 dB and more, a
-# planted `+ 300 - 300` in the ResNet reaches 0.0059 at 39 dB; BF16 (8x FP16's rounding step, 18 dB less) is
-# bounded 8x wider (healthy: 0.0034, 44 dB; planted: 0.031, 23 dB). 8- and 4-bit quantization is judged mostly
-# by cosine similarity: its per-element bound only catches gross errors (an INT8 PTQ of the example encoder,
-# LayerNorm outputs around +-2, has max errors near 0.3 at cosine 0.997).
+# Defaults per candidate precision. An element passes when |c - r| <= atol + rtol * |r| + range_tol * span(r), span
+# being the reference output's range (max - min, or its peak |r| when larger: an output around an offset): numpy's
+# allclose plus a bound relative to the output's scale. FP32 across backends differs by accumulation order, not by
+# 1e-8. FP16/BF16 are judged against the output's range, not element by element: a rounding step is relative to each
+# value, so logits near 84 carry 0.03 of FP16 output rounding alone, which no fixed atol separates from a broken
+# conversion; with it the cosine similarity and the SNR must hold too. Measured in the faithful reference runner:
+# healthy FP16 conversions of the full example ResNet-18 and encoder stay within 0.0005 of the range at SNR 61 dB and
+# more, a planted `+ 300 - 300` in the ResNet reaches 0.0059 at 39 dB; BF16 (8x FP16's rounding step, 18 dB less) is
+# bounded 8x wider (healthy: 0.0034, 44 dB; planted: 0.031, 23 dB). 8- and 4-bit quantization is judged mostly by
+# cosine similarity: its per-element bound only catches gross errors (an INT8 PTQ of the example encoder, LayerNorm
+# outputs around +-2, has max errors near 0.3 at cosine 0.997).
 DEFAULT_TOLERANCES: dict[str, dict[str, float | None]] = {
     "fp32": {"atol": 1e-4, "rtol": 1e-3, "range_tol": 0.0, "min_cosine": 0.99999, "min_snr_db": None},
     "tf32": {"atol": 1e-3, "rtol": 1e-2, "range_tol": 0.0, "min_cosine": 0.9999, "min_snr_db": None},
