@@ -92,8 +92,7 @@ def render_engines(comparison: EngineComparison, top: int = 10) -> None:
     rows = [("layers", *[str(view.summary.layer_count) for view in comparison.engines]),
             ("median latency (ms)", *[format_ms(_median(view)) for view in comparison.engines]),
             ("p99 latency (ms)", *[format_ms(_p99(view)) for view in comparison.engines]),
-            ("throughput (qps)", *[console.UNKNOWN if view.summary.throughput_qps is None
-                                   else f"{view.summary.throughput_qps:g}" for view in comparison.engines]),
+            ("throughput (qps)", *[_fmt(view.summary.throughput_qps, "throughput") for view in comparison.engines]),
             ("speedup vs first", *[console.UNKNOWN if (speedup := _speedup(base, view)) is None
                                    else f"{speedup:.2f}x" for view in comparison.engines]),
             ("sum of layer latencies (ms)",
@@ -159,11 +158,11 @@ def render_gate(name: str, baseline: str, result) -> None:
                     if metric.interval_percent else "")
         color = {"regression": "red", "improvement": "green", "no data": "yellow"}.get(metric.verdict, "")
         verdict = f"[{color}]{metric.verdict}[/{color}]" if color else metric.verdict
-        rows.append((metric.metric, _fmt(metric.baseline), _fmt(metric.current),
+        rows.append((metric.metric, _fmt(metric.baseline, metric.metric), _fmt(metric.current, metric.metric),
                      "" if metric.change_percent is None else f"{metric.change_percent:+.2f}%", interval, verdict,
                      escape(metric.evidence)))
     out.print(console.table(f"Regression gate: {escape(name)} against {escape(baseline)} (limit "
-                            f"{result.max_regression_percent:g}%; positive change = worse)",
+                            f"{result.max_regression_percent:g}%; worse = latency up, throughput down)",
                             ["metric", "baseline", "current", "change", f"{result.confidence:.0%} CI", "verdict",
                              "evidence"], rows))
     for layer in result.layers:
@@ -181,8 +180,11 @@ def render_gate(name: str, baseline: str, result) -> None:
         out.print("[red]regression[/red]" if verdict == "regression" else "[green]no regression[/green]")
 
 
-def _fmt(value: float | None) -> str:
-    return console.UNKNOWN if value is None else f"{value:.4g}"
+def _fmt(value: float | None, metric: str = "") -> str:
+    """A gate figure: latency to 4 significant digits, throughput to 0.1 qps as the engine table shows it."""
+    if value is None:
+        return console.UNKNOWN
+    return f"{value:.1f}" if metric == "throughput" else f"{value:.4g}"
 
 
 def gate_markdown(comparison: EngineComparison) -> str:
@@ -192,14 +194,16 @@ def gate_markdown(comparison: EngineComparison) -> str:
     for view, result in zip(comparison.engines[1:], comparison.gates, strict=False):
         verdict = {"regression": "❌ regression", "no data": "❌ no data"}.get(result.verdict, "✅ no regression")
         lines += [f"### trtkit compare: `{view.plan.name}` against `{base}` — {verdict}", "",
-                  f"Limit {result.max_regression_percent:g}% (positive change = worse).", "",
+                  f"Limit {result.max_regression_percent:g}% in the worse direction (latency up, throughput down).",
+                  "",
                   f"| metric | baseline | current | change | {result.confidence:.0%} CI | verdict |",
                   "|---|---:|---:|---:|---|---|"]
         for metric in result.metrics:
             interval = (f"[{metric.interval_percent[0]:+.2f}%, {metric.interval_percent[1]:+.2f}%]"
                         if metric.interval_percent else "n/a")
             change = "" if metric.change_percent is None else f"{metric.change_percent:+.2f}%"
-            lines.append(f"| {metric.metric} | {_fmt(metric.baseline)} | {_fmt(metric.current)} | {change} | "
+            lines.append(f"| {metric.metric} | {_fmt(metric.baseline, metric.metric)} | "
+                         f"{_fmt(metric.current, metric.metric)} | {change} | "
                          f"{interval} | {metric.verdict} |")
         evidence = sorted({metric.evidence for metric in result.metrics})
         lines += ["", "Evidence: " + "; ".join(evidence) + "."]
