@@ -241,8 +241,7 @@ def _merge(plan: EnginePlan, artifact: Artifact) -> None:
     kind, data = artifact.kind, artifact.data
     plan.sources.append(Source(str(artifact.path), kind, artifact.tensorrt_version))
     if kind in ("inspector-json", "inspector-text", "layer-records"):
-        if plan.layers:
-            plan.notes.append(f"{artifact.path.name}: a second layer listing was ignored")
+        if plan.layers:  # the build log lists the layers the .graph.json holds: the first read is kept
             return
         plan.layers, plan.io_tensors, plan.detailed = data.layers, data.io_tensors, data.detailed
     elif kind in ("export-profile", "iprofiler-text"):

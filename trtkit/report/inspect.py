@@ -237,5 +237,10 @@ def _render_other(artifact) -> None:
         else:
             out.print(console.table(f"Polygraphy {data.kind}", ["", ""],
                                     [(escape(key), escape(str(value))[:200]) for key, value in data.details.items()]))
+    elif artifact.kind in ("trtkit", "sarif") and isinstance(data, dict):
+        from trtkit.report.documents import document_rows, sarif_rows
+
+        title, rows = (document_rows if artifact.kind == "trtkit" else sarif_rows)(data)
+        out.print(console.table(escape(title), ["", ""], [(escape(key), escape(value)) for key, value in rows]))
     else:
         out.print(f"  {escape(str(data))[:300]}")
