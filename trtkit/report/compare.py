@@ -99,6 +99,10 @@ def render_engines(comparison: EngineComparison, top: int = 10) -> None:
              *[format_ms(view.summary.total_layer_latency_ms) for view in comparison.engines]),
             ("weights (MiB)", *[console.UNKNOWN if view.summary.weights_bytes is None
                                 else f"{view.summary.weights_bytes / 2**20:.2f}" for view in comparison.engines])]
+    if any(view.plan.build is not None for view in comparison.engines):  # trtkit's build metadata
+        figures = [dict(console.build_figures(view.plan.build)) for view in comparison.engines]
+        rows += [(key, *[escape(figure[key]) for figure in figures])
+                 for key in ("engine size", "build time", "targets")]
     out.print(console.table("Engines", ["", *names], rows, right_align=names))
     for title, attribute in (("Latency by layer type (ms)", "by_type"), ("Layers by precision", "by_precision")):
         groups = [_groups(view, attribute) for view in comparison.engines]

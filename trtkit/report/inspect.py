@@ -66,6 +66,8 @@ def _render_plan(view: PlanView, by: str, top: int, all_layers: bool) -> None:
     rows = [("layers", str(summary.layer_count) + (f" (optimization profile {summary.profile} of "
                                                    f"{len(plan.optimization_profiles)})"
                                                    if len(plan.optimization_profiles) > 1 else ""))]
+    if plan.build is not None:  # trtkit's build metadata: known without a GPU
+        rows += console.build_figures(plan.build)
     if summary.has_profile:
         rows.append(("sum of per-layer latencies", f"{format_ms(summary.total_layer_latency_ms)} ms"
                      + (f" over {plan.profile_iterations} iteration{'s' if plan.profile_iterations != 1 else ''}"
