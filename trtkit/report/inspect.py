@@ -81,7 +81,7 @@ def _render_plan(view: PlanView, by: str, top: int, all_layers: bool) -> None:
                      + (f", p99 {format_ms(p99)} ms" if p99 is not None else "") + interval))
         rows.append(("  measured from", summary.end_to_end_source or ""))
     if summary.throughput_qps is not None:
-        rows.append(("throughput", f"{summary.throughput_qps:g} qps"))
+        rows.append(("throughput", f"{summary.throughput_qps:.1f} qps"))
     mode = ", ".join(f"{key}: {plan.inference_options[key]}" for key in MEASUREMENT_KEYS
                      if key in plan.inference_options)
     if mode:
