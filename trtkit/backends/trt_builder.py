@@ -8,7 +8,7 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -50,7 +50,10 @@ class BuildRun:
     seconds: float
 
 
-def make_logger(trt: ModuleType, lines: list[tuple[str, str]]):
+def make_logger(trt: ModuleType, lines: list[tuple[str, str]],
+                echo: Callable[[str, str], None] | None = None):
+    """A TensorRT logger keeping every (severity, message) in `lines`, and handing each to `echo` as it comes
+    (`build -v` streams the builder log)."""
     logger_base: Any = trt.ILogger  # a class of whichever TensorRT module was loaded
 
     class Logger(logger_base):
@@ -58,7 +61,10 @@ def make_logger(trt: ModuleType, lines: list[tuple[str, str]]):
             trt.ILogger.__init__(self)
 
         def log(self, severity, message):
-            lines.append((severity.name if hasattr(severity, "name") else str(severity), message))
+            name = severity.name if hasattr(severity, "name") else str(severity)
+            lines.append((name, message))
+            if echo is not None:
+                echo(name, message)
 
     return Logger()
 
@@ -258,7 +264,12 @@ _LETTERS = {"INTERNAL_ERROR": "F", "ERROR": "E", "WARNING": "W", "INFO": "I", "V
 
 def log_text(lines: list[tuple[str, str]]) -> str:
     """The builder log in trtexec's `[V] message` form, which the layer-listing parser reads back."""
-    return "".join(f"[{_LETTERS.get(severity, 'I')}] {message}\n" for severity, message in lines)
+    return "".join(log_line(severity, message) + "\n" for severity, message in lines)
+
+
+def log_line(severity: str, message: str) -> str:
+    """One builder log line as trtexec prints it: `[W] message`."""
+    return f"[{_LETTERS.get(severity, 'I')}] {message}"
 
 
 _PROFILED = re.compile(r"profiling completed in ([\d.eE+-]+) seconds")

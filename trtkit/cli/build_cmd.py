@@ -29,6 +29,8 @@ def build(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Parse and validate, print the network and every "
                                                             "build option; build nothing.")] = False,
     overrides: SetOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing output file that is not this command's "
+                                                        "own kind of output (README: overwriting).")] = False,
     json: JsonFlag = False,
 ) -> None:
     """Build an engine; writes <engine>, .graph.json, .build.metadata.json and .build.log beside it."""
@@ -60,6 +62,10 @@ def build(
         model = settings.resolve(settings.model)
     engine = output or (settings.resolve(settings.build.output) if settings.build.output else
                         settings.resolve(settings.workdir) / f"{settings.name or model.stem}.engine")
+    if not dry_run:
+        from trtkit.io.overwrite import check_overwrite
+
+        check_overwrite(engine, "engine", force, "engine output")
     as_json = wants_json(json)
     try:
         with BuildProgress(enabled=not as_json and not console.OUTPUT.quiet and not dry_run) as progress:

@@ -75,7 +75,10 @@ class Tolerance(StrictModel):
 
     atol: float | None = Field(None, ge=0)
     rtol: float | None = Field(None, ge=0)
+    range_tol: float | None = Field(None, ge=0, description="a fraction of the reference output's range (max - min) "
+                                                             "added to each element's atol")
     min_cosine: float | None = Field(None, ge=-1, le=1)
+    min_snr_db: float | None = Field(None, description="the lowest signal-to-noise ratio accepted, in dB")
 
 
 class VerifyConfig(StrictModel):

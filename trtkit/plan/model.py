@@ -196,6 +196,27 @@ class IterationTimes:
 
 
 @dataclass(slots=True)
+class BuildFacts:
+    """What trtkit's build metadata records of an engine's build, known without a GPU; None: not recorded."""
+
+    engine_bytes: int | None = None
+    build_seconds: float | None = None
+    compute_capabilities: list[str] = field(default_factory=list)  # the targets asked for (TensorRT-RTX)
+    build_gpus: list[str] = field(default_factory=list)  # "NVIDIA A100 (8.0)": the GPUs a full TensorRT build ran on
+    backend: str | None = None  # tensorrt | tensorrt-rtx
+
+    def targets(self) -> str | None:
+        """The compute capabilities the engine runs on, as a user reads them; None when not recorded."""
+        if self.compute_capabilities:
+            return "compute capability " + ", ".join(self.compute_capabilities)
+        if self.build_gpus:
+            return "built on " + ", ".join(self.build_gpus)
+        if self.backend == "tensorrt-rtx":
+            return "TensorRT-RTX default (none set)"
+        return None
+
+
+@dataclass(slots=True)
 class DeviceInfo:
     name: str | None = None
     compute_capability: str | None = None
@@ -230,6 +251,7 @@ class EnginePlan:
     iteration_times: IterationTimes | None = None
     profile_iterations: int | None = None
     tensorrt_version: str | None = None
+    build: BuildFacts | None = None  # from trtkit's build metadata
     detailed: bool = True  # False for a names-only plan (built without detailed profiling verbosity)
     sources: list[Source] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what did not join or could not be read

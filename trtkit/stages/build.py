@@ -10,7 +10,7 @@ import platform
 import re
 import threading
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -288,6 +288,25 @@ class ParsePrefetch:
         return parsed if same else None
 
 
+def _log_echo() -> Callable[[str, str], None] | None:
+    """What streams the builder log to stderr as TensorRT writes it: `-v` its info, warnings and errors, `-vv`
+    its verbose lines too (trtexec --verbose); None without -v. The .build.log keeps every line either way."""
+    from trtkit.report.console import OUTPUT
+
+    if not OUTPUT.verbose or OUTPUT.quiet:
+        return None
+    from trtkit.backends.trt_builder import log_line
+    from trtkit.report import console
+
+    shown = None if OUTPUT.verbose > 1 else {"INTERNAL_ERROR", "ERROR", "WARNING", "INFO"}
+
+    def echo(severity: str, message: str) -> None:
+        if shown is None or severity in shown:
+            console.err().print(log_line(severity, message), markup=False, highlight=False, soft_wrap=True)
+
+    return echo
+
+
 def _parse(trt, model: Path, plugins: Sequence[Path] = (), parser_flags: Sequence[str] = (),
            strongly_typed: bool | None = None) -> _Parsed:
     from trtkit.backends import trt_builder
@@ -295,7 +314,7 @@ def _parse(trt, model: Path, plugins: Sequence[Path] = (), parser_flags: Sequenc
     from trtkit.report.console import OUTPUT
 
     lines: list[tuple[str, str]] = []
-    logger = trt_builder.make_logger(trt, lines)
+    logger = trt_builder.make_logger(trt, lines, echo=_log_echo())
     builder = trt.Builder(logger)
     trt_builder.load_plugins(trt, builder, list(plugins))
     printed: list[str] = []  # the parser also writes to stderr itself ("Unsupported ONNX data type"): to the log

@@ -84,6 +84,8 @@ class LintContext:
     config_sources: Any = None  # config.loader.SourceMap
     config_problems: list[str] = field(default_factory=list)
     only: set[str] | None = None  # the scopes to check in this context (None: all it has)
+    # the optimization profiles an engine built from the model recorded (build metadata beside it): name -> inputs
+    built_profiles: dict[str, set[str]] | None = None
 
     @property
     def strongly_typed_only(self) -> bool:
