@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from typing import Any
+
 from trtkit.report import console
+from trtkit.report.jsonout import document
 from trtkit.stages.profile import ProfileResult
 
 _LABELS = {"latency": "latency (H2D + compute + D2H)", "gpu_compute": "GPU compute", "enqueue": "enqueue (host)",
            "h2d": "host to device", "d2h": "device to host"}
+
+
+def profile_document(result: ProfileResult) -> dict[str, Any]:
+    """The `trtkit/profile/v1` document of a measurement."""
+    return document("profile", asdict(result))
 
 
 def render_profile(result: ProfileResult) -> None:
