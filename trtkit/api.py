@@ -129,7 +129,7 @@ def convert(model: PathLike | None = None, *, output: PathLike | None = None, co
     verify it against the original (`trtkit convert`); `result.passed` is False when its outputs drift. `model`
     and `output` default to the config's; `precision` (fp32, fp16, bf16) and `quantize` (int8, fp8, int4) set
     convert.precision and convert.quantize.mode."""
-    from trtkit.stages.convert import check_model_exists, default_output
+    from trtkit.stages.convert import check_model_exists
     from trtkit.stages.convert import convert as run_convert
 
     flags = list(overrides)
@@ -140,13 +140,9 @@ def convert(model: PathLike | None = None, *, output: PathLike | None = None, co
     settings = load_config(config, flags)
     source = _model(model, settings, "convert")
     check_model_exists(source)
-    section = settings.convert
-    target = Path(output) if output is not None else (
-        settings.resolve(section.output) if section.output else
-        default_output(settings.name or source.stem, settings.resolve(settings.workdir), section))
-    profiles = list(settings.build.profiles.values())
-    return run_convert(source, target, section, base_dir=settings.resolve("."),
-                       profile_shapes=dict(profiles[0].opt) if profiles else None)
+    target = Path(output) if output is not None else settings.converted_path(source)
+    return run_convert(source, target, settings.convert, base_dir=settings.resolve("."),
+                       profile_shapes=settings.first_opt_shapes())
 
 
 def build(model: PathLike | None = None, *, output: PathLike | None = None, config: ConfigSource = None,
@@ -164,9 +160,7 @@ def build(model: PathLike | None = None, *, output: PathLike | None = None, conf
         flags.extend(f"build.profiles.shapes.{key}={shapes}" for key in ("min", "opt", "max"))
     settings = load_config(config, flags)
     source = _model(model, settings, "build")
-    engine = Path(output) if output is not None else (
-        settings.resolve(settings.build.output) if settings.build.output else
-        settings.resolve(settings.workdir) / f"{settings.name or source.stem}.engine")
+    engine = Path(output) if output is not None else settings.engine_path(source)
     return build_engine(source, engine, settings, dry_run=dry_run)
 
 
@@ -182,12 +176,8 @@ def profile(engine: PathLike | None = None, *, config: ConfigSource = None, back
     if shapes is not None:
         flags.append(f"profile.shapes={shapes}")
     settings = load_config(config, flags)
-    section = settings.profile
-    target = Path(engine) if engine is not None else (
-        settings.resolve(section.engine) if section.engine else
-        settings.resolve(settings.build.output) if settings.build.output else
-        settings.resolve(settings.workdir) / f"{settings.name or Path(str(settings.model or 'model')).stem}.engine")
-    return profile_engine(target, section, settings.backend, settings.resolve("."))
+    target = Path(engine) if engine is not None else settings.profiled_engine_path()
+    return profile_engine(target, settings.profile, settings.backend, settings.resolve("."))
 
 
 def write_report(*paths: PathLike, output: PathLike = "report.html", top: int = 50, lint: bool = True,

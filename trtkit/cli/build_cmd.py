@@ -58,8 +58,7 @@ def build(
         if settings.model is None:
             raise UsageError("build needs a model", "give MODEL.onnx or a --config with model:")
         model = settings.resolve(settings.model)
-    engine = output or (settings.resolve(settings.build.output) if settings.build.output else
-                        settings.resolve(settings.workdir) / f"{settings.name or model.stem}.engine")
+    engine = output or settings.engine_path(model)
     as_json = wants_json(json)
     try:
         with BuildProgress(enabled=not as_json and not console.OUTPUT.quiet and not dry_run) as progress:

@@ -39,11 +39,8 @@ def profile(
     flag_overrides(flags, "profile.shapes", shapes, f"--shapes {shapes}", typed_as)
     settings = load_config(config, flags, typed_as=typed_as)
     section = settings.profile
-    if engine is None:
-        engine = settings.resolve(section.engine) if section.engine else (
-            settings.resolve(settings.build.output) if settings.build.output else
-            settings.resolve(settings.workdir) / f"{settings.name or Path(str(settings.model or 'model')).stem}.engine")
-    result = profile_engine(engine, section, settings.backend, settings.resolve(".") if config else Path.cwd())
+    result = profile_engine(engine or settings.profiled_engine_path(), section, settings.backend,
+                            settings.resolve(".") if config else Path.cwd())
     if wants_json(json):
         emit_json(profile_document(result))
     else:

@@ -445,9 +445,8 @@ def _calibrator(trt, config, build, settings, model: Path):
         raise BackendUnavailableError("INT8 calibration runs the network on a GPU and none is usable here",
                                       "build on a machine with a GPU (trtkit doctor), or quantize with trtkit convert")
     calibration = build.calibration
-    first = next(iter(build.profiles.values()), None)
-    shapes = {name: tuple(shape) for name, shape in first.opt.items()} if first is not None else None
-    feeds, _ = feeds_for(calibration.data, graph_inputs(load_onnx(model)), settings.resolve("."), shapes)
+    feeds, _ = feeds_for(calibration.data, graph_inputs(load_onnx(model)), settings.resolve("."),
+                         settings.first_opt_shapes())
     cache = settings.resolve(calibration.cache) if calibration.cache else None
     calibrator = make_calibrator(trt, calibration.algorithm, feeds, cache)
     config.int8_calibrator = calibrator  # configure() made the first profile the calibration profile

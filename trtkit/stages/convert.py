@@ -356,12 +356,6 @@ def _figures(comparison) -> dict | None:
             "min_cosine": min(output.cosine for output in comparison.outputs), "runner": comparison.runner}
 
 
-def default_output(name: str, workdir: Path, config) -> Path:
-    """`<workdir>/<name>.<precision or quantization mode>.onnx`, `name` being the pipeline's artifact name."""
-    suffix = config.quantize.mode if config.quantize is not None else config.precision
-    return workdir / f"{name}.{suffix}.onnx"
-
-
 def check_model_exists(path: Path) -> None:
     """Exit 3 unless `path` is a regular file (not missing, not a FIFO or device) that is not plainly something else
     (an engine, JSON, a log, a config)."""

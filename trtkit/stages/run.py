@@ -75,19 +75,11 @@ class Pipeline:
         self.source = settings.resolve(settings.model)
         self.workdir = settings.resolve(settings.workdir)
         self.name = settings.artifact_name
-        convert = settings.convert
         # the configured stages say where build reads its model; --stages may add a convert the config leaves out
-        if "convert" in settings.run.stages or "convert" in (stages or []):
-            from trtkit.stages.convert import default_output
-
-            self.converted: Path | None = (settings.resolve(convert.output) if convert.output else
-                                           default_output(self.name, self.workdir, convert))
-        else:
-            self.converted = None
-        self.engine = (settings.resolve(settings.build.output) if settings.build.output else
-                       self.workdir / f"{self.name}.engine")
-        profiles = list(settings.build.profiles.values())
-        self.opt_shapes = {name: tuple(shape) for name, shape in profiles[0].opt.items()} if profiles else None
+        converting = "convert" in settings.run.stages or "convert" in (stages or [])
+        self.converted: Path | None = settings.converted_path() if converting else None
+        self.engine = settings.engine_path()
+        self.opt_shapes = settings.first_opt_shapes()
         self.on_build_phase, self.on_build_step = on_build_phase, on_build_step
 
     @property
