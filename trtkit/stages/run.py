@@ -170,15 +170,15 @@ class Pipeline:
         section = self.settings.profile
 
         def execute():
-            from dataclasses import asdict
-
-            from trtkit.report.jsonout import document, write_json
+            from trtkit.report.jsonout import write_json
+            from trtkit.report.profile import profile_document
             from trtkit.stages.profile import profile_engine
 
             result = profile_engine(self.engine, section, self.settings.backend, self.settings.resolve("."))
-            report = write_json(self.report("profile"), document("profile", asdict(result)))
-            figure = result.figures.get("latency") or next(iter(result.figures.values()), {})
-            summary = f"median {figure.get('median', float('nan')):.3f} ms, {result.throughput_qps:.1f} qps"
+            report = write_json(self.report("profile"), profile_document(result))
+            figure = result.figures.get("latency")
+            median = "unknown" if figure is None or figure.median is None else f"{figure.median:.3f} ms"
+            summary = f"median {median}, {result.throughput_qps:.1f} qps"
             return EXIT_OK, [*(Path(path) for path in result.written), report], summary
 
         return Work([self.engine, *self.data_files(section.data)],
