@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from trtkit.report import notebook  # noqa: F401 - registers how plans, lint results and comparisons draw in Jupyter
+
 if TYPE_CHECKING:
     from trtkit.config.models import PipelineConfig
     from trtkit.plan.model import EnginePlan

@@ -10,6 +10,7 @@ from trtkit.analysis.align import Alignment, align
 from trtkit.analysis.regression import GateResult, gate
 from trtkit.analysis.summary import PlanSummary, summarize
 from trtkit.errors import InputFileError, UsageError
+from trtkit.io.display import HtmlDisplay
 from trtkit.plan.model import EnginePlan
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ class EngineView:
 
 
 @dataclass
-class EngineComparison:
+class EngineComparison(HtmlDisplay):
     engines: list[EngineView]
     alignments: list[Alignment]  # engines[0] against each of engines[1:]
     gates: list[GateResult] = field(default_factory=list)  # idem, when a baseline was given
@@ -92,7 +93,7 @@ def layer_regressions(alignment: Alignment, max_regression: float) -> list[dict]
 # ---- outputs ----------------------------------------------------------------------------------------
 
 @dataclass
-class OutputComparison:
+class OutputComparison(HtmlDisplay):
     reference: str
     candidate: str
     data: str
