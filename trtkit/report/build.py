@@ -55,10 +55,10 @@ def render_build(result: BuildResult) -> None:
     out = console.out()
     backend = "TensorRT-RTX" if result.backend == "tensorrt-rtx" else "TensorRT"
     network = result.network
-    rows = [("model", result.model), ("backend", f"{backend} {result.tensorrt_version}"),
-            ("network", f"{network.get('layers', 0)} layers; inputs "
-                        + ", ".join(f"{t['name']} {t['dtype']} {t['shape']}" for t in network.get("inputs", []))
-                        + "; outputs " + ", ".join(f"{t['name']} {t['dtype']}" for t in network.get("outputs", []))),
+    shown = console.UNKNOWN if network is None else (
+        f"{network.layers} layers; inputs " + ", ".join(f"{t.name} {t.dtype} {t.shape}" for t in network.inputs)
+        + "; outputs " + ", ".join(f"{t.name} {t.dtype}" for t in network.outputs))
+    rows = [("model", result.model), ("backend", f"{backend} {result.tensorrt_version}"), ("network", shown),
             ("profiles", "; ".join(_profile_text(name, profile) for name, profile in result.profiles.items())
              or "none")]
     if result.dry_run:

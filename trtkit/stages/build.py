@@ -13,13 +13,16 @@ import typing
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trtkit import __version__
 from trtkit.errors import InputFileError, TrtkitError, UsageError
 from trtkit.io.artifacts import EngineArtifacts, external_data_files, sha256_file
 from trtkit.io.locks import locked
 from trtkit.stages.input_kind import require_onnx_model
+
+if TYPE_CHECKING:
+    from trtkit.backends.trt_builder import NetworkSummary
 
 # build option -> (what the installed TensorRT must have, "attr" on IBuilderConfig or "flag" in BuilderFlag)
 REQUIRES = {
@@ -63,7 +66,7 @@ class BuildResult:
     tensorrt_version: str
     model: str
     engine: str | None
-    network: dict = field(default_factory=dict)
+    network: NetworkSummary | None = None  # the parsed network: its inputs, outputs and layer count
     profiles: dict = field(default_factory=dict)
     parser_errors: list[dict] = field(default_factory=list)
     parser_warnings: list[str] = field(default_factory=list)  # what the ONNX parser logged as warnings
@@ -214,7 +217,7 @@ def _check_members(build, name: str, module) -> None:
 
 def check_profiles(build, network_summary) -> None:
     """Profiles against the parsed network: every dynamic input set, no unknown inputs, ranks and fixed dims."""
-    inputs = {tensor["name"]: tensor["shape"] for tensor in network_summary.inputs}
+    inputs = {tensor.name: tensor.shape for tensor in network_summary.inputs}
     dynamic = [name for name, shape in inputs.items() if -1 in shape]
     if dynamic and not build.profiles:
         raise UsageError(f"the model has dynamic inputs ({', '.join(dynamic)}) and build.profiles is empty",
@@ -352,7 +355,7 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
         # stray bytes can parse as an empty protobuf: a network with nothing to compute is not a model
         raise ParseFailed(f"{model} parsed to a network with no outputs; it is not a usable ONNX model",
                           "check the file is the exported model (`trtkit lint MODEL` reads it)", result.parser_errors)
-    result.network = asdict(summary)
+    result.network = summary
     result.effective_config = {"backend": settings.backend, "build": build.model_dump(mode="json")}
     result.effective_config["build"]["output"] = str(engine)  # where this build writes: -o, or the default filled in
     check_profiles(build, summary)
@@ -556,7 +559,7 @@ def _metadata(result: BuildResult, settings, model: Path, prepared: dict) -> dic
         "targets": {"gpus": [asdict(gpu) for gpu in cuda.gpus],
                     "compute_capabilities": settings.build.compute_capabilities},
         "model": prepared["model"],
-        "network": result.network, "profiles": result.profiles,
+        "network": asdict(result.network) if result.network is not None else None, "profiles": result.profiles,
         "build_seconds": result.build_seconds, "phases_seconds": result.phases,
         "engine_bytes": result.engine_bytes, "memory": result.memory,
         "timing_cache": result.timing_cache, "parser_errors": result.parser_errors,
