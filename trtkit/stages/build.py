@@ -84,14 +84,19 @@ class BuildResult:
 
 
 def strongly_typed_only(backend: str, module) -> bool:
-    return backend == "tensorrt-rtx" or int(module.__version__.split(".")[0]) >= 11
+    from trtkit.backends.version import TensorRTVersion
+
+    version = TensorRTVersion.parse(module.__version__, rtx=backend == "tensorrt-rtx")
+    return backend == "tensorrt-rtx" or (version is not None and version.strongly_typed_only)
 
 
 def validate_options(build, backend: str, module) -> list[str]:
     """Refuse what the installed TensorRT cannot do (exit 2, before parsing); return warnings for no-ops."""
+    from trtkit.backends.version import TensorRTVersion
     from trtkit.config.models import BuildConfig
 
-    name = "TensorRT-RTX" if backend == "tensorrt-rtx" else f"TensorRT {module.__version__.split('.')[0]}"
+    version = TensorRTVersion.parse(module.__version__)
+    name = "TensorRT-RTX" if backend == "tensorrt-rtx" else f"TensorRT {version.major if version else 'unknown'}"
     defaults = BuildConfig()
     if strongly_typed_only(backend, module):
         # TF32 is the one precision flag a strongly typed build keeps (how FP32 layers compute, on by default)
