@@ -22,7 +22,11 @@ from trtkit.io.locks import locked
 from trtkit.stages.input_kind import require_onnx_model
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import ModuleType
+
     from trtkit.backends.trt_builder import NetworkSummary
+    from trtkit.config.models import BuildConfig, PipelineConfig
 
 # build option -> (what the installed TensorRT must have, "attr" on IBuilderConfig or "flag" in BuilderFlag)
 REQUIRES = {
@@ -83,14 +87,14 @@ class BuildResult:
     effective_config: dict = field(default_factory=dict)  # backend and the build section, defaults filled in
 
 
-def strongly_typed_only(backend: str, module) -> bool:
+def strongly_typed_only(backend: str, module: ModuleType) -> bool:
     from trtkit.backends.version import TensorRTVersion
 
     version = TensorRTVersion.parse(module.__version__, rtx=backend == "tensorrt-rtx")
     return backend == "tensorrt-rtx" or (version is not None and version.strongly_typed_only)
 
 
-def validate_options(build, backend: str, module) -> list[str]:
+def validate_options(build: BuildConfig, backend: str, module: ModuleType) -> list[str]:
     """Refuse what the installed TensorRT cannot do (exit 2, before parsing); return warnings for no-ops."""
     from trtkit.backends.version import TensorRTVersion
     from trtkit.config.models import BuildConfig
@@ -220,7 +224,7 @@ def _check_members(build, name: str, module) -> None:
                 {member.lower(): member for member in module.OnnxParserFlag.__members__})
 
 
-def check_profiles(build, network_summary) -> None:
+def check_profiles(build: BuildConfig, network_summary: NetworkSummary) -> None:
     """Profiles against the parsed network: every dynamic input set, no unknown inputs, ranks and fixed dims."""
     inputs = {tensor.name: tensor.shape for tensor in network_summary.inputs}
     dynamic = [name for name, shape in inputs.items() if -1 in shape]
@@ -315,8 +319,10 @@ def _parse(trt, model: Path, plugins: Sequence[Path] = (), parser_flags: Sequenc
     return _Parsed(lines, logger, builder, *parsed)
 
 
-def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_phase=None,
-                 on_step=None, prefetch: ParsePrefetch | None = None, while_building=None) -> BuildResult:
+def build_engine(model: Path, engine: Path, settings: PipelineConfig, dry_run: bool = False,
+                 on_phase: Callable[[str, str | None, int], None] | None = None,
+                 on_step: Callable[[str, int], None] | None = None, prefetch: ParsePrefetch | None = None,
+                 while_building: Callable[[], object] | None = None) -> BuildResult:
     """Parse, validate, build and write the engine and its artifacts (atomically); `settings` is a PipelineConfig.
     `prefetch`: the model's parse, started before the config was validated; `while_building`: the caller's own
     preparation (imports for its report), run in a thread while TensorRT builds."""

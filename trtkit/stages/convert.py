@@ -17,6 +17,7 @@ from trtkit.io.artifacts import external_data_files
 from trtkit.io.atomic import scratch_folder, staged_writes
 
 if TYPE_CHECKING:
+    from trtkit.config.models import ConvertConfig
     from trtkit.stages.compare import OutputComparison
 
 TWO_GIB = 2**31  # protobuf's limit on one serialized message
@@ -139,8 +140,9 @@ class Steps:
         self.result.steps.append(report)
 
 
-def convert(source: Path, output: Path, config, shapes=None, verify: bool | None = None,
-            base_dir: Path | None = None, profile_shapes: dict | None = None) -> ConvertResult:
+def convert(source: Path, output: Path, config: ConvertConfig, shapes: dict[str, tuple[int, ...]] | None = None,
+            verify: bool | None = None, base_dir: Path | None = None,
+            profile_shapes: dict[str, tuple[int, ...]] | None = None) -> ConvertResult:
     """Convert `source` to `output` following `config` (a PipelineConfig's `convert` section); random
     calibration and verification data take `profile_shapes` (a build profile's opt shapes) for dynamic inputs."""
     import onnx

@@ -13,8 +13,11 @@ from trtkit.errors import UsageError
 from trtkit.stages.input_kind import require_engine
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from trtkit.analysis.statistics import MeasuredStatistic
-    from trtkit.backends.timing import Measurement, TimingMode
+    from trtkit.backends.timing import Executor, Measurement, TimingMode
+    from trtkit.config.models import ProfileConfig
 
 FIGURES = {"latency": "latency", "gpu_compute": "compute", "enqueue": "enqueue", "h2d": "h2d", "d2h": "d2h"}
 
@@ -35,7 +38,7 @@ class ProfileResult:
     written: list[str] = field(default_factory=list)
 
 
-def timing_mode(config):
+def timing_mode(config: ProfileConfig) -> TimingMode:
     """The harness's mode from the `profile:` section."""
     from trtkit.backends.timing import TimingMode
 
@@ -44,7 +47,8 @@ def timing_mode(config):
                       enqueue_ahead=config.enqueue_ahead, streams=config.streams)
 
 
-def measure_with(executors, config, engine: str = "") -> tuple[ProfileResult, Measurement]:
+def measure_with(executors: Sequence[Executor], config: ProfileConfig,
+                 engine: str = "") -> tuple[ProfileResult, Measurement]:
     """Time `executors` (one per stream) as `config` says, with NVML telemetry when asked and installed;
     the result with statistics and warnings, and the raw measurement."""
     from trtkit.analysis.statistics import MeasuredStatistic, describe, median_confidence_interval, timing_warnings
@@ -61,7 +65,7 @@ def measure_with(executors, config, engine: str = "") -> tuple[ProfileResult, Me
         except BackendUnavailableError as error:  # nvidia-ml-py missing: said in the warnings, not fatal
             missing = error.one_line()
     with sampler if sampler is not None else contextlib.nullcontext():
-        measurement = measure(executors, mode)
+        measurement = measure(list(executors), mode)
     if sampler is not None:
         telemetry = sampler.telemetry
     samples = measurement.samples
@@ -82,7 +86,8 @@ def measure_with(executors, config, engine: str = "") -> tuple[ProfileResult, Me
     return result, measurement
 
 
-def profile_engine(engine: Path, config, backend: str = "auto", base_dir: Path | None = None) -> ProfileResult:
+def profile_engine(engine: Path, config: ProfileConfig, backend: str = "auto",
+                   base_dir: Path | None = None) -> ProfileResult:
     """Measure `engine`; write its `.timing.json`, `.profile.json` (per-layer run) and
     `.profile.metadata.json` beside it, atomically."""
     import json
