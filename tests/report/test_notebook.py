@@ -66,3 +66,13 @@ def test_to_pandas_without_pandas_says_what_to_install(monkeypatch) -> None:
     with pytest.raises(trtkit.BackendUnavailableError, match="needs pandas") as raised:
         trtkit.load_plan(RESNET / "fp16").to_pandas()
     assert raised.value.exit_code == 4 and "pip install 'trtkit[notebook]'" in raised.value.one_line()
+
+
+def test_the_text_form_of_a_plan_and_a_comparison_is_short() -> None:
+    """A notebook stores the text form beside the HTML: one line, not every layer's fields."""
+    plan = trtkit.load_plan(RESNET / "qat")
+    assert repr(plan) == f"EnginePlan(name='resnet-qat.onnx.engine', layers={len(plan.layers)}, profiled=True, " \
+                         "tensorrt_version=None)"
+    comparison = trtkit.compare_engines(RESNET / "qat", baseline=RESNET / "fp16")
+    assert repr(comparison) == ("EngineComparison(engines=['resnet.onnx.engine', 'resnet-qat.onnx.engine'], "
+                                f"gates=[{comparison.gates[0].verdict!r}])")

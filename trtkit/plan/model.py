@@ -239,6 +239,11 @@ class EnginePlan(HtmlDisplay):
     sources: list[Source] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what did not join or could not be read
 
+    def __repr__(self) -> str:
+        # short: a notebook keeps the text form of every plan it shows beside the HTML
+        return (f"EnginePlan(name={self.name!r}, layers={len(self.layers)}, profiled={self.has_profile}, "
+                f"tensorrt_version={self.tensorrt_version!r})")
+
     @property
     def optimization_profiles(self) -> list[int]:
         return sorted({layer.profile for layer in self.layers}) or [0]

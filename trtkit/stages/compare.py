@@ -33,6 +33,10 @@ class EngineComparison(HtmlDisplay):
     gates: list[GateResult] = field(default_factory=list)  # idem, when a baseline was given
     per_layer: bool = False
 
+    def __repr__(self) -> str:
+        names = [view.plan.name for view in self.engines]
+        return f"EngineComparison(engines={names!r}, gates={[gate.verdict for gate in self.gates]!r})"
+
     @property
     def regressed(self) -> bool:
         return any(result.regressed for result in self.gates)
