@@ -107,6 +107,11 @@ def test_convert_and_compare_outputs_match_the_commands(run_cli, pipeline: Path)
                   "--json")
     assert outputs.passed and stable(trtkit.to_document(outputs)) == stable(cli.json())
 
+    layers = trtkit.compare_layers(model, converted, config=pipeline, shapes="input:2x3x64x64")
+    cli = run_cli("compare", "outputs", model, converted, "--layerwise", "--config", pipeline, "--shapes",
+                  "input:2x3x64x64", "--json")
+    assert layers.passed and layers.tensors and stable(trtkit.to_document(layers)) == stable(cli.json())
+
 
 def test_build_profile_report_match_the_commands(run_cli, pipeline: Path) -> None:
     pytest.importorskip("tensorrt_rtx", reason="TensorRT-RTX is not installed (pip install 'trtkit[rtx]')")

@@ -9,8 +9,8 @@ __version__ = "0.1.0"
 
 # The public API, imported on first use (module __getattr__): `import trtkit` loads no stage, no pydantic, no
 # TensorRT, and stays as fast as the command line needs it.
-_API = ("build", "compare_engines", "compare_outputs", "convert", "inspect", "lint", "load_config", "load_plan",
-        "load_plans", "profile", "run", "to_document", "write_report")
+_API = ("build", "compare_engines", "compare_layers", "compare_outputs", "convert", "inspect", "lint", "load_config",
+        "load_plan", "load_plans", "profile", "run", "to_document", "write_report")
 # (`trtkit.report` is the package of renderers: the report function is `write_report`)
 _ERRORS = ("TrtkitError", "UsageError", "ConfigError", "InputFileError", "BackendUnavailableError")
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from trtkit.api import (
         build,
         compare_engines,
+        compare_layers,
         compare_outputs,
         convert,
         inspect,
@@ -33,8 +34,8 @@ if TYPE_CHECKING:
     from trtkit.errors import BackendUnavailableError, ConfigError, InputFileError, TrtkitError, UsageError
 
 __all__ = ["BackendUnavailableError", "ConfigError", "InputFileError", "TrtkitError", "UsageError", "__version__",
-           "build", "compare_engines", "compare_outputs", "convert", "inspect", "lint", "load_config", "load_plan",
-           "load_plans", "profile", "run", "to_document", "write_report"]
+           "build", "compare_engines", "compare_layers", "compare_outputs", "convert", "inspect", "lint",
+           "load_config", "load_plan", "load_plans", "profile", "run", "to_document", "write_report"]
 
 
 def __getattr__(name: str) -> Any:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from trtkit.stages.compare import EngineComparison, OutputComparison
     from trtkit.stages.convert import ConvertResult
     from trtkit.stages.inspect import InspectResult
+    from trtkit.stages.layerwise import LayerwiseComparison
     from trtkit.stages.lint import LintResult
     from trtkit.stages.profile import ProfileResult
     from trtkit.stages.report import ReportResult
@@ -33,8 +34,8 @@ ConfigSource: TypeAlias = "str | Path | PipelineConfig | None"
 # Input shapes: "input:1x3x224x224" as on the command line, or {"input": (1, 3, 224, 224)}.
 Shapes: TypeAlias = "str | Mapping[str, Sequence[int]] | None"
 
-__all__ = ["build", "compare_engines", "compare_outputs", "convert", "inspect", "lint", "load_config", "load_plan",
-           "load_plans", "profile", "run", "to_document", "write_report"]
+__all__ = ["build", "compare_engines", "compare_layers", "compare_outputs", "convert", "inspect", "lint",
+           "load_config", "load_plan", "load_plans", "profile", "run", "to_document", "write_report"]
 
 
 def load_config(config: ConfigSource = None, overrides: Sequence[str] = ()) -> PipelineConfig:
@@ -122,6 +123,18 @@ def compare_outputs(reference: PathLike, candidate: PathLike, *, config: ConfigS
     settings = load_config(config, overrides)
     return run_compare(Path(reference), Path(candidate), settings.compare, _shapes(shapes), precision,
                        settings.resolve("."))
+
+
+def compare_layers(reference: PathLike, candidate: PathLike, *, config: ConfigSource = None,
+                   shapes: Shapes = None, precision: str | None = None,
+                   overrides: Sequence[str] = ()) -> LayerwiseComparison:
+    """Every intermediate tensor two ONNX models share by name, compared in execution order: the first beyond
+    tolerance and the node where the error jumps (`trtkit compare outputs --layerwise`)."""
+    from trtkit.stages.layerwise import compare_layerwise
+
+    settings = load_config(config, overrides)
+    return compare_layerwise(Path(reference), Path(candidate), settings.compare, _shapes(shapes), precision,
+                             settings.resolve("."))
 
 
 def convert(model: PathLike | None = None, *, output: PathLike | None = None, config: ConfigSource = None,
@@ -235,6 +248,7 @@ _DOCUMENTS = {
     "LintResult": ("trtkit.report.lint", "lint_document"),
     "EngineComparison": ("trtkit.report.compare", "engine_document"),
     "OutputComparison": ("trtkit.report.compare", "outputs_document"),
+    "LayerwiseComparison": ("trtkit.report.layerwise", "layerwise_document"),
     "ConvertResult": ("trtkit.report.convert", "convert_document"),
     "BuildResult": ("trtkit.report.build", "build_document"),
     "ProfileResult": ("trtkit.report.profile", "profile_document"),
