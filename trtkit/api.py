@@ -78,13 +78,15 @@ def load_plan(*paths: PathLike) -> EnginePlan:
     return plans[0]
 
 
-def inspect(*paths: PathLike, by: str = "type", top: int = 10, filter: str | None = None,
+def inspect(*paths: PathLike, by: str | None = None, top: int | None = None, filter: str | None = None,
             precision: str | None = None, profile: int | None = None) -> InspectResult:
     """What is inside engine artifacts, trtexec logs, ONNX models and other files: per engine its plan, summary,
-    layers grouped `by` type, precision or onnx-node, and the `top` slowest layers (`trtkit inspect`)."""
+    layers grouped `by` type (the default), precision or onnx-node, and the `top` slowest layers (`trtkit
+    inspect`; an option left None takes the command's default)."""
     from trtkit.stages.inspect import InspectOptions, run_inspect
 
-    return run_inspect(paths, InspectOptions(by=by, top=top, filter=filter, profile=profile, precision=precision))
+    return run_inspect(paths, InspectOptions(**_given(by=by, top=top, filter=filter, profile=profile,
+                                                      precision=precision)))
 
 
 def lint(*paths: PathLike, enable: Sequence[str] = (), disable: Sequence[str] = (), fail_on: str | None = None,
@@ -195,19 +197,20 @@ def profile(engine: PathLike | None = None, *, config: ConfigSource = None, back
     return profile_engine(target, settings.profile, settings.backend, settings.resolve("."))
 
 
-def write_report(*paths: PathLike, output: PathLike = "report.html", top: int = 50, lint: bool = True,
-           graph: bool = True, query: str | None = None, beam: str | None = None, color_by: str = "precision",
-           max_graph_nodes: int = 400, profile: int | None = None) -> ReportResult:
+def write_report(*paths: PathLike, output: PathLike = "report.html", top: int | None = None,
+                 lint: bool | None = None, graph: bool | None = None, query: str | None = None,
+                 beam: str | None = None, color_by: str | None = None, max_graph_nodes: int | None = None,
+                 profile: int | None = None) -> ReportResult:
     """Write the self-contained HTML report card of engine artifacts (several engines are compared) to `output`
-    (`trtkit report`)."""
+    (`trtkit report`; an option left None takes the command's default)."""
     from trtkit.io.paths import refuse_non_regular_output
     from trtkit.stages.report import ReportOptions, build_report
 
     target = Path(output)
     refuse_non_regular_output(target, "report")
-    return build_report([Path(path) for path in paths], target,
-                        ReportOptions(top=top, lint=lint, graph=graph, query=query, beam=beam, color_by=color_by,
-                                      max_graph_nodes=max_graph_nodes, profile=profile))
+    options = ReportOptions(**_given(top=top, lint=lint, graph=graph, query=query, beam=beam, color_by=color_by,
+                                     max_graph_nodes=max_graph_nodes, profile=profile))
+    return build_report([Path(path) for path in paths], target, options)
 
 
 def run(config: PathLike, *, stages: Sequence[str] | None = None, start: str | None = None,
@@ -218,6 +221,11 @@ def run(config: PathLike, *, stages: Sequence[str] | None = None, start: str | N
 
     return run_pipeline(Path(config), RunOptions(None if stages is None else list(stages), start, until, force),
                         list(overrides))
+
+
+def _given(**options: Any) -> dict[str, Any]:
+    """The options given: one left None takes its default from the stage's options dataclass, declared once."""
+    return {name: value for name, value in options.items() if value is not None}
 
 
 def _model(model: PathLike | None, settings: PipelineConfig, command: str) -> Path:
