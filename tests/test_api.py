@@ -143,3 +143,26 @@ def test_run_matches_the_command(run_cli, pipeline: Path) -> None:
     cli = run_cli("run", pipeline, "--stages", "convert", "--force", "--json")
     assert stable(trtkit.to_document(result)) == stable(cli.json())
     assert cli.exit_code == result.exit_code == 0
+
+
+def test_a_model_the_parser_refuses(run_cli, tmp_path: Path) -> None:
+    """The API raises the parser's refusal (an InputFileError with every problem); the command prints the same
+    problems in its build document and exits 3."""
+    pytest.importorskip("tensorrt_rtx", reason="TensorRT-RTX is not installed (pip install 'trtkit[rtx]')")
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("NoSuchOperator", ["x"], ["y"], domain="example.custom")], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
+    model = tmp_path / "custom.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                      helper.make_opsetid("example.custom", 1)]), str(model))
+    with pytest.raises(trtkit.InputFileError, match="could not parse") as refused:
+        trtkit.build(model, backend="tensorrt-rtx", output=tmp_path / "custom.engine")
+    problems = refused.value.problems  # type: ignore[attr-defined]
+    cli = run_cli("build", model, "--backend", "tensorrt-rtx", "-o", tmp_path / "custom.engine", "--json")
+    assert cli.exit_code == refused.value.exit_code == 3
+    assert cli.json()["schema"] == "trtkit/build/v1" and cli.json()["model"] == str(model)
+    assert cli.json()["parser_errors"] == problems and any("NoSuchOperator" in str(item) for item in problems)
+    assert not (tmp_path / "custom.engine").exists()

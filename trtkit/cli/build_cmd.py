@@ -69,9 +69,9 @@ def build(
         from trtkit.report.build import render_parser_errors
 
         if as_json:
-            from trtkit.report.jsonout import document
+            from trtkit.report.build import parse_failure_document
 
-            emit_json(document("build", {"model": str(model), "parser_errors": failure.problems}))
+            emit_json(parse_failure_document(str(model), failure.problems))
         else:
             render_parser_errors(failure.problems)
         raise

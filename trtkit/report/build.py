@@ -15,7 +15,13 @@ if TYPE_CHECKING:
 
 
 def build_document(result: BuildResult) -> dict[str, Any]:
+    """The `trtkit/build/v1` document of a build (or of a dry run)."""
     return document("build", asdict(result))
+
+
+def parse_failure_document(model: str, problems: list[dict]) -> dict[str, Any]:
+    """The `trtkit/build/v1` document of a build the ONNX parser refused: the model and every parser error."""
+    return document("build", {"model": model, "parser_errors": problems})
 
 
 class BuildProgress:
