@@ -99,6 +99,14 @@ def test_convert_and_compare_outputs_match_the_commands(run_cli, pipeline: Path)
     assert result.passed and converted.is_file()
     cli = run_cli("convert", "--config", pipeline, "--precision", "fp16", "-o", converted, "--json")
     assert stable(trtkit.to_document(result)) == stable(cli.json())
+    from trtkit.analysis.onnx_model import PrecisionProfile
+
+    precision = result.precision  # typed, written with the same fields as before
+    assert isinstance(precision, PrecisionProfile) and "float16" in precision.weight_bytes_by_dtype
+    assert cli.json()["precision"]["nodes_by_dtype"] == precision.nodes_by_dtype
+    table = run_cli("convert", "--config", pipeline, "--precision", "fp16", "-o", converted)
+    shown = " ".join(table.stdout.split())
+    assert f"{precision.qdq_pairs} QuantizeLinear, {precision.dequantize_nodes} DequantizeLinear" in shown
 
     model = pipeline.parent / "cnn.onnx"
     model.write_bytes(Path(trtkit.load_config(pipeline).model or "").read_bytes())

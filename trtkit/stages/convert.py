@@ -17,6 +17,7 @@ from trtkit.io.artifacts import external_data_files
 from trtkit.io.atomic import scratch_folder, staged_writes
 
 if TYPE_CHECKING:
+    from trtkit.analysis.onnx_model import PrecisionProfile
     from trtkit.config.models import ConvertConfig
     from trtkit.stages.compare import OutputComparison
 
@@ -38,7 +39,7 @@ class ConvertResult:
     output: str
     steps: list[StepReport] = field(default_factory=list)
     op_histogram_change: dict[str, int] = field(default_factory=dict)  # op -> count after minus before
-    precision: dict = field(default_factory=dict)  # analysis.onnx_model.precision_profile
+    precision: PrecisionProfile | None = None  # of the output model
     external_data_bytes: int = 0
     data: str | None = None
     verification: OutputComparison | None = None
