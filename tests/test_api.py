@@ -3,6 +3,7 @@ document is the command's `--json` output for the same input; errors are the sam
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -174,3 +175,26 @@ def test_a_model_the_parser_refuses(run_cli, tmp_path: Path) -> None:
     assert cli.json()["schema"] == "trtkit/build/v1" and cli.json()["model"] == str(model)
     assert cli.json()["parser_errors"] == problems and any("NoSuchOperator" in str(item) for item in problems)
     assert not (tmp_path / "custom.engine").exists()
+
+
+def test_a_script_using_the_api_is_type_checked(tmp_path: Path) -> None:
+    """The API's types reach a user's type checker (py.typed): results' attributes are typed, misuse is reported."""
+    pytest.importorskip("mypy")
+    script = tmp_path / "user.py"
+    script.write_text("import trtkit\n\n"
+                      "plan = trtkit.load_plan('a.engine')\n"
+                      "count: int = len(plan.layers)\n"
+                      "failed: bool = trtkit.lint('a.engine', fail_on='warning').failed\n"
+                      "profiled = trtkit.profile('a.engine')\n"
+                      "median: float | None = profiled.figures['latency'].median\n"
+                      "cuda_graph: bool = profiled.mode.cuda_graph\n"
+                      "inputs: list[str] = [tensor.name for tensor in trtkit.build('m.onnx').network.inputs]\n"
+                      "wrong: str = plan.layers\n")
+    checked = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental", "--follow-imports=silent",
+                              "--python-version", "3.10", "--cache-dir", str(tmp_path / "cache"), str(script)],
+                             capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                             env={**os.environ, "PYTHONPATH": str(REPO)})
+    errors = [line for line in checked.stdout.splitlines() if ": error:" in line]
+    assert len(errors) == 2, checked.stdout + checked.stderr
+    assert 'user.py:9: error: Item "None" of "NetworkSummary | None" has no attribute "inputs"' in errors[0]
+    assert 'user.py:10: error: Incompatible types in assignment (expression has type "list[Layer]"' in errors[1]
