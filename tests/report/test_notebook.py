@@ -76,3 +76,11 @@ def test_the_text_form_of_a_plan_and_a_comparison_is_short() -> None:
     comparison = trtkit.compare_engines(RESNET / "qat", baseline=RESNET / "fp16")
     assert repr(comparison) == ("EngineComparison(engines=['resnet.onnx.engine', 'resnet-qat.onnx.engine'], "
                                 f"gates=[{comparison.gates[0].verdict!r}])")
+
+
+def test_an_inspect_result_draws_each_engine() -> None:
+    result = trtkit.inspect(RESNET / "fp16", RESNET / "qat-residual-qgap")
+    page = result._repr_html_()
+    assert page is not None and page.count('data-view="plan"') == 2
+    for view in result.plans:
+        assert f'<div class="k">layers</div><div class="v">{len(view.plan.layers)}</div>' in page

@@ -14,6 +14,7 @@ from trtkit.plan.model import EnginePlan
 from trtkit.report import html
 from trtkit.report.console import UNKNOWN
 from trtkit.stages.compare import EngineComparison, OutputComparison
+from trtkit.stages.inspect import InspectResult
 from trtkit.stages.lint import LintResult
 
 if TYPE_CHECKING:
@@ -53,6 +54,17 @@ def plan_html(plan: EnginePlan) -> str:
     body = [html._summary(engine), html._precision(engine), html._slow_layers(engine, TOP_LAYERS),
             html._reformats(engine)]
     return _scoped("plan", "".join(body))
+
+
+def inspect_html(result: InspectResult) -> str:
+    """What inspect found: each engine's plan view; ONNX models and other artifacts are counted (their tables are
+    the command's)."""
+    body = "".join(plan_html(view.plan) for view in result.plans)
+    others = len(result.models) + len(result.others)
+    if others:
+        body += _scoped("inspect", f'<p class="note">and {others} other input(s): ONNX models or artifacts '
+                                   "without an engine plan (`trtkit.to_document(result)` has them)</p>")
+    return body
 
 
 def lint_html(result: LintResult) -> str:
@@ -116,6 +128,7 @@ def _figure(value: float | None) -> str:
 
 
 register_html(EnginePlan, plan_html)
+register_html(InspectResult, inspect_html)
 register_html(LintResult, lint_html)
 register_html(EngineComparison, engines_html)
 register_html(OutputComparison, outputs_html)
