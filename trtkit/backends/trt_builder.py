@@ -36,9 +36,18 @@ class ParserProblem:
 
 
 @dataclass
+class NetworkTensor:
+    """An input or output of the parsed network."""
+
+    name: str
+    dtype: str  # TensorRT's DataType name: FLOAT, HALF, INT8...
+    shape: list[int]  # -1 for a dynamic dimension
+
+
+@dataclass
 class NetworkSummary:
-    inputs: list[dict] = field(default_factory=list)  # name, dtype, shape (-1 for dynamic)
-    outputs: list[dict] = field(default_factory=list)
+    inputs: list[NetworkTensor] = field(default_factory=list)
+    outputs: list[NetworkTensor] = field(default_factory=list)
     layers: int = 0
 
 
@@ -106,10 +115,10 @@ def summarize_network(network) -> NetworkSummary:
     summary = NetworkSummary(layers=network.num_layers)
     for index in range(network.num_inputs):
         tensor = network.get_input(index)
-        summary.inputs.append({"name": tensor.name, "dtype": tensor.dtype.name, "shape": list(tensor.shape)})
+        summary.inputs.append(NetworkTensor(tensor.name, tensor.dtype.name, list(tensor.shape)))
     for index in range(network.num_outputs):
         tensor = network.get_output(index)
-        summary.outputs.append({"name": tensor.name, "dtype": tensor.dtype.name, "shape": list(tensor.shape)})
+        summary.outputs.append(NetworkTensor(tensor.name, tensor.dtype.name, list(tensor.shape)))
     return summary
 
 

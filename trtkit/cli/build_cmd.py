@@ -60,8 +60,7 @@ def build(
         if settings.model is None:
             raise UsageError("build needs a model", "give MODEL.onnx or a --config with model:")
         model = settings.resolve(settings.model)
-    engine = output or (settings.resolve(settings.build.output) if settings.build.output else
-                        settings.resolve(settings.workdir) / f"{settings.name or model.stem}.engine")
+    engine = output or settings.engine_path(model)
     if not dry_run:
         from trtkit.io.overwrite import check_overwrite
 
@@ -76,9 +75,9 @@ def build(
         from trtkit.report.build import render_parser_errors
 
         if as_json:
-            from trtkit.report.jsonout import document
+            from trtkit.report.build import parse_failure_document
 
-            emit_json(document("build", {"model": str(model), "parser_errors": failure.problems}))
+            emit_json(parse_failure_document(str(model), failure.problems))
         else:
             render_parser_errors(failure.problems)
         raise

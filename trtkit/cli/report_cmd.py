@@ -43,11 +43,10 @@ def report(
     for note in result.graph_notes:
         console.warn(note)
     if wants_json(json):
-        from dataclasses import asdict
+        from trtkit.report.html import report_document
+        from trtkit.report.jsonout import emit_json
 
-        from trtkit.report.jsonout import document, emit_json
-
-        emit_json(document("report", asdict(result)))
+        emit_json(report_document(result))
         return
     console.info(f"wrote {result.output} ({result.bytes / 1024:.0f} KiB, {len(result.engines)} engine(s), views: "
                  f"{', '.join(result.views)}) in {result.seconds:.2f} s")

@@ -15,7 +15,13 @@ if TYPE_CHECKING:
 
 
 def build_document(result: BuildResult) -> dict[str, Any]:
+    """The `trtkit/build/v1` document of a build (or of a dry run)."""
     return document("build", asdict(result))
+
+
+def parse_failure_document(model: str, problems: list[dict]) -> dict[str, Any]:
+    """The `trtkit/build/v1` document of a build the ONNX parser refused: the model and every parser error."""
+    return document("build", {"model": model, "parser_errors": problems})
 
 
 class BuildProgress:
@@ -55,10 +61,10 @@ def render_build(result: BuildResult) -> None:
     out = console.out()
     backend = "TensorRT-RTX" if result.backend == "tensorrt-rtx" else "TensorRT"
     network = result.network
-    rows = [("model", result.model), ("backend", f"{backend} {result.tensorrt_version}"),
-            ("network", f"{network.get('layers', 0)} layers; inputs "
-                        + ", ".join(f"{t['name']} {t['dtype']} {t['shape']}" for t in network.get("inputs", []))
-                        + "; outputs " + ", ".join(f"{t['name']} {t['dtype']}" for t in network.get("outputs", []))),
+    shown = console.UNKNOWN if network is None else (
+        f"{network.layers} layers; inputs " + ", ".join(f"{t.name} {t.dtype} {t.shape}" for t in network.inputs)
+        + "; outputs " + ", ".join(f"{t.name} {t.dtype}" for t in network.outputs))
+    rows = [("model", result.model), ("backend", f"{backend} {result.tensorrt_version}"), ("network", shown),
             ("profiles", "; ".join(_profile_text(name, profile) for name, profile in result.profiles.items())
              or "none")]
     if result.dry_run:

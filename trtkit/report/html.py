@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from trtkit.report import svg
 from trtkit.report.console import UNKNOWN, format_bytes, format_ms, format_percent
@@ -14,7 +14,7 @@ from trtkit.report.inspect import MEASUREMENT_KEYS
 from trtkit.report.svg import Bar, precision_color
 
 if TYPE_CHECKING:
-    from trtkit.stages.report import EngineReport, ReportData
+    from trtkit.stages.report import EngineReport, ReportData, ReportResult
 
 
 STYLE = """
@@ -65,6 +65,15 @@ SCRIPT = """
   document.documentElement.setAttribute('data-charts',String(document.querySelectorAll('svg.chart').length));
 })();
 """
+
+
+def report_document(result: ReportResult) -> dict[str, Any]:
+    """The `trtkit/report/v1` document of a written report: where, its size, engines and views."""
+    from dataclasses import asdict
+
+    from trtkit.report.jsonout import document
+
+    return document("report", asdict(result))
 
 
 def _truncated(text: str, length: int) -> str:

@@ -10,9 +10,11 @@ from trtkit.analysis.align import Alignment, align
 from trtkit.analysis.regression import GateResult, gate
 from trtkit.analysis.summary import PlanSummary, summarize
 from trtkit.errors import InputFileError, UsageError
+from trtkit.io.display import HtmlDisplay
 from trtkit.plan.model import EnginePlan
 
 if TYPE_CHECKING:
+    from trtkit.config.models import CompareConfig
     from trtkit.io.data import Feed
 
 MIN_LAYER_MS = 0.005  # per-layer gate: smaller layers are inside the profiler's resolution
@@ -25,11 +27,15 @@ class EngineView:
 
 
 @dataclass
-class EngineComparison:
+class EngineComparison(HtmlDisplay):
     engines: list[EngineView]
     alignments: list[Alignment]  # engines[0] against each of engines[1:]
     gates: list[GateResult] = field(default_factory=list)  # idem, when a baseline was given
     per_layer: bool = False
+
+    def __repr__(self) -> str:
+        names = [view.plan.name for view in self.engines]
+        return f"EngineComparison(engines={names!r}, gates={[gate.verdict for gate in self.gates]!r})"
 
     @property
     def regressed(self) -> bool:
@@ -52,7 +58,7 @@ def _plans(path: Path) -> list[EnginePlan]:
     return loaded.plans
 
 
-def compare_engines(paths: list[Path], baseline: Path | None, compare_config) -> EngineComparison:
+def compare_engines(paths: list[Path], baseline: Path | None, compare_config: CompareConfig) -> EngineComparison:
     """Every engine against the first (the baseline when given); the gate runs when a baseline is given."""
     plans = [plan for path in ([baseline] if baseline else []) + list(paths) for plan in _plans(path)]
     if len(plans) < 2:
@@ -92,7 +98,7 @@ def layer_regressions(alignment: Alignment, max_regression: float) -> list[dict]
 # ---- outputs ----------------------------------------------------------------------------------------
 
 @dataclass
-class OutputComparison:
+class OutputComparison(HtmlDisplay):
     reference: str
     candidate: str
     data: str
@@ -183,7 +189,8 @@ def detect_precision(model) -> str:
     return "fp32"
 
 
-def compare_outputs(reference: Path, candidate: Path, compare_config, shapes=None, precision: str | None = None,
+def compare_outputs(reference: Path, candidate: Path, compare_config: CompareConfig,
+                    shapes: dict[str, tuple[int, ...]] | None = None, precision: str | None = None,
                     base_dir: Path | None = None) -> OutputComparison:
     """Run (or read) both sides on the same inputs and compare every output of the reference; an FP16/BF16 ONNX
     model runs in the faithful reference runner (backends.reference), other ONNX models in onnxruntime."""

@@ -17,6 +17,8 @@ from trtkit.io.artifacts import external_data_files
 from trtkit.io.atomic import scratch_folder, staged_writes
 
 if TYPE_CHECKING:
+    from trtkit.analysis.onnx_model import PrecisionProfile
+    from trtkit.config.models import ConvertConfig
     from trtkit.stages.compare import OutputComparison
 
 TWO_GIB = 2**31  # protobuf's limit on one serialized message
@@ -37,7 +39,7 @@ class ConvertResult:
     output: str
     steps: list[StepReport] = field(default_factory=list)
     op_histogram_change: dict[str, int] = field(default_factory=dict)  # op -> count after minus before
-    precision: dict = field(default_factory=dict)  # analysis.onnx_model.precision_profile
+    precision: PrecisionProfile | None = None  # of the output model
     external_data_bytes: int = 0
     data: str | None = None
     verification: OutputComparison | None = None
@@ -139,8 +141,9 @@ class Steps:
         self.result.steps.append(report)
 
 
-def convert(source: Path, output: Path, config, shapes=None, verify: bool | None = None,
-            base_dir: Path | None = None, profile_shapes: dict | None = None) -> ConvertResult:
+def convert(source: Path, output: Path, config: ConvertConfig, shapes: dict[str, tuple[int, ...]] | None = None,
+            verify: bool | None = None, base_dir: Path | None = None,
+            profile_shapes: dict[str, tuple[int, ...]] | None = None) -> ConvertResult:
     """Convert `source` to `output` following `config` (a PipelineConfig's `convert` section); random
     calibration and verification data take `profile_shapes` (a build profile's opt shapes) for dynamic inputs."""
     import onnx
@@ -354,12 +357,6 @@ def _figures(comparison) -> dict | None:
         return None
     return {"passed": comparison.passed, "max_abs": max(output.max_abs for output in comparison.outputs),
             "min_cosine": min(output.cosine for output in comparison.outputs), "runner": comparison.runner}
-
-
-def default_output(name: str, workdir: Path, config) -> Path:
-    """`<workdir>/<name>.<precision or quantization mode>.onnx`, `name` being the pipeline's artifact name."""
-    suffix = config.quantize.mode if config.quantize is not None else config.precision
-    return workdir / f"{name}.{suffix}.onnx"
 
 
 def check_model_exists(path: Path) -> None:

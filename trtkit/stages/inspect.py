@@ -8,6 +8,7 @@ from pathlib import Path
 
 from trtkit.analysis.summary import Group, PlanSummary, by_onnx_node, filter_layers, group_layers, summarize
 from trtkit.errors import UsageError
+from trtkit.io.display import HtmlDisplay
 from trtkit.plan.artifacts import Artifact
 from trtkit.plan.loader import load
 from trtkit.plan.model import EnginePlan, Layer
@@ -36,7 +37,7 @@ class PlanView:
 
 
 @dataclass
-class InspectResult:
+class InspectResult(HtmlDisplay):
     plans: list[PlanView] = field(default_factory=list)
     models: list = field(default_factory=list)  # analysis.onnx_model.OnnxSummary
     others: list[Artifact] = field(default_factory=list)

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trtkit.analysis.layerwise import PASS_THROUGH_OPS, GraphNode, TensorError, analyse
 from trtkit.errors import InputFileError, UsageError
 from trtkit.stages.compare import OutputComparison, detect_precision, source_kind
+
+if TYPE_CHECKING:
+    from trtkit.config.models import CompareConfig
 
 
 @dataclass
@@ -60,7 +63,8 @@ def shared_tensors(reference_model: Any, candidate_model: Any) -> tuple[list[str
     return [name for name in own if name in computed], len(computed), len(own)
 
 
-def compare_layerwise(reference: Path, candidate: Path, compare_config: Any, shapes: dict | None = None,
+def compare_layerwise(reference: Path, candidate: Path, compare_config: CompareConfig,
+                      shapes: dict[str, tuple[int, ...]] | None = None,
                       precision: str | None = None, base_dir: Path | None = None) -> LayerwiseComparison:
     """Run both ONNX models with every shared intermediate tensor marked as an output (the candidate in the runner
     that verifies it) and compare each tensor; the graph outputs give the verdict."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from trtkit.analysis.lint import Finding, LintContext, all_rules, fails, resolve_settings, run_lint
 from trtkit.errors import UsageError
+from trtkit.io.display import HtmlDisplay
 
 TARGETS = ("8", "10", "11", "rtx")
 CONFIG_SUFFIXES = (".yaml", ".yml")
@@ -23,7 +24,7 @@ class LintOptions:
 
 
 @dataclass
-class LintResult:
+class LintResult(HtmlDisplay):
     target: str
     fail_on: str
     inputs: list[str]

@@ -13,7 +13,11 @@ from trtkit.errors import UsageError
 from trtkit.stages.input_kind import require_engine
 
 if TYPE_CHECKING:
-    from trtkit.backends.timing import Measurement
+    from collections.abc import Sequence
+
+    from trtkit.analysis.statistics import MeasuredStatistic
+    from trtkit.backends.timing import Executor, Measurement, TimingMode
+    from trtkit.config.models import ProfileConfig
 
 FIGURES = {"latency": "latency", "gpu_compute": "compute", "enqueue": "enqueue", "h2d": "h2d", "d2h": "d2h"}
 
@@ -21,11 +25,11 @@ FIGURES = {"latency": "latency", "gpu_compute": "compute", "enqueue": "enqueue",
 @dataclass
 class ProfileResult:
     engine: str
-    mode: dict  # timing.TimingMode, as measured
+    mode: TimingMode  # as measured
     iterations: int
     wall_s: float
     throughput_qps: float
-    figures: dict[str, dict] = field(default_factory=dict)  # name -> Statistic fields + median_ci_ms
+    figures: dict[str, MeasuredStatistic] = field(default_factory=dict)  # latency, gpu_compute, enqueue, h2d, d2h
     warnings: list[str] = field(default_factory=list)
     telemetry: dict | None = None
     shapes: dict[str, list[int]] = field(default_factory=dict)
@@ -34,7 +38,7 @@ class ProfileResult:
     written: list[str] = field(default_factory=list)
 
 
-def timing_mode(config):
+def timing_mode(config: ProfileConfig) -> TimingMode:
     """The harness's mode from the `profile:` section."""
     from trtkit.backends.timing import TimingMode
 
@@ -43,10 +47,11 @@ def timing_mode(config):
                       enqueue_ahead=config.enqueue_ahead, streams=config.streams)
 
 
-def measure_with(executors, config, engine: str = "") -> tuple[ProfileResult, Measurement]:
+def measure_with(executors: Sequence[Executor], config: ProfileConfig,
+                 engine: str = "") -> tuple[ProfileResult, Measurement]:
     """Time `executors` (one per stream) as `config` says, with NVML telemetry when asked and installed;
     the result with statistics and warnings, and the raw measurement."""
-    from trtkit.analysis.statistics import describe, median_confidence_interval, timing_warnings
+    from trtkit.analysis.statistics import MeasuredStatistic, describe, median_confidence_interval, timing_warnings
     from trtkit.backends.timing import measure
     from trtkit.errors import BackendUnavailableError
 
@@ -60,13 +65,13 @@ def measure_with(executors, config, engine: str = "") -> tuple[ProfileResult, Me
         except BackendUnavailableError as error:  # nvidia-ml-py missing: said in the warnings, not fatal
             missing = error.one_line()
     with sampler if sampler is not None else contextlib.nullcontext():
-        measurement = measure(executors, mode)
+        measurement = measure(list(executors), mode)
     if sampler is not None:
         telemetry = sampler.telemetry
     samples = measurement.samples
     stats = {attribute: describe(getattr(samples, attribute), config.percentiles) for attribute in FIGURES.values()}
-    figures = {name: {**asdict(stats[attribute]),
-                      "median_ci_ms": list(median_confidence_interval(getattr(samples, attribute)))}
+    figures = {name: MeasuredStatistic(**asdict(stats[attribute]),
+                                       median_ci_ms=median_confidence_interval(getattr(samples, attribute)))
                for name, attribute in FIGURES.items()}
     warnings = timing_warnings(stats, mode.transfers, mode.cuda_graph)
     if telemetry is not None:
@@ -75,13 +80,14 @@ def measure_with(executors, config, engine: str = "") -> tuple[ProfileResult, Me
         warnings += telemetry_warnings(telemetry)
     elif missing:
         warnings.append(f"no GPU telemetry ({missing}): clocks and throttling during the run are unknown")
-    result = ProfileResult(engine, asdict(mode), measurement.iterations, measurement.wall_s,
+    result = ProfileResult(engine, mode, measurement.iterations, measurement.wall_s,
                            measurement.throughput_qps, figures, warnings,
                            telemetry.to_dict() if telemetry is not None else None)
     return result, measurement
 
 
-def profile_engine(engine: Path, config, backend: str = "auto", base_dir: Path | None = None) -> ProfileResult:
+def profile_engine(engine: Path, config: ProfileConfig, backend: str = "auto",
+                   base_dir: Path | None = None) -> ProfileResult:
     """Measure `engine`; write its `.timing.json`, `.profile.json` (per-layer run) and
     `.profile.metadata.json` beside it, atomically."""
     import json

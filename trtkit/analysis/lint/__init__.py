@@ -90,7 +90,9 @@ class LintContext:
     @property
     def strongly_typed_only(self) -> bool:
         """TensorRT 11 and TensorRT-RTX build strongly typed networks only."""
-        return self.target == "rtx" or (self.target.split(".")[0].isdigit() and int(self.target.split(".")[0]) >= 11)
+        from trtkit.backends.version import lint_target_strongly_typed
+
+        return lint_target_strongly_typed(self.target)
 
     def scopes(self) -> set[str]:
         scopes = set()
