@@ -14,7 +14,7 @@ install: $(VENV)/.installed
 # PIP_OPTS passes extra pip options, e.g. PIP_OPTS="--extra-index-url https://download.pytorch.org/whl/cpu" where the
 # locked CPU PyTorch wheel (torch==...+cpu) is not on the machine's own package index.
 LOCK := requirements.lock
-EXTRAS := rtx,dev,modelopt,ray
+EXTRAS := rtx,dev,modelopt,ray,notebook
 PIP_OPTS ?=
 
 $(VENV)/.installed: pyproject.toml $(LOCK)
