@@ -14,7 +14,7 @@ install: $(VENV)/.installed
 # PIP_OPTS passes extra pip options, e.g. PIP_OPTS="--extra-index-url https://download.pytorch.org/whl/cpu" where the
 # locked CPU PyTorch wheel (torch==...+cpu) is not on the machine's own package index.
 LOCK := requirements.lock
-EXTRAS := rtx,dev,modelopt,ray
+EXTRAS := rtx,dev,modelopt,ray,notebook
 PIP_OPTS ?=
 
 $(VENV)/.installed: pyproject.toml $(LOCK)
@@ -83,8 +83,10 @@ LATEST_VENV := .venv-latest
 test-latest: trt-bindings $(SARIF_SCHEMA) system-packages
 	rm -rf $(LATEST_VENV)
 	$(PYTHON) -m venv $(LATEST_VENV)
-	$(LATEST_VENV)/bin/python -m pip install --quiet $(PIP_OPTS) $$(grep -E '^torch==' $(LOCK))
-	$(LATEST_VENV)/bin/python -m pip install --quiet $(PIP_OPTS) --upgrade --upgrade-strategy eager -e '.[$(EXTRAS)]'
+	grep -E '^torch==' $(LOCK) > $(LATEST_VENV)/torch-constraint.txt
+	$(LATEST_VENV)/bin/python -m pip install --quiet $(PIP_OPTS) -r $(LATEST_VENV)/torch-constraint.txt
+	$(LATEST_VENV)/bin/python -m pip install --quiet $(PIP_OPTS) --upgrade --upgrade-strategy eager \
+		-c $(LATEST_VENV)/torch-constraint.txt -e '.[$(EXTRAS)]'
 	$(LATEST_VENV)/bin/python -m pip freeze --all --exclude pip --exclude trtkit > $(LATEST_VENV)/versions.txt
 	diff $(LOCK) $(LATEST_VENV)/versions.txt | grep -E '^[<>] [A-Za-z]' || echo "the newest versions are the locked ones"
 	$(PYTEST_ENV) $(LATEST_VENV)/bin/python -m pytest -q

@@ -3,7 +3,7 @@
 Every import of every trtkit module counts: at module top, inside functions (the lazy imports of heavy modules),
 and under `if TYPE_CHECKING:` (a type from a layer above is still a dependency on it). Layers, top to bottom:
 
-    cli (and the package facade, trtkit/__init__.py, trtkit/__main__.py)
+    cli (and the package facade: trtkit/__init__.py, trtkit/__main__.py, the public API trtkit/api.py)
     orchestration    run, sweep, the HTML report's assembly
     stages           the work of each subcommand
     report           renderers: Rich tables, JSON documents, HTML
@@ -33,7 +33,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("report",),
     ("stages",),
     ("orchestration",),
-    ("cli", "__init__", "__main__"),
+    ("cli", "api", "__init__", "__main__"),
 ]
 RANK = {package: rank for rank, packages in enumerate(LAYERS) for package in packages}
 BASE_ATTRIBUTES = {"__version__"}  # what `from trtkit import ...` may take from the package itself

@@ -111,3 +111,39 @@ def test_summary_only_gate_says_so(fixtures_dir):
     assert result.regressed
     assert all("no noise estimate" in metric.evidence for metric in result.metrics)
     assert result.metrics[0].change_percent == pytest.approx(100 * (0.0383301 / 0.029541 - 1))
+
+
+def test_gate_throughput_is_the_engine_tables_figure(fixtures_dir):
+    from trtkit.analysis.summary import summarize
+
+    [fp16] = load([fixtures_dir / A100 / "fp16"]).plans
+    [fp32] = load([fixtures_dir / A100 / "fp32"]).plans
+    [throughput] = gate(fp16, fp32, ["throughput"], 5.0).metrics
+    recorded = (fixtures_dir / A100 / "fp16/resnet.onnx.engine.profile.metadata.json").read_text()
+    assert '"Throughput": 1155.36' in recorded
+    assert throughput.baseline == summarize(fp16).throughput_qps == 1155.36
+    assert throughput.current == summarize(fp32).throughput_qps
+    assert throughput.baseline != pytest.approx(1000 / np.mean(fp16.iteration_times.latency_ms), abs=1)  # not 1160
+    low, high = throughput.interval_percent
+    assert low <= throughput.change_percent <= high < 0
+
+
+def test_a_halved_throughput_is_minus_50_percent_and_a_regression(fixtures_dir):
+    [base] = load([fixtures_dir / A100 / "fp16"]).plans
+    [slower] = load([fixtures_dir / A100 / "fp16"]).plans
+    slower.iteration_times = IterationTimes(latency_ms=[2 * value for value in base.iteration_times.latency_ms])
+    slower.performance.throughput_qps = base.performance.throughput_qps / 2
+    median, throughput = gate(base, slower, ["median", "throughput"], 5.0).metrics
+    assert median.change_percent == pytest.approx(100.0) and median.verdict == "regression"
+    assert throughput.change_percent == pytest.approx(-50.0) and throughput.verdict == "regression"
+    assert throughput.interval_percent[1] < 0
+    [faster] = gate(slower, base, ["throughput"], 5.0).metrics
+    assert faster.change_percent == pytest.approx(100.0) and faster.verdict == "improvement"
+    # with summary figures only (trtexec logs), the same signs
+    logs = fixtures_dir / "logs"
+    [fast] = load([logs / "trt10.14.1_mnist_loadengine_cudagraph_verbose.trtexec.log"]).plans
+    [slow] = load([logs / "trt10.14.1_mnist_onnx_default.trtexec.log"]).plans
+    [summary_only] = gate(fast, slow, ["throughput"], 5.0).metrics
+    assert summary_only.change_percent < -5 and summary_only.verdict == "regression"
+    assert summary_only.change_percent == pytest.approx(
+        100 * (slow.performance.throughput_qps / fast.performance.throughput_qps - 1))

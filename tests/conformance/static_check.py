@@ -46,6 +46,7 @@ SEEDS: dict[str, dict[str, str]] = {
     "load_plugins": {"builder": "Builder"},
     "parse": {"builder": "Builder", "logger": "ILogger", "error": "ParserError"},
     "summarize_network": {"network": "INetworkDefinition"},
+    "mark_all_outputs": {"network": "INetworkDefinition"},
     "configure": {"builder": "Builder", "network": "INetworkDefinition"},
     "_weak_typing": {"network": "INetworkDefinition", "config": "IBuilderConfig", "layer": "ILayer"},
     "_matching_layers": {"network": "INetworkDefinition"},

@@ -5,6 +5,7 @@ beside build/demo/models/, made as examples/demo.sh makes them) so that the user
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import shutil
 import subprocess
@@ -60,8 +61,10 @@ def test_the_trtexec_defaults_fragment_validates(run_cli):
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 def test_the_example_makefile_makes_the_demo_model_when_missing(tmp_path):
     shutil.copytree(REPO / "configs", tmp_path / "configs")  # a checkout before `make demo`: no build/ yet
+    # as a user's shell runs it: not as a sub-make of `make test` (whose MAKEFLAGS would add "Entering directory")
+    env = {key: value for key, value in os.environ.items() if key not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     dry = subprocess.run(["make", "-n", "-f", str(REPO / "examples" / "Makefile")], cwd=tmp_path,
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=60, env=env)
     assert dry.returncode == 0, dry.stderr
     commands = dry.stdout.splitlines()
     models = _demo_models_folder()

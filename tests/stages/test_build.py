@@ -486,3 +486,21 @@ def test_ctrl_c_on_a_terminal_cancels_the_build_and_writes_nothing(tmp_path):
     assert code == 130, text[-2000:]
     assert "error:\x1b[0m the build was cancelled (Ctrl-C); nothing was written" in text  # in red
     assert not list(tmp_path.glob("chain.engine*"))
+
+
+def test_the_parsed_network_is_typed_and_written_as_before(run_cli, example_models, tmp_path):
+    """BuildResult.network is a NetworkSummary of NetworkTensor objects; the build document and the table show
+    the same name, dtype and shape fields as before."""
+    import trtkit
+    from trtkit.backends.trt_builder import NetworkSummary, NetworkTensor
+
+    config = _config(tmp_path, example_models["resnet18"], TWO_PROFILES)
+    result = trtkit.build(config=config, output=tmp_path / "x.engine", dry_run=True)
+    network = result.network
+    assert isinstance(network, NetworkSummary) and network.layers > 0
+    assert network.inputs[0] == NetworkTensor("input", "FLOAT", [-1, 3, 64, 64])
+    document = trtkit.to_document(result)
+    assert document["network"]["inputs"] == [{"name": "input", "dtype": "FLOAT", "shape": [-1, 3, 64, 64]}]
+    assert document["network"]["layers"] == network.layers and len(document["network"]["outputs"]) == 1
+    table = run_cli("build", "--config", config, "-o", tmp_path / "x.engine", "--dry-run")
+    assert f"{network.layers} layers; inputs input FLOAT [-1, 3, 64, 64]; outputs" in " ".join(table.stdout.split())

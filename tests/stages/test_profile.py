@@ -50,12 +50,11 @@ def test_measurement_statistics_warnings_and_report_on_a_gpu(capsys, monkeypatch
     result, measurement = measure_with(executors, config, "spin.engine")
     for executor in executors:
         executor.free()
-    assert result.iterations == measurement.iterations >= 50 and result.mode["streams"] == 2
+    assert result.iterations == measurement.iterations >= 50 and result.mode.streams == 2
     compute = result.figures["gpu_compute"]
-    assert compute["median"] == pytest.approx(0.3, rel=0.05)
-    low, high = compute["median_ci_ms"]
-    assert low <= compute["median"] <= high
-    assert result.figures["latency"]["median"] > compute["median"]  # 4 MiB copies each way
+    assert compute.median == pytest.approx(0.3, rel=0.05)
+    assert compute.median_ci_ms is not None and compute.median_ci_ms[0] <= compute.median <= compute.median_ci_ms[1]
+    assert (result.figures["latency"].median or 0) > compute.median  # 4 MiB copies each way
     assert result.telemetry is None or result.telemetry["gpu"] == GPU.gpus[0].name
     monkeypatch.setitem(sys.modules, "pynvml", None)  # without nvidia-ml-py: measured all the same, and said
     quiet = ProfileConfig.model_validate({"warmup": "10ms", "duration": "50ms", "iterations": 5})
@@ -84,3 +83,35 @@ def test_profile_a_built_engine_end_to_end(run_cli, example_models, tmp_path):
     assert document["layers_profiled"] > 0 and len(document["written"]) == 3
     plan = run_cli("inspect", f"{engine}.graph.json", "--json").json()["plans"][0]
     assert plan["summary"]["total_layer_latency_ms"] > 0 and plan["performance"]["gpu_compute_time"]["median"] > 0
+
+
+def test_a_profile_result_is_typed_and_its_document_keeps_the_v1_fields(capsys, monkeypatch):
+    """mode is a TimingMode and figures are MeasuredStatistic objects; the JSON document is flat as before (every
+    Statistic field and median_ci_ms per figure, the mode's fields), and the table reads the attributes."""
+    import json
+
+    from trtkit.analysis.statistics import MeasuredStatistic, describe, median_confidence_interval
+    from trtkit.backends.timing import TimingMode
+    from trtkit.io.jsonout import dumps
+    from trtkit.report.profile import profile_document, render_profile
+    from trtkit.results.profile import ProfileResult
+
+    samples = [0.30 + 0.001 * (index % 7) for index in range(200)]
+    latency = MeasuredStatistic(**{key: getattr(describe(samples), key) for key in
+                                   ("min", "max", "mean", "median", "percentiles", "cv_percent")},
+                                median_ci_ms=median_confidence_interval(samples))
+    result = ProfileResult("cnn.engine", TimingMode(transfers=False, streams=2), 200, 3.1, 64.5,
+                           {"latency": latency, "h2d": MeasuredStatistic()})
+    document = json.loads(dumps(profile_document(result)))
+    assert document["schema"] == "trtkit/profile/v1"
+    assert document["mode"] == {"warmup_s": 0.2, "min_iterations": 10, "min_duration_s": 3.0, "cuda_graph": True,
+                                "spin_wait": True, "transfers": False, "enqueue_ahead": True, "streams": 2}
+    figure = document["figures"]["latency"]
+    assert list(figure) == ["min", "max", "mean", "median", "percentiles", "cv_percent", "median_ci_ms"]
+    assert figure["median"] == pytest.approx(0.303) and list(figure["percentiles"]) == ["90.0", "95.0", "99.0"]
+    assert figure["median_ci_ms"][0] <= figure["median"] <= figure["median_ci_ms"][1]
+    monkeypatch.setenv("COLUMNS", "200")
+    render_profile(result)
+    shown = capsys.readouterr().out
+    assert "CUDA graph on, spin-wait on, transfers off, enqueue-ahead on, 2 stream(s)" in shown
+    assert "0.3030" in shown and "host to device" not in shown  # transfers off: no H2D row

@@ -106,7 +106,19 @@ def summarize_onnx(path: str | Path, model=None) -> OnnxSummary:
 _COMPUTE_OPS = ("Conv", "ConvTranspose", "MatMul", "Gemm")
 
 
-def precision_profile(model) -> dict:
+@dataclass
+class PrecisionProfile:
+    """What precision an ONNX model computes in (`trtkit convert` reports it for its output)."""
+
+    nodes_by_dtype: dict[str, int]  # nodes by the data type of their first output
+    weight_bytes_by_dtype: dict[str, int]
+    qdq_pairs: int  # QuantizeLinear nodes
+    dequantize_nodes: int
+    quantized_compute_ops: dict[str, int]  # compute ops reading a dequantized input or weight, by op type
+    unquantized_compute_ops: dict[str, int]
+
+
+def precision_profile(model) -> PrecisionProfile:
     """What precision a (converted) model computes in: nodes by output data type, weight bytes by type,
     Q/DQ pairs, and which compute ops read a dequantized input or weight (are covered by Q/DQ)."""
     import onnx
@@ -138,9 +150,5 @@ def precision_profile(model) -> dict:
         if node.op_type in _COMPUTE_OPS:  # activations or weights (weight-only INT4) through DequantizeLinear
             target = covered if any(name in dequantized for name in node.input[:2]) else uncovered
             target[node.op_type] = target.get(node.op_type, 0) + 1
-    return {
-        "nodes_by_dtype": nodes, "weight_bytes_by_dtype": weights,
-        "qdq_pairs": sum(node.op_type == "QuantizeLinear" for node in graph.node),
-        "dequantize_nodes": sum(node.op_type == "DequantizeLinear" for node in graph.node),
-        "quantized_compute_ops": covered, "unquantized_compute_ops": uncovered,
-    }
+    return PrecisionProfile(nodes, weights, sum(node.op_type == "QuantizeLinear" for node in graph.node),
+                            sum(node.op_type == "DequantizeLinear" for node in graph.node), covered, uncovered)

@@ -61,4 +61,7 @@ TENSORRT_10 = ParserSupport(
 
 def parser_support(target: str) -> ParserSupport:
     """The table for a lint target: "8", "10", "11" or "rtx" (the last two use the 10.x table)."""
-    return TENSORRT_8 if target.split(".")[0] in ("7", "8", "9") else TENSORRT_10
+    from trtkit.backends.version import TensorRTVersion
+
+    version = TensorRTVersion.parse(target)
+    return TENSORRT_8 if version is not None and not version.rtx and 7 <= version.major <= 9 else TENSORRT_10

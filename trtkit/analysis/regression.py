@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from trtkit.analysis.summary import engine_throughput_qps
 from trtkit.plan.model import EnginePlan
 
 NO_DATA = "no data"
@@ -21,7 +22,7 @@ class MetricVerdict:
     metric: str
     baseline: float | None
     current: float | None
-    change_percent: float | None  # positive: worse (slower, or less throughput)
+    change_percent: float | None  # current against baseline, signed: +100 a doubled latency, -50 a halved throughput
     interval_percent: tuple[float, float] | None  # confidence interval of the change, when there is one
     verdict: str  # regression | improvement | no significant change | within tolerance | no data
     evidence: str
@@ -97,7 +98,11 @@ def bootstrap_change(baseline: list[float], current: list[float], metric: str, c
     return estimate, float(low), float(high)
 
 
-def _verdict(change: float, interval: tuple[float, float] | None, threshold: float) -> str:
+def _verdict(metric: str, change: float, interval: tuple[float, float] | None, threshold: float) -> str:
+    """The verdict of a signed change: worse is a higher latency, a lower throughput."""
+    if metric == "throughput":  # judged as the loss it is
+        change = -change
+        interval = None if interval is None else (-interval[1], -interval[0])
     if interval is None:
         if change > threshold:
             return "regression"
@@ -111,11 +116,11 @@ def _verdict(change: float, interval: tuple[float, float] | None, threshold: flo
 
 
 def _summary_value(plan: EnginePlan, metric: str) -> float | None:
+    if metric == "throughput":
+        return engine_throughput_qps(plan)
     performance = plan.performance
     if performance is None:
         return None
-    if metric == "throughput":
-        return performance.throughput_qps
     statistic = performance.latency or performance.gpu_compute_time
     if statistic is None:
         return None
@@ -138,12 +143,17 @@ def gate(baseline: EnginePlan, current: EnginePlan, metrics: list[str], max_regr
             base_value = _point(base_times.latency_ms, metric)
             cur_value = _point(cur_times.latency_ms, metric)
             if metric == "throughput":
-                change, low, high = _as_throughput(change, low, high)
-                base_value, cur_value = 1000.0 / base_value, 1000.0 / cur_value
+                # the engines' own figures (as their tables show them), with the spread the bootstrap of the mean
+                # latency gives their ratio: throughput ~ 1 / mean latency
+                base_value, cur_value = engine_throughput_qps(baseline), engine_throughput_qps(current)
+                assert base_value and cur_value  # known from the per-iteration times at least
+                ratio, sampled = cur_value / base_value, _throughput_ratio(change)
+                low, high = sorted(100.0 * (ratio * _throughput_ratio(value) / sampled - 1.0) for value in (low, high))
+                change = 100.0 * (ratio - 1.0)
             evidence = (f"per-iteration times ({len(base_times)} and {len(cur_times)} iterations), "
                         f"bootstrap {confidence:.0%} interval")
             result.metrics.append(MetricVerdict(metric, base_value, cur_value, change, (low, high),
-                                                _verdict(change, (low, high), max_regression), evidence))
+                                                _verdict(metric, change, (low, high), max_regression), evidence))
             continue
         base_value, cur_value = _summary_value(baseline, metric), _summary_value(current, metric)
         if base_value is None or cur_value is None or not base_value:
@@ -153,10 +163,8 @@ def gate(baseline: EnginePlan, current: EnginePlan, metrics: list[str], max_regr
             result.metrics.append(MetricVerdict(metric, base_value, cur_value, None, None, NO_DATA, reason))
             continue
         change = 100.0 * (cur_value / base_value - 1.0)
-        if metric == "throughput":
-            change = -change
         result.metrics.append(MetricVerdict(metric, base_value, cur_value, change, None,
-                                            _verdict(change, None, max_regression),
+                                            _verdict(metric, change, None, max_regression),
                                             "performance summary only: no per-iteration times, no noise estimate"))
     return result
 
@@ -165,9 +173,6 @@ def _point(values: list[float], metric: str) -> float:
     return float(_statistic(values, "mean" if metric == "throughput" else metric))
 
 
-def _as_throughput(change: float, low: float, high: float) -> tuple[float, float, float]:
-    # the bootstrap ran on mean latency; throughput ~ 1/mean, so its loss in percent is 1 - 1/(1 + change)
-    def convert(value: float) -> float:
-        return 100.0 * (1.0 - 1.0 / (1.0 + value / 100.0))
-
-    return convert(change), convert(low), convert(high)
+def _throughput_ratio(latency_change: float) -> float:
+    # the bootstrap ran on mean latency; throughput ~ 1/mean: a latency change of c% is a throughput ratio 1/(1 + c%)
+    return 1.0 / (1.0 + latency_change / 100.0)

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from trtkit.plan.model import Statistic
 
 DEFAULT_PERCENTILES = (90.0, 95.0, 99.0)
+
+
+@dataclass(slots=True)
+class MeasuredStatistic(Statistic):
+    """A figure trtkit measured itself: the statistic, in ms, and the confidence interval of its median."""
+
+    median_ci_ms: tuple[float, float] | None = None
 
 
 def percentile(sorted_values: Sequence[float], percent: float) -> float:

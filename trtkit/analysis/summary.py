@@ -10,6 +10,19 @@ from trtkit.analysis.statistics import describe, median_confidence_interval
 from trtkit.plan.model import EnginePlan, Layer, Statistic
 
 
+def engine_throughput_qps(plan: EnginePlan) -> float | None:
+    """The engine's throughput, the one figure every table and the gate show: the queries per second its
+    profile recorded (trtexec's count over the run's wall time), else 1000 / the mean per-iteration latency;
+    None when neither was measured."""
+    if plan.performance is not None and plan.performance.throughput_qps:
+        return plan.performance.throughput_qps
+    times = plan.iteration_times
+    if times is not None and times.latency_ms:
+        mean = sum(times.latency_ms) / len(times.latency_ms)
+        return 1000.0 / mean if mean > 0 else None
+    return None
+
+
 @dataclass
 class Group:
     """Layers sharing a key (a type, a precision, an ONNX node) and their share of the latency."""
@@ -156,7 +169,7 @@ def summarize(plan: EnginePlan, profile: int | None = None) -> PlanSummary:
         name=plan.name, layer_count=len(layers), profile=chosen, detailed=plan.detailed,
         has_profile=plan.has_profile, total_layer_latency_ms=total, end_to_end=end_to_end,
         end_to_end_source=source, median_ci_ms=interval,
-        throughput_qps=plan.performance.throughput_qps if plan.performance else None,
+        throughput_qps=engine_throughput_qps(plan),
         by_type=group_layers(layers, lambda layer: layer.kind, total),
         by_precision=group_layers(layers, lambda layer: layer.compute_precision, total),
     )

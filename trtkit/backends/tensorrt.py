@@ -40,7 +40,10 @@ class TensorRTProbe:
 
     @property
     def major(self) -> int | None:
-        return int(self.version.split(".")[0]) if self.version else None
+        from trtkit.backends.version import TensorRTVersion
+
+        version = TensorRTVersion.parse(self.version, rtx=self.backend == "tensorrt-rtx")
+        return version.major if version is not None else None
 
 
 def _compute_capabilities(module: ModuleType) -> list[str]:

@@ -8,7 +8,7 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -36,9 +36,18 @@ class ParserProblem:
 
 
 @dataclass
+class NetworkTensor:
+    """An input or output of the parsed network."""
+
+    name: str
+    dtype: str  # TensorRT's DataType name: FLOAT, HALF, INT8...
+    shape: list[int]  # -1 for a dynamic dimension
+
+
+@dataclass
 class NetworkSummary:
-    inputs: list[dict] = field(default_factory=list)  # name, dtype, shape (-1 for dynamic)
-    outputs: list[dict] = field(default_factory=list)
+    inputs: list[NetworkTensor] = field(default_factory=list)
+    outputs: list[NetworkTensor] = field(default_factory=list)
     layers: int = 0
 
 
@@ -50,7 +59,10 @@ class BuildRun:
     seconds: float
 
 
-def make_logger(trt: ModuleType, lines: list[tuple[str, str]]):
+def make_logger(trt: ModuleType, lines: list[tuple[str, str]],
+                echo: Callable[[str, str], None] | None = None):
+    """A TensorRT logger keeping every (severity, message) in `lines`, and handing each to `echo` as it comes
+    (`build -v` streams the builder log)."""
     logger_base: Any = trt.ILogger  # a class of whichever TensorRT module was loaded
 
     class Logger(logger_base):
@@ -58,7 +70,10 @@ def make_logger(trt: ModuleType, lines: list[tuple[str, str]]):
             trt.ILogger.__init__(self)
 
         def log(self, severity, message):
-            lines.append((severity.name if hasattr(severity, "name") else str(severity), message))
+            name = severity.name if hasattr(severity, "name") else str(severity)
+            lines.append((name, message))
+            if echo is not None:
+                echo(name, message)
 
     return Logger()
 
@@ -100,10 +115,10 @@ def summarize_network(network) -> NetworkSummary:
     summary = NetworkSummary(layers=network.num_layers)
     for index in range(network.num_inputs):
         tensor = network.get_input(index)
-        summary.inputs.append({"name": tensor.name, "dtype": tensor.dtype.name, "shape": list(tensor.shape)})
+        summary.inputs.append(NetworkTensor(tensor.name, tensor.dtype.name, list(tensor.shape)))
     for index in range(network.num_outputs):
         tensor = network.get_output(index)
-        summary.outputs.append({"name": tensor.name, "dtype": tensor.dtype.name, "shape": list(tensor.shape)})
+        summary.outputs.append(NetworkTensor(tensor.name, tensor.dtype.name, list(tensor.shape)))
     return summary
 
 
@@ -111,8 +126,8 @@ def mark_all_outputs(trt: ModuleType, network) -> int:
     """Mark every float output of every layer as a network output (as Polygraphy's `--trt-outputs mark all`),
     leaving out shape and constant layers and non-float tensors, which TensorRT cannot bind as outputs; the
     ONNX parser names each tensor after its ONNX tensor. Returns how many were marked."""
-    skipped_layers = {getattr(trt.LayerType, name) for name in ("SHAPE", "CONSTANT") if hasattr(trt.LayerType, name)}
-    floats = {getattr(trt.DataType, name) for name in ("FLOAT", "HALF", "BF16") if hasattr(trt.DataType, name)}
+    skipped_layers = {trt.LayerType.SHAPE, trt.LayerType.CONSTANT}
+    floats = {trt.DataType.FLOAT, trt.DataType.HALF, trt.DataType.BF16}
     marked = 0
     for index in range(network.num_layers):
         layer = network.get_layer(index)
@@ -258,7 +273,12 @@ _LETTERS = {"INTERNAL_ERROR": "F", "ERROR": "E", "WARNING": "W", "INFO": "I", "V
 
 def log_text(lines: list[tuple[str, str]]) -> str:
     """The builder log in trtexec's `[V] message` form, which the layer-listing parser reads back."""
-    return "".join(f"[{_LETTERS.get(severity, 'I')}] {message}\n" for severity, message in lines)
+    return "".join(log_line(severity, message) + "\n" for severity, message in lines)
+
+
+def log_line(severity: str, message: str) -> str:
+    """One builder log line as trtexec prints it: `[W] message`."""
+    return f"[{_LETTERS.get(severity, 'I')}] {message}"
 
 
 _PROFILED = re.compile(r"profiling completed in ([\d.eE+-]+) seconds")

@@ -28,6 +28,8 @@ def build(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Parse and validate, print the network and every "
                                                             "build option; build nothing.")] = False,
     overrides: SetOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing output file that is not this command's "
+                                                        "own kind of output (README: overwriting).")] = False,
     json: JsonFlag = False,
 ) -> None:
     """Build an engine; writes <engine>, .graph.json, .build.metadata.json and .build.log beside it."""
@@ -36,7 +38,7 @@ def build(
     from trtkit.errors import UsageError
     from trtkit.io.jsonout import emit_json
     from trtkit.report import console
-    from trtkit.report.build import BuildProgress, build_document, render_build
+    from trtkit.report.build import BuildProgress, build_document, builder_log_echo, render_build
     from trtkit.stages.build import ParseFailed, build_engine
 
     typed_as: dict[str, str] = {}
@@ -48,20 +50,24 @@ def build(
         if settings.model is None:
             raise UsageError("build needs a model", "give MODEL.onnx or a --config with model:")
         model = settings.resolve(settings.model)
-    engine = output or (settings.resolve(settings.build.output) if settings.build.output else
-                        settings.resolve(settings.workdir) / f"{settings.name or model.stem}.engine")
+    engine = output or settings.engine_path(model)
+    if not dry_run:
+        from trtkit.io.overwrite import check_overwrite
+
+        check_overwrite(engine, "engine", force, "engine output")
     as_json = wants_json(json)
     try:
         with BuildProgress(enabled=not as_json and not console.OUTPUT.quiet and not dry_run) as progress:
             result = build_engine(model, engine, settings, dry_run=dry_run, on_phase=progress.phase,
-                                  on_step=progress.step, while_building=None if as_json else console.import_rich)
+                                  on_step=progress.step, while_building=None if as_json else console.import_rich,
+                                  on_log=builder_log_echo())
     except ParseFailed as failure:  # every parser error, as a table (or JSON), then the one-line error
         from trtkit.report.build import render_parser_errors
 
         if as_json:
-            from trtkit.io.jsonout import document
+            from trtkit.report.build import parse_failure_document
 
-            emit_json(document("build", {"model": str(model), "parser_errors": failure.problems}))
+            emit_json(parse_failure_document(str(model), failure.problems))
         else:
             render_parser_errors(failure.problems)
         raise

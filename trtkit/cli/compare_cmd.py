@@ -126,8 +126,9 @@ def compare_outputs(
                             "order: the first beyond tolerance, the node where the error jumps.")] = False,
     html: Annotated[OptionalPath, typer.Option(
         "--html", metavar="FILE", help="With --layerwise: also write the comparison as an HTML page.")] = None,
-    top: Annotated[int, typer.Option("--top", min=0, help="With --layerwise: tensors to list around the first "
-                                                          "beyond tolerance and the largest error jumps.")] = 10,
+    tensors: Annotated[int, typer.Option("--tensors", min=0, help="With --layerwise: tensors to list around the "
+                                                                  "first beyond tolerance and the largest error "
+                                                                  "jumps.")] = 10,
     output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     overrides: OutputsSetOption = None,
     json: JsonFlag = False,
@@ -157,7 +158,7 @@ def compare_outputs(
         raise UsageError(f"--shapes: {error}") from None
     base_dir = settings.resolve(".") if config else Path.cwd()
     if layerwise:
-        _layerwise(reference, candidate, settings.compare, spec, precision, base_dir, output_format, top, html)
+        _layerwise(reference, candidate, settings.compare, spec, precision, base_dir, output_format, tensors, html)
         return
     if html is not None:
         raise UsageError("--html writes the layer-wise comparison", "add --layerwise")

@@ -69,15 +69,19 @@ def show(config: ConfigFile, overrides: SetOption = None, json: JsonFlag = False
 
 
 @config_app.command("schema")
-def schema(output: OutputPath = None) -> None:
+def schema(
+    output: OutputPath = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing output file that is not this command's "
+                                                        "own kind of output (README: overwriting).")] = False,
+) -> None:
     """Print the JSON Schema of the config, for editor completion and validation."""
     from trtkit.config.models import PipelineConfig
     from trtkit.io.jsonout import dumps, write_json
 
     if output:
-        from trtkit.io.paths import refuse_non_regular_output
+        from trtkit.io.overwrite import check_overwrite
 
-        refuse_non_regular_output(output, "schema output")
+        check_overwrite(output, "schema", force, "schema output")
     document = PipelineConfig.model_json_schema()
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "trtkit pipeline config"
@@ -91,21 +95,18 @@ def schema(output: OutputPath = None) -> None:
 def init(
     model: Annotated[Path, typer.Argument(metavar="MODEL.onnx", help="The ONNX model to start from.")],
     output: OutputPath = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing output file (a config is edited by "
+                                                        "hand: never replaced without it).")] = False,
 ) -> None:
     """Write a commented starter config from the model: its inputs, and a profile for dynamic dimensions."""
     from trtkit.config.loader import parse_yaml, validate_config
     from trtkit.config.starter import starter_config
-    from trtkit.errors import UsageError
     from trtkit.io.atomic import write_text_atomic
     from trtkit.io.onnx_model import graph_inputs, load_onnx
-    from trtkit.io.paths import refuse_non_regular_output
+    from trtkit.io.overwrite import check_overwrite
     from trtkit.report import console
 
-    if output:
-        refuse_non_regular_output(output, "config output")
-    if output and output.exists() and not force:
-        raise UsageError(f"{output} already exists", "choose another -o path or pass --force to overwrite it")
+    check_overwrite(output, "config", force, "config output")
     inputs = graph_inputs(load_onnx(model))
     text = starter_config(model, output, inputs)
     validate_config(*parse_yaml(text, "starter config"))  # what we write must validate

@@ -35,7 +35,7 @@ def convert(
     from trtkit.errors import UsageError
     from trtkit.io.jsonout import emit_json
     from trtkit.report.convert import convert_document, render_convert
-    from trtkit.stages.convert import check_model_exists, default_output
+    from trtkit.stages.convert import check_model_exists
     from trtkit.stages.convert import convert as run_convert
 
     flags: list[str] = list(overrides or [])
@@ -54,13 +54,9 @@ def convert(
             raise UsageError("convert needs a model", "give MODEL.onnx or a --config with model:")
         model = settings.resolve(settings.model)
     check_model_exists(model)
-    section = settings.convert
-    target = output or (settings.resolve(section.output) if section.output else
-                        default_output(settings.name or model.stem, settings.resolve(settings.workdir),
-                                         section))
-    profiles = list(settings.build.profiles.values())
-    result = run_convert(model, target, section, base_dir=settings.resolve(".") if config else Path.cwd(),
-                         profile_shapes=dict(profiles[0].opt) if profiles else None)
+    result = run_convert(model, output or settings.converted_path(model), settings.convert,
+                         base_dir=settings.resolve(".") if config else Path.cwd(),
+                         profile_shapes=settings.first_opt_shapes())
     if wants_json(json):
         emit_json(convert_document(result))
     else:

@@ -66,9 +66,8 @@ def precision(
         limit = parse_duration(time_limit) if time_limit else None
     except ValueError as error:
         raise UsageError(f"--time-limit: {error}") from None
-    profiles = list(settings.build.profiles.values())
     result = debug_precision(model, settings.convert, settings.resolve(".") if config else Path.cwd(),
-                             dict(profiles[0].opt) if profiles else None, max_trials, limit, render_trial)
+                             settings.first_opt_shapes(), max_trials, limit, render_trial)
     written = None
     if result.found and result.kept and write_config is not None:  # nothing to keep: nothing to write
         from trtkit.config.keep_nodes import add_keep_fp32_nodes

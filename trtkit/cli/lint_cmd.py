@@ -43,6 +43,8 @@ def lint(
     ] = None,
     list_rules: Annotated[bool, typer.Option("--list-rules", help="Document every rule and exit.")] = False,
     overrides: LintSetOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing output file that is not this command's "
+                                                        "own kind of output (README: overwriting).")] = False,
     json: JsonFlag = False,
 ) -> None:
     """Check engines, ONNX models and configs; exit 1 when a finding reaches --fail-on."""
@@ -64,9 +66,9 @@ def lint(
     if not paths:
         raise UsageError("lint needs a PATH", "give engine artifacts, ONNX models or a config file")
     if output is not None:
-        from trtkit.io.paths import refuse_non_regular_output
+        from trtkit.io.overwrite import check_overwrite
 
-        refuse_non_regular_output(output, "lint output")
+        check_overwrite(output, "lint", force, "lint output")
     result = run_lint_paths(paths, LintOptions(enable=_split(enable), disable=_split(disable), fail_on=fail_on,
                                                target=tensorrt, overrides=overrides or []))
     if output_format == "table":

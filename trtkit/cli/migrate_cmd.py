@@ -17,7 +17,8 @@ def migrate(
     target: Annotated[str, typer.Option(
         "--target", help="11 (default): weak typing becomes convert:; 10: keep it in build: (TensorRT 10.x).")]
     = "11",
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing output file (a config is edited by "
+                                                        "hand: never replaced without it).")] = False,
     json: JsonFlag = False,
 ) -> None:
     """Write a trtkit pipeline config equivalent to a trtexec command line (TensorRT 7.x-11.x syntax); options
@@ -42,12 +43,9 @@ def migrate(
             raise InputFileError(f"cannot read log {log}: {error.strerror or error}", "check the file") from None
         except ValueError as error:
             raise InputFileError(f"{log}: {error}", "give the command line itself instead") from None
-    if output is not None:
-        from trtkit.io.paths import refuse_non_regular_output
+    from trtkit.io.overwrite import check_overwrite
 
-        refuse_non_regular_output(output, "config output")
-    if output is not None and output.exists() and not force:
-        raise UsageError(f"{output} exists", "choose another path or add --force to overwrite it")
+    check_overwrite(output, "config", force, "config output")
     base = str(output.resolve().parent) if output is not None else None
     assert command is not None  # given, or read from the log above
     migration = migrate(command, version, base, target)

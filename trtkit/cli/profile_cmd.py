@@ -30,8 +30,8 @@ def profile(
 ) -> None:
     """Measure an engine on the GPU; writes <engine>.timing.json, .profile.json and .profile.metadata.json."""
     from trtkit.config.loader import load_config
-    from trtkit.io.jsonout import document, emit_json
-    from trtkit.report.profile import render_profile
+    from trtkit.io.jsonout import emit_json
+    from trtkit.report.profile import profile_document, render_profile
     from trtkit.stages.profile import profile_engine
 
     typed_as: dict[str, str] = {}
@@ -39,14 +39,9 @@ def profile(
     flag_overrides(flags, "profile.shapes", shapes, f"--shapes {shapes}", typed_as)
     settings = load_config(config, flags, typed_as=typed_as)
     section = settings.profile
-    if engine is None:
-        engine = settings.resolve(section.engine) if section.engine else (
-            settings.resolve(settings.build.output) if settings.build.output else
-            settings.resolve(settings.workdir) / f"{settings.name or Path(str(settings.model or 'model')).stem}.engine")
-    result = profile_engine(engine, section, settings.backend, settings.resolve(".") if config else Path.cwd())
+    result = profile_engine(engine or settings.profiled_engine_path(), section, settings.backend,
+                            settings.resolve(".") if config else Path.cwd())
     if wants_json(json):
-        from dataclasses import asdict
-
-        emit_json(document("profile", asdict(result)))
+        emit_json(profile_document(result))
     else:
         render_profile(result)

@@ -26,26 +26,27 @@ def report(
     = True,
     profile: Annotated[Optional[int], typer.Option(  # noqa: UP045 - typer reads this annotation at runtime on 3.10
         "--profile", min=0, help="Optimization profile to show.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing output file that is not this command's "
+                                                        "own kind of output (README: overwriting).")] = False,
     json: JsonFlag = False,
 ) -> None:
     """Write a self-contained HTML report (no network needed to open it): summary, latency by type, precision,
     per-layer latency, slowest layers, reformats, timing distribution, lint findings, comparison, engine graph."""
-    from trtkit.io.paths import refuse_non_regular_output
+    from trtkit.io.overwrite import check_overwrite
     from trtkit.orchestration.report import ReportOptions, build_report
     from trtkit.report import console
 
-    refuse_non_regular_output(output, "report")
+    check_overwrite(output, "html", force, "report")
     result = build_report(paths, output, ReportOptions(top=top, lint=lint, graph=graph, query=query, beam=beam,
                                                        color_by=color_by, max_graph_nodes=max_graph_nodes,
                                                        profile=profile))
     for note in result.graph_notes:
         console.warn(note)
     if wants_json(json):
-        from dataclasses import asdict
+        from trtkit.io.jsonout import emit_json
+        from trtkit.report.html import report_document
 
-        from trtkit.io.jsonout import document, emit_json
-
-        emit_json(document("report", asdict(result)))
+        emit_json(report_document(result))
         return
     console.info(f"wrote {result.output} ({result.bytes / 1024:.0f} KiB, {len(result.engines)} engine(s), views: "
                  f"{', '.join(result.views)}) in {result.seconds:.2f} s")

@@ -385,8 +385,10 @@ def _measurement(m: Migration, names: set[str], target: str = "11") -> None:
     """trtexec before 11 measured without CUDA graph and spin-wait, with transfers: keep that measurement unless
     the command line asked otherwise. The version comes from the log, else from `--target 10` or from options 11
     removed."""
-    version = m.trtexec_version
-    major = int(version.split(".")[0]) if version else (10 if m.removed or target == "10" else None)
+    from trtkit.backends.version import TensorRTVersion
+
+    version = TensorRTVersion.parse(m.trtexec_version)
+    major = version.major if version is not None else (10 if m.removed or target == "10" else None)
     if major is None or major >= 11 or "profile" not in m.get("run.stages"):
         return
     defaults = [(key, value) for key, flag, value in (("cuda_graph", "useCudaGraph", False),

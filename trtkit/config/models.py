@@ -74,7 +74,10 @@ class Tolerance(StrictModel):
 
     atol: float | None = Field(None, ge=0)
     rtol: float | None = Field(None, ge=0)
+    range_tol: float | None = Field(None, ge=0, description="a fraction of the reference output's range (max - min) "
+                                                             "added to each element's atol")
     min_cosine: float | None = Field(None, ge=-1, le=1)
+    min_snr_db: float | None = Field(None, description="the lowest signal-to-noise ratio accepted, in dB")
 
 
 class VerifyConfig(StrictModel):
@@ -110,6 +113,15 @@ class ConvertConfig(StrictModel):
     quantize: QuantizeConfig | None = None
     data: DataSpec = Field(default_factory=DataSpecFields)
     verify: VerifyConfig = Field(default_factory=VerifyConfig)
+
+    @property
+    def output_suffix(self) -> str:
+        """What the converted model is: its quantization mode, else its precision (`fp16` in `cnn.fp16.onnx`)."""
+        return self.quantize.mode if self.quantize is not None else self.precision
+
+    def output_name(self, name: str) -> str:
+        """The converted model's default file name for the artifact name `name`: `<name>.<suffix>.onnx`."""
+        return f"{name}.{self.output_suffix}.onnx"
 
 
 class OptimizationProfile(StrictModel):
@@ -365,6 +377,37 @@ class PipelineConfig(StrictModel):
 
     @property
     def artifact_name(self) -> str:
+        """The base name of the pipeline's artifacts: `name:`, else the config model's file stem, else `model`."""
+        return self.artifact_name_for(None)
+
+    def artifact_name_for(self, model: Path | None) -> str:
+        """The artifacts' base name when a command is given `model`: the config's own (`name:`, else its model's
+        stem) wins, so that every command of one config finds the same files; `model`'s stem only when the config
+        names no model."""
         if self.name:
             return self.name
-        return self.model.stem if self.model else "model"
+        if self.model is not None:
+            return self.model.stem
+        return model.stem if model is not None else "model"
+
+    def engine_path(self, model: Path | None = None) -> Path:
+        """Where build writes the engine: build.output, else `<workdir>/<artifact name>.engine`."""
+        if self.build.output:
+            return self.resolve(self.build.output)
+        return self.resolve(self.workdir) / f"{self.artifact_name_for(model)}.engine"
+
+    def profiled_engine_path(self) -> Path:
+        """The engine profile measures: profile.engine, else the one build writes."""
+        return self.resolve(self.profile.engine) if self.profile.engine else self.engine_path()
+
+    def converted_path(self, model: Path | None = None) -> Path:
+        """Where convert writes: convert.output, else `<workdir>/<artifact name>.<precision or mode>.onnx`."""
+        if self.convert.output:
+            return self.resolve(self.convert.output)
+        return self.resolve(self.workdir) / self.convert.output_name(self.artifact_name_for(model))
+
+    def first_opt_shapes(self) -> dict[str, tuple[int, ...]] | None:
+        """The opt shapes of the first optimization profile (random inputs for dynamic dimensions take them), or
+        None without profiles."""
+        first = next(iter(self.build.profiles.values()), None)
+        return None if first is None else {name: tuple(shape) for name, shape in first.opt.items()}

@@ -31,12 +31,13 @@ class ReportOptions:
 
 
 def _lint_target(plan: EnginePlan) -> str:
-    version = plan.tensorrt_version or ""
-    if "RTX" in version:
+    from trtkit.backends.version import TensorRTVersion
+
+    version = TensorRTVersion.parse(plan.tensorrt_version)
+    if version is not None:
+        return version.lint_target
+    if "RTX" in (plan.tensorrt_version or ""):
         return "rtx"
-    major = version.split(".")[0]
-    if major.isdigit():
-        return "8" if int(major) <= 8 else ("10" if int(major) <= 10 else "11")
     from trtkit.stages.lint import default_target
 
     return default_target()

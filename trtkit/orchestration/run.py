@@ -53,19 +53,11 @@ class Pipeline:
         self.source = settings.resolve(settings.model)
         self.workdir = settings.resolve(settings.workdir)
         self.name = settings.artifact_name
-        convert = settings.convert
         # the configured stages say where build reads its model; --stages may add a convert the config leaves out
-        if "convert" in settings.run.stages or "convert" in (stages or []):
-            from trtkit.stages.convert import default_output
-
-            self.converted: Path | None = (settings.resolve(convert.output) if convert.output else
-                                           default_output(self.name, self.workdir, convert))
-        else:
-            self.converted = None
-        self.engine = (settings.resolve(settings.build.output) if settings.build.output else
-                       self.workdir / f"{self.name}.engine")
-        profiles = list(settings.build.profiles.values())
-        self.opt_shapes = {name: tuple(shape) for name, shape in profiles[0].opt.items()} if profiles else None
+        converting = "convert" in settings.run.stages or "convert" in (stages or [])
+        self.converted: Path | None = settings.converted_path() if converting else None
+        self.engine = settings.engine_path()
+        self.opt_shapes = settings.first_opt_shapes()
         self.on_build_phase, self.on_build_step = on_build_phase, on_build_step
 
     @property
@@ -136,10 +128,11 @@ class Pipeline:
         section = self.settings.build
 
         def execute():
+            from trtkit.report.build import builder_log_echo
             from trtkit.stages.build import build_engine
 
             result = build_engine(self.build_model, self.engine, self.settings, on_phase=self.on_build_phase,
-                                  on_step=self.on_build_step)
+                                  on_step=self.on_build_step, on_log=builder_log_echo())
             summary = (f"{_display(result.backend)} {result.tensorrt_version}: "
                        f"{format_bytes(result.engine_bytes or 0)} engine in {result.build_seconds or 0:.1f} s; "
                        f"layers from {result.graph_source}")
@@ -156,15 +149,15 @@ class Pipeline:
         section = self.settings.profile
 
         def execute():
-            from dataclasses import asdict
-
-            from trtkit.io.jsonout import document, write_json
+            from trtkit.io.jsonout import write_json
+            from trtkit.report.profile import profile_document
             from trtkit.stages.profile import profile_engine
 
             result = profile_engine(self.engine, section, self.settings.backend, self.settings.resolve("."))
-            report = write_json(self.report("profile"), document("profile", asdict(result)))
-            figure = result.figures.get("latency") or next(iter(result.figures.values()), {})
-            summary = f"median {figure.get('median', float('nan')):.3f} ms, {result.throughput_qps:.1f} qps"
+            report = write_json(self.report("profile"), profile_document(result))
+            figure = result.figures.get("latency")
+            median = "unknown" if figure is None or figure.median is None else f"{figure.median:.3f} ms"
+            summary = f"median {median}, {result.throughput_qps:.1f} qps"
             return EXIT_OK, [*(Path(path) for path in result.written), report], summary
 
         return Work([self.engine, *self.data_files(section.data)],

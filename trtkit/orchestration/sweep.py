@@ -72,7 +72,6 @@ def point_values(sweep) -> list[dict[str, Any]]:
 def plan_points(config: Path, overrides: list[str]) -> tuple[Any, list[Point], Path]:
     """The base config, every point (validated before anything runs), and the sweep's work directory."""
     from trtkit.config.loader import load_config
-    from trtkit.stages.convert import default_output
 
     base = load_config(config, overrides)
     sweep = base.sweep
@@ -107,9 +106,8 @@ def plan_points(config: Path, overrides: list[str]) -> tuple[Any, list[Point], P
             section.pop("output", None)
             digest = hashlib.sha256(json.dumps([section, str(settings.resolve(settings.model))],
                                                sort_keys=True).encode()).hexdigest()[:10]
-            suffix = settings.convert.quantize.mode if settings.convert.quantize else settings.convert.precision
-            group = f"{suffix}-{digest}"
-            converted = default_output(name, root / "_convert" / group, settings.convert)
+            group = f"{settings.convert.output_suffix}-{digest}"
+            converted = root / "_convert" / group / settings.convert.output_name(name)
             placement.append(f"convert.output={json.dumps(str(converted))}")
         points.append(Point(point_name, values, [*overrides, *value_overrides, *placement], workdir, group))
     return base, points, root

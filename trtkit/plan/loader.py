@@ -20,7 +20,7 @@ from trtkit.io.atomic import check_set_complete
 from trtkit.plan import metadata
 from trtkit.plan.artifacts import Artifact, read_artifact
 from trtkit.plan.join import join_profile
-from trtkit.plan.model import EnginePlan, Source
+from trtkit.plan.model import BuildFacts, EnginePlan, Source
 
 PLAN_KINDS = {"inspector-json", "inspector-text", "layer-records", "export-profile", "export-times",
               "iprofiler-text", "trtexec-log", "profile-metadata", "build-metadata", "device-properties"}
@@ -241,8 +241,7 @@ def _merge(plan: EnginePlan, artifact: Artifact) -> None:
     kind, data = artifact.kind, artifact.data
     plan.sources.append(Source(str(artifact.path), kind, artifact.tensorrt_version))
     if kind in ("inspector-json", "inspector-text", "layer-records"):
-        if plan.layers:
-            plan.notes.append(f"{artifact.path.name}: a second layer listing was ignored")
+        if plan.layers:  # the build log lists the layers the .graph.json holds: the first read is kept
             return
         plan.layers, plan.io_tensors, plan.detailed = data.layers, data.io_tensors, data.detailed
     elif kind in ("export-profile", "iprofiler-text"):
@@ -262,6 +261,7 @@ def _merge(plan: EnginePlan, artifact: Artifact) -> None:
         plan.tensorrt_version = plan.tensorrt_version or artifact.tensorrt_version
         plan.model_options = {key: str(value) for key, value in (data.get("model_options") or {}).items()}
         plan.build_options = {key: str(value) for key, value in (data.get("build_options") or {}).items()}
+        plan.build = build_facts(data)
     elif kind == "device-properties":
         plan.device = plan.device or data
     elif kind == "trtexec-log":
@@ -269,3 +269,19 @@ def _merge(plan: EnginePlan, artifact: Artifact) -> None:
         plan.tensorrt_version = plan.tensorrt_version or run.tensorrt_version
         plan.performance = plan.performance or run.performance
         plan.device = plan.device or run.device
+
+
+def build_facts(data: dict) -> BuildFacts | None:
+    """Engine size, build time and targets from trtkit's build metadata (TREx's records none of them)."""
+    if not str(data.get("schema", "")).startswith("trtkit/build-metadata/"):
+        return None
+    targets: dict = data["targets"] if isinstance(data.get("targets"), dict) else {}
+    versions: dict = data["versions"] if isinstance(data.get("versions"), dict) else {}
+    size, seconds = data.get("engine_bytes"), data.get("build_seconds")
+    gpus = [f"{gpu.get('name')} ({gpu.get('compute_capability')})" for gpu in targets.get("gpus") or []
+            if isinstance(gpu, dict)]
+    return BuildFacts(
+        engine_bytes=size if isinstance(size, int) and not isinstance(size, bool) else None,
+        build_seconds=float(seconds) if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) else None,
+        compute_capabilities=[str(value) for value in targets.get("compute_capabilities") or []],
+        build_gpus=gpus, backend=str(versions["backend"]) if versions.get("backend") else None)

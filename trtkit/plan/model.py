@@ -9,9 +9,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from trtkit.io.display import HtmlDisplay
 from trtkit.plan.formats import QUANTIZED_TYPES, canonical_dtype, dtype_bytes
+
+if TYPE_CHECKING:
+    import pandas
 
 PROFILE_SUFFIX = re.compile(r"\s*\[profile (\d+)\]")
 
@@ -196,6 +200,27 @@ class IterationTimes:
 
 
 @dataclass(slots=True)
+class BuildFacts:
+    """What trtkit's build metadata records of an engine's build, known without a GPU; None: not recorded."""
+
+    engine_bytes: int | None = None
+    build_seconds: float | None = None
+    compute_capabilities: list[str] = field(default_factory=list)  # the targets asked for (TensorRT-RTX)
+    build_gpus: list[str] = field(default_factory=list)  # "NVIDIA A100 (8.0)": the GPUs a full TensorRT build ran on
+    backend: str | None = None  # tensorrt | tensorrt-rtx
+
+    def targets(self) -> str | None:
+        """The compute capabilities the engine runs on, as a user reads them; None when not recorded."""
+        if self.compute_capabilities:
+            return "compute capability " + ", ".join(self.compute_capabilities)
+        if self.build_gpus:
+            return "built on " + ", ".join(self.build_gpus)
+        if self.backend == "tensorrt-rtx":
+            return "TensorRT-RTX default (none set)"
+        return None
+
+
+@dataclass(slots=True)
 class DeviceInfo:
     name: str | None = None
     compute_capability: str | None = None
@@ -215,8 +240,9 @@ class Source:
 
 
 @dataclass
-class EnginePlan:
-    """An engine: its layers in execution order and everything known about how it was built and ran."""
+class EnginePlan(HtmlDisplay):
+    """An engine: its layers in execution order and everything known about how it was built and ran; drawn with
+    the HTML report's views in Jupyter."""
 
     name: str
     layers: list[Layer] = field(default_factory=list)
@@ -230,9 +256,15 @@ class EnginePlan:
     iteration_times: IterationTimes | None = None
     profile_iterations: int | None = None
     tensorrt_version: str | None = None
+    build: BuildFacts | None = None  # from trtkit's build metadata
     detailed: bool = True  # False for a names-only plan (built without detailed profiling verbosity)
     sources: list[Source] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what did not join or could not be read
+
+    def __repr__(self) -> str:
+        # short: a notebook keeps the text form of every plan it shows beside the HTML
+        return (f"EnginePlan(name={self.name!r}, layers={len(self.layers)}, profiled={self.has_profile}, "
+                f"tensorrt_version={self.tensorrt_version!r})")
 
     @property
     def optimization_profiles(self) -> list[int]:
@@ -244,6 +276,32 @@ class EnginePlan:
     @property
     def has_profile(self) -> bool:
         return any(layer.timing is not None for layer in self.layers)
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """One row per layer, in execution order, columns named after the attributes (`kind`, `precision`,
+        `latency_ms`...); unknown figures are missing values, never 0. Needs pandas (pip install 'trtkit[notebook]')."""
+        try:
+            import pandas
+        except ImportError:
+            from trtkit.errors import BackendUnavailableError
+
+            raise BackendUnavailableError("EnginePlan.to_pandas needs pandas, which is not installed",
+                                          "pip install 'trtkit[notebook]' (or pandas)") from None
+        rows = [{"index": layer.index, "name": layer.name, "type": layer.type, "kind": layer.kind,
+                 "precision": layer.compute_precision, "input_precision": layer.input_precision,
+                 "output_precision": layer.output_precision, "is_reformat": layer.is_reformat,
+                 "origin": layer.origin, "tactic": layer.tactic_name, "profile": layer.profile,
+                 "onnx_nodes": list(layer.onnx_nodes),
+                 "weights_count": layer.weights.count if layer.weights is not None else None,
+                 "latency_ms": layer.timing.average_ms if layer.timing is not None else None,
+                 "latency_percent": layer.timing.percentage if layer.timing is not None else None}
+                for layer in self.layers]
+        columns = ["index", "name", "type", "kind", "precision", "input_precision", "output_precision", "is_reformat",
+                   "origin", "tactic", "profile", "onnx_nodes", "weights_count", "latency_ms", "latency_percent"]
+        frame = pandas.DataFrame(rows, columns=columns)
+        for column in ("latency_ms", "latency_percent"):
+            frame[column] = frame[column].astype("float64")  # NaN for a layer that was not profiled
+        return frame.set_index("index")
 
 
 def normalize_tactic(value: Any) -> str | None:

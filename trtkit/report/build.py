@@ -11,11 +11,19 @@ from trtkit.report import console
 from trtkit.results.build import BuildResult
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.progress import Progress, TaskID
 
 
 def build_document(result: BuildResult) -> dict[str, Any]:
+    """The `trtkit/build/v1` document of a build (or of a dry run)."""
     return document("build", asdict(result))
+
+
+def parse_failure_document(model: str, problems: list[dict]) -> dict[str, Any]:
+    """The `trtkit/build/v1` document of a build the ONNX parser refused: the model and every parser error."""
+    return document("build", {"model": model, "parser_errors": problems})
 
 
 class BuildProgress:
@@ -49,16 +57,33 @@ class BuildProgress:
             self.progress.update(self.tasks[name], completed=step + 1)
 
 
+def builder_log_echo() -> Callable[[str, str], None] | None:
+    """What streams the builder log to stderr as TensorRT writes it (build_engine's `on_log`): `-v` its info,
+    warnings and errors, `-vv` its verbose lines too (trtexec --verbose); None without -v. The .build.log keeps
+    every line either way."""
+    if not console.OUTPUT.verbose or console.OUTPUT.quiet:
+        return None
+    from trtkit.backends.trt_builder import log_line
+
+    shown = None if console.OUTPUT.verbose > 1 else {"INTERNAL_ERROR", "ERROR", "WARNING", "INFO"}
+
+    def echo(severity: str, message: str) -> None:
+        if shown is None or severity in shown:
+            console.err().print(log_line(severity, message), markup=False, highlight=False, soft_wrap=True)
+
+    return echo
+
+
 def render_build(result: BuildResult) -> None:
     from rich.markup import escape
 
     out = console.out()
     backend = "TensorRT-RTX" if result.backend == "tensorrt-rtx" else "TensorRT"
     network = result.network
-    rows = [("model", result.model), ("backend", f"{backend} {result.tensorrt_version}"),
-            ("network", f"{network.get('layers', 0)} layers; inputs "
-                        + ", ".join(f"{t['name']} {t['dtype']} {t['shape']}" for t in network.get("inputs", []))
-                        + "; outputs " + ", ".join(f"{t['name']} {t['dtype']}" for t in network.get("outputs", []))),
+    shown = console.UNKNOWN if network is None else (
+        f"{network.layers} layers; inputs " + ", ".join(f"{t.name} {t.dtype} {t.shape}" for t in network.inputs)
+        + "; outputs " + ", ".join(f"{t.name} {t.dtype}" for t in network.outputs))
+    rows = [("model", result.model), ("backend", f"{backend} {result.tensorrt_version}"), ("network", shown),
             ("profiles", "; ".join(_profile_text(name, profile) for name, profile in result.profiles.items())
              or "none")]
     if result.dry_run:

@@ -92,14 +92,17 @@ def render_engines(comparison: EngineComparison, top: int = 10) -> None:
     rows = [("layers", *[str(view.summary.layer_count) for view in comparison.engines]),
             ("median latency (ms)", *[format_ms(_median(view)) for view in comparison.engines]),
             ("p99 latency (ms)", *[format_ms(_p99(view)) for view in comparison.engines]),
-            ("throughput (qps)", *[console.UNKNOWN if view.summary.throughput_qps is None
-                                   else f"{view.summary.throughput_qps:g}" for view in comparison.engines]),
+            ("throughput (qps)", *[_fmt(view.summary.throughput_qps, "throughput") for view in comparison.engines]),
             ("speedup vs first", *[console.UNKNOWN if (speedup := _speedup(base, view)) is None
                                    else f"{speedup:.2f}x" for view in comparison.engines]),
             ("sum of layer latencies (ms)",
              *[format_ms(view.summary.total_layer_latency_ms) for view in comparison.engines]),
             ("weights (MiB)", *[console.UNKNOWN if view.summary.weights_bytes is None
                                 else f"{view.summary.weights_bytes / 2**20:.2f}" for view in comparison.engines])]
+    if any(view.plan.build is not None for view in comparison.engines):  # trtkit's build metadata
+        figures = [dict(console.build_figures(view.plan.build)) for view in comparison.engines]
+        rows += [(key, *[escape(figure[key]) for figure in figures])
+                 for key in ("engine size", "build time", "targets")]
     out.print(console.table("Engines", ["", *names], rows, right_align=names))
     for title, attribute in (("Latency by layer type (ms)", "by_type"), ("Layers by precision", "by_precision")):
         groups = [_groups(view, attribute) for view in comparison.engines]
@@ -159,11 +162,11 @@ def render_gate(name: str, baseline: str, result) -> None:
                     if metric.interval_percent else "")
         color = {"regression": "red", "improvement": "green", "no data": "yellow"}.get(metric.verdict, "")
         verdict = f"[{color}]{metric.verdict}[/{color}]" if color else metric.verdict
-        rows.append((metric.metric, _fmt(metric.baseline), _fmt(metric.current),
+        rows.append((metric.metric, _fmt(metric.baseline, metric.metric), _fmt(metric.current, metric.metric),
                      "" if metric.change_percent is None else f"{metric.change_percent:+.2f}%", interval, verdict,
                      escape(metric.evidence)))
     out.print(console.table(f"Regression gate: {escape(name)} against {escape(baseline)} (limit "
-                            f"{result.max_regression_percent:g}%; positive change = worse)",
+                            f"{result.max_regression_percent:g}%; worse = latency up, throughput down)",
                             ["metric", "baseline", "current", "change", f"{result.confidence:.0%} CI", "verdict",
                              "evidence"], rows))
     for layer in result.layers:
@@ -181,8 +184,11 @@ def render_gate(name: str, baseline: str, result) -> None:
         out.print("[red]regression[/red]" if verdict == "regression" else "[green]no regression[/green]")
 
 
-def _fmt(value: float | None) -> str:
-    return console.UNKNOWN if value is None else f"{value:.4g}"
+def _fmt(value: float | None, metric: str = "") -> str:
+    """A gate figure: latency to 4 significant digits, throughput to 0.1 qps as the engine table shows it."""
+    if value is None:
+        return console.UNKNOWN
+    return f"{value:.1f}" if metric == "throughput" else f"{value:.4g}"
 
 
 def gate_markdown(comparison: EngineComparison) -> str:
@@ -192,14 +198,16 @@ def gate_markdown(comparison: EngineComparison) -> str:
     for view, result in zip(comparison.engines[1:], comparison.gates, strict=False):
         verdict = {"regression": "❌ regression", "no data": "❌ no data"}.get(result.verdict, "✅ no regression")
         lines += [f"### trtkit compare: `{view.plan.name}` against `{base}` — {verdict}", "",
-                  f"Limit {result.max_regression_percent:g}% (positive change = worse).", "",
+                  f"Limit {result.max_regression_percent:g}% in the worse direction (latency up, throughput down).",
+                  "",
                   f"| metric | baseline | current | change | {result.confidence:.0%} CI | verdict |",
                   "|---|---:|---:|---:|---|---|"]
         for metric in result.metrics:
             interval = (f"[{metric.interval_percent[0]:+.2f}%, {metric.interval_percent[1]:+.2f}%]"
                         if metric.interval_percent else "n/a")
             change = "" if metric.change_percent is None else f"{metric.change_percent:+.2f}%"
-            lines.append(f"| {metric.metric} | {_fmt(metric.baseline)} | {_fmt(metric.current)} | {change} | "
+            lines.append(f"| {metric.metric} | {_fmt(metric.baseline, metric.metric)} | "
+                         f"{_fmt(metric.current, metric.metric)} | {change} | "
                          f"{interval} | {metric.verdict} |")
         evidence = sorted({metric.evidence for metric in result.metrics})
         lines += ["", "Evidence: " + "; ".join(evidence) + "."]
@@ -242,9 +250,8 @@ def render_outputs(comparison: OutputComparison) -> None:
     for output in comparison.outputs:
         histogram = ", ".join(f"{label}: {count}" for label, count in output.histogram.items() if count)
         tolerance = output.tolerance
-        out.print(f"  {escape(output.name)}: |error| histogram {histogram}; tolerance atol {tolerance.atol:g}, "
-                  f"rtol {tolerance.rtol:g}, min cosine {tolerance.min_cosine} ({escape(tolerance.source)})"
-                  if tolerance else f"  {escape(output.name)}")
+        out.print(f"  {escape(output.name)}: |error| histogram {histogram}; tolerance {tolerance.describe()} "
+                  f"({escape(tolerance.source)})" if tolerance else f"  {escape(output.name)}")
         for reason in output.reasons:
             out.print(f"    [red]{escape(reason)}[/red]")
     for name in comparison.missing:

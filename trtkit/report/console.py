@@ -134,3 +134,12 @@ def format_ms(value: float | None) -> str:
 def format_percent(value: float | None) -> str:
     """A share in percent, one decimal; — when unknown."""
     return UNKNOWN if value is None else f"{value:.1f}"
+
+
+def build_figures(build: Any) -> list[tuple[str, str]]:
+    """Engine size, build time and targets of a plan.model.BuildFacts (None: not recorded, all —)."""
+    if build is None:
+        return [("engine size", UNKNOWN), ("build time", UNKNOWN), ("targets", UNKNOWN)]
+    return [("engine size", format_bytes(build.engine_bytes)),
+            ("build time", UNKNOWN if build.build_seconds is None else f"{build.build_seconds:.1f} s"),
+            ("targets", build.targets() or UNKNOWN)]

@@ -32,14 +32,15 @@ def render_convert(result: ConvertResult) -> None:
         out.print(console.table("Operators changed", ["op", "count change"],
                                 [(escape(op), f"{count:+d}") for op, count in changes], right_align=("count change",)))
     precision = result.precision
-    rows = [("nodes by output type", ", ".join(f"{k} {v}" for k, v in precision["nodes_by_dtype"].items())),
-            ("weights by type", ", ".join(f"{k} {console.format_bytes(v)}"
-                                          for k, v in precision["weight_bytes_by_dtype"].items())),
-            ("Q/DQ", f"{precision['qdq_pairs']} QuantizeLinear, {precision['dequantize_nodes']} DequantizeLinear"),
-            ("compute ops on Q/DQ inputs", ", ".join(f"{k} {v}" for k, v in precision["quantized_compute_ops"].items())
-             or "none"),
-            ("compute ops without", ", ".join(f"{k} {v}" for k, v in precision["unquantized_compute_ops"].items())
-             or "none")]
+    rows = [] if precision is None else [
+        ("nodes by output type", ", ".join(f"{k} {v}" for k, v in precision.nodes_by_dtype.items())),
+        ("weights by type", ", ".join(f"{k} {console.format_bytes(v)}"
+                                      for k, v in precision.weight_bytes_by_dtype.items())),
+        ("Q/DQ", f"{precision.qdq_pairs} QuantizeLinear, {precision.dequantize_nodes} DequantizeLinear"),
+        ("compute ops on Q/DQ inputs", ", ".join(f"{k} {v}" for k, v in precision.quantized_compute_ops.items())
+         or "none"),
+        ("compute ops without", ", ".join(f"{k} {v}" for k, v in precision.unquantized_compute_ops.items())
+         or "none")]
     if result.external_data_bytes:
         rows.append(("external data", console.format_bytes(result.external_data_bytes)))
     out.print(console.table("Precision profile of the output", ["", ""], [(key, escape(value)) for key, value in rows]))

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from trtkit.report import svg
 from trtkit.report.console import UNKNOWN, format_bytes, format_ms, format_percent
+from trtkit.report.console import build_figures as format_build_figures
 from trtkit.report.inspect import MEASUREMENT_KEYS
 from trtkit.report.svg import Bar, precision_color
 
 if TYPE_CHECKING:
-    from trtkit.results.report import EngineReport, ReportData
+    from trtkit.results.report import EngineReport, ReportData, ReportResult
 
 
 STYLE = """
@@ -37,8 +38,8 @@ svg.chart{max-width:100%;height:auto;display:block}svg.chart text{fill:#333}
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px;margin:4px 0}
 .legend i{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:5px;vertical-align:-1px}
 table{border-collapse:collapse;width:100%;font-size:12.5px;margin:6px 0}
-th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;overflow-wrap:normal}
 table.sortable th{cursor:pointer;user-select:none}table.sortable th:after{content:" \\2195";color:#bbb}
 .sev-error{color:#c0392b;font-weight:600}.sev-warning{color:#b9770e;font-weight:600}.sev-info{color:#2e86c1}
 .note{color:var(--muted);font-style:italic}.slower{color:#c0392b}.faster{color:#1e8449}
@@ -64,6 +65,15 @@ SCRIPT = """
   document.documentElement.setAttribute('data-charts',String(document.querySelectorAll('svg.chart').length));
 })();
 """
+
+
+def report_document(result: ReportResult) -> dict[str, Any]:
+    """The `trtkit/report/v1` document of a written report: where, its size, engines and views."""
+    from dataclasses import asdict
+
+    from trtkit.io.jsonout import document
+
+    return document("report", asdict(result))
 
 
 def _truncated(text: str, length: int) -> str:
@@ -108,18 +118,34 @@ def _version(engine: EngineReport) -> str:
     return f"TensorRT {version}" if version else "unknown"
 
 
+def _device_card(plan) -> str:
+    """The GPU the engine was profiled on; without one, the targets its build metadata records."""
+    device = plan.device
+    if device and device.name:
+        return _card("device", device.name, f"compute capability {device.compute_capability}"
+                     if device.compute_capability else "")
+    targets = plan.build.targets() if plan.build is not None else None
+    return _card("targets", targets or "not recorded", "from the build metadata" if targets else
+                 "no device or build targets among the artifacts", small=bool(targets))
+
+
+def _build_cards(plan) -> list[str]:
+    if plan.build is None:
+        return []
+    figures = dict(format_build_figures(plan.build))
+    return [_card("engine size", figures["engine size"]), _card("build time", figures["build time"])]
+
+
 def _summary(engine: EngineReport) -> str:
     plan, summary = engine.plan, engine.summary
-    device = plan.device
     latency = summary.end_to_end
     cards = [_card("engine", plan.name, "names only" if not plan.detailed else ""),
              _card("TensorRT", _version(engine)),
-             _card("device", device.name if device and device.name else "not recorded",
-                   f"compute capability {device.compute_capability}" if device and device.compute_capability
-                   else ""),
+             _device_card(plan),
              _card("layers", str(summary.layer_count),
                    f"optimization profile {summary.profile} of {len(plan.optimization_profiles)}"
-                   if len(plan.optimization_profiles) > 1 else "")]
+                   if len(plan.optimization_profiles) > 1 else ""),
+             *_build_cards(plan)]
     if latency is not None:
         p99 = latency.percentiles.get(99.0)
         cards.append(_card("latency (median)", f"{format_ms(latency.median)} ms",

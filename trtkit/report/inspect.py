@@ -66,6 +66,8 @@ def _render_plan(view: PlanView, by: str, top: int, all_layers: bool) -> None:
     rows = [("layers", str(summary.layer_count) + (f" (optimization profile {summary.profile} of "
                                                    f"{len(plan.optimization_profiles)})"
                                                    if len(plan.optimization_profiles) > 1 else ""))]
+    if plan.build is not None:  # trtkit's build metadata: known without a GPU
+        rows += console.build_figures(plan.build)
     if summary.has_profile:
         rows.append(("sum of per-layer latencies", f"{format_ms(summary.total_layer_latency_ms)} ms"
                      + (f" over {plan.profile_iterations} iteration{'s' if plan.profile_iterations != 1 else ''}"
@@ -79,7 +81,7 @@ def _render_plan(view: PlanView, by: str, top: int, all_layers: bool) -> None:
                      + (f", p99 {format_ms(p99)} ms" if p99 is not None else "") + interval))
         rows.append(("  measured from", summary.end_to_end_source or ""))
     if summary.throughput_qps is not None:
-        rows.append(("throughput", f"{summary.throughput_qps:g} qps"))
+        rows.append(("throughput", f"{summary.throughput_qps:.1f} qps"))
     mode = ", ".join(f"{key}: {plan.inference_options[key]}" for key in MEASUREMENT_KEYS
                      if key in plan.inference_options)
     if mode:
@@ -237,5 +239,10 @@ def _render_other(artifact) -> None:
         else:
             out.print(console.table(f"Polygraphy {data.kind}", ["", ""],
                                     [(escape(key), escape(str(value))[:200]) for key, value in data.details.items()]))
+    elif artifact.kind in ("trtkit", "sarif") and isinstance(data, dict):
+        from trtkit.report.documents import document_rows, sarif_rows
+
+        title, rows = (document_rows if artifact.kind == "trtkit" else sarif_rows)(data)
+        out.print(console.table(escape(title), ["", ""], [(escape(key), escape(value)) for key, value in rows]))
     else:
         out.print(f"  {escape(str(data))[:300]}")

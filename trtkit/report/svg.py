@@ -6,6 +6,7 @@ browser shows the values on hover and a test can count what was drawn.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -51,9 +52,30 @@ def _short(text: str, length: int) -> str:
     return text[:length - tail - 1] + "…" + text[-tail:]
 
 
+def distinct_labels(labels: Sequence[str], length: int) -> list[str]:
+    """Labels of at most `length` characters that still tell the items apart: where cutting the middle makes two
+    the same (`precision-fp16_max-4/resnet18.engine` and `precision-fp32_max-4/resnet18.engine`), the part they
+    share is left out instead and the part that differs kept (`…fp16…resnet18.engine`, `…fp32…resnet18.engine`)."""
+    short = [_short(label, length) for label in labels]
+    if len(set(short)) == len(short) or len(set(labels)) != len(labels):
+        return short
+    prefix = os.path.commonprefix(list(labels))
+    suffix = os.path.commonprefix([label[::-1] for label in labels])[::-1]
+    prefix = prefix[:max((prefix.rfind(mark) + 1 for mark in "-_/. "), default=0)]  # cut at a word boundary
+    suffix = suffix[min((position for position in (suffix.find(mark) for mark in "-_/. ") if position >= 0),
+                        default=len(suffix)):]
+    tail = suffix.rsplit("/", 1)[-1]
+    result = []
+    for label in labels:
+        middle = label[len(prefix):len(label) - len(suffix)]
+        text = ("…" if prefix else "") + middle + (("…" if tail != suffix else "") + tail)
+        result.append(text if len(text) <= length else _short(middle, length))
+    return result if len(set(result)) == len(result) else [f"#{index + 1} {text}" for index, text in enumerate(short)]
+
+
 def _number(value: float) -> str:
-    if value == 0:
-        return "0"
+    if float(value).is_integer():  # counts (20 layers), and round figures
+        return f"{value:.0f}"
     if abs(value) >= 100:
         return f"{value:.0f}"
     if abs(value) >= 1:
@@ -86,10 +108,11 @@ def stacked_bars(name: str, rows: Sequence[tuple[str, Sequence[Bar]]], unit: str
     plot = width - label_width - 90
     top = max((sum(bar.value for bar in bars) for _, bars in rows), default=0) or 1
     body = []
+    labels = distinct_labels([row_label for row_label, _ in rows], 26)
     for index, (row_label, bars) in enumerate(rows):
         y = pad + index * row
         x = float(label_width)
-        text = _short(row_label, 26)
+        text = labels[index]
         body.append(f'<text x="{label_width - 6}" y="{y + 19}" text-anchor="end">{escape(text)}</text>')
         for bar in bars:
             length = bar.value / top * plot

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trtkit.backends.trt_builder import NetworkSummary
 
 
 @dataclass
@@ -11,7 +15,7 @@ class BuildResult:
     tensorrt_version: str
     model: str
     engine: str | None
-    network: dict = field(default_factory=dict)
+    network: NetworkSummary | None = None  # the parsed network: its inputs, outputs and layer count
     profiles: dict = field(default_factory=dict)
     parser_errors: list[dict] = field(default_factory=list)
     parser_warnings: list[str] = field(default_factory=list)  # what the ONNX parser logged as warnings

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from trtkit.io.display import HtmlDisplay
+
 if TYPE_CHECKING:
     from trtkit.analysis.align import Alignment
     from trtkit.analysis.regression import GateResult
@@ -19,11 +21,15 @@ class EngineView:
 
 
 @dataclass
-class EngineComparison:
+class EngineComparison(HtmlDisplay):
     engines: list[EngineView]
     alignments: list[Alignment]  # engines[0] against each of engines[1:]
     gates: list[GateResult] = field(default_factory=list)  # idem, when a baseline was given
     per_layer: bool = False
+
+    def __repr__(self) -> str:
+        names = [view.plan.name for view in self.engines]
+        return f"EngineComparison(engines={names!r}, gates={[gate.verdict for gate in self.gates]!r})"
 
     @property
     def regressed(self) -> bool:
@@ -36,7 +42,7 @@ class EngineComparison:
 
 
 @dataclass
-class OutputComparison:
+class OutputComparison(HtmlDisplay):
     reference: str
     candidate: str
     data: str

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from trtkit.analysis.onnx_model import PrecisionProfile
     from trtkit.results.compare import OutputComparison
 
 
@@ -24,7 +25,7 @@ class ConvertResult:
     output: str
     steps: list[StepReport] = field(default_factory=list)
     op_histogram_change: dict[str, int] = field(default_factory=dict)  # op -> count after minus before
-    precision: dict = field(default_factory=dict)  # analysis.onnx_model.precision_profile
+    precision: PrecisionProfile | None = None  # of the output model
     external_data_bytes: int = 0
     data: str | None = None
     verification: OutputComparison | None = None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from trtkit.io.display import HtmlDisplay
+
 if TYPE_CHECKING:
     from trtkit.analysis.summary import Group, PlanSummary
     from trtkit.plan.artifacts import Artifact
@@ -23,7 +25,7 @@ class PlanView:
 
 
 @dataclass
-class InspectResult:
+class InspectResult(HtmlDisplay):
     plans: list[PlanView] = field(default_factory=list)
     models: list = field(default_factory=list)  # analysis.onnx_model.OnnxSummary
     others: list[Artifact] = field(default_factory=list)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from trtkit.analysis.lint import Finding, fails
+from trtkit.io.display import HtmlDisplay
 
 
 @dataclass
-class LintResult:
+class LintResult(HtmlDisplay):
     target: str
     fail_on: str
     inputs: list[str]

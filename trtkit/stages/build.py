@@ -11,7 +11,7 @@ import typing
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trtkit import __version__
 from trtkit.errors import InputFileError, TrtkitError, UsageError
@@ -19,6 +19,13 @@ from trtkit.io.artifacts import EngineArtifacts, external_data_files, sha256_fil
 from trtkit.io.locks import locked
 from trtkit.results.build import BuildResult
 from trtkit.stages.input_kind import require_onnx_model
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import ModuleType
+
+    from trtkit.backends.trt_builder import NetworkSummary
+    from trtkit.config.models import BuildConfig, PipelineConfig
 
 # build option -> (what the installed TensorRT must have, "attr" on IBuilderConfig or "flag" in BuilderFlag)
 REQUIRES = {
@@ -56,15 +63,20 @@ class ParseFailed(InputFileError):
         self.problems = problems
 
 
-def strongly_typed_only(backend: str, module) -> bool:
-    return backend == "tensorrt-rtx" or int(module.__version__.split(".")[0]) >= 11
+def strongly_typed_only(backend: str, module: ModuleType) -> bool:
+    from trtkit.backends.version import TensorRTVersion
+
+    version = TensorRTVersion.parse(module.__version__, rtx=backend == "tensorrt-rtx")
+    return backend == "tensorrt-rtx" or (version is not None and version.strongly_typed_only)
 
 
-def validate_options(build, backend: str, module) -> list[str]:
+def validate_options(build: BuildConfig, backend: str, module: ModuleType) -> list[str]:
     """Refuse what the installed TensorRT cannot do (exit 2, before parsing); return warnings for no-ops."""
+    from trtkit.backends.version import TensorRTVersion
     from trtkit.config.models import BuildConfig
 
-    name = "TensorRT-RTX" if backend == "tensorrt-rtx" else f"TensorRT {module.__version__.split('.')[0]}"
+    version = TensorRTVersion.parse(module.__version__)
+    name = "TensorRT-RTX" if backend == "tensorrt-rtx" else f"TensorRT {version.major if version else 'unknown'}"
     defaults = BuildConfig()
     if strongly_typed_only(backend, module):
         # TF32 is the one precision flag a strongly typed build keeps (how FP32 layers compute, on by default)
@@ -188,9 +200,9 @@ def _check_members(build, name: str, module) -> None:
                 {member.lower(): member for member in module.OnnxParserFlag.__members__})
 
 
-def check_profiles(build, network_summary) -> None:
+def check_profiles(build: BuildConfig, network_summary: NetworkSummary) -> None:
     """Profiles against the parsed network: every dynamic input set, no unknown inputs, ranks and fixed dims."""
-    inputs = {tensor["name"]: tensor["shape"] for tensor in network_summary.inputs}
+    inputs = {tensor.name: tensor.shape for tensor in network_summary.inputs}
     dynamic = [name for name, shape in inputs.items() if -1 in shape]
     if dynamic and not build.profiles:
         raise UsageError(f"the model has dynamic inputs ({', '.join(dynamic)}) and build.profiles is empty",
@@ -230,13 +242,13 @@ class _Parsed:
 
 
 def _parse(trt, model: Path, plugins: Sequence[Path] = (), parser_flags: Sequence[str] = (),
-           strongly_typed: bool | None = None) -> _Parsed:
+           strongly_typed: bool | None = None, on_log: Callable[[str, str], None] | None = None) -> _Parsed:
     from trtkit.backends import trt_builder
     from trtkit.backends.quiet import third_party_output
     from trtkit.io.output_settings import OUTPUT
 
     lines: list[tuple[str, str]] = []
-    logger = trt_builder.make_logger(trt, lines)
+    logger = trt_builder.make_logger(trt, lines, echo=on_log)
     builder = trt.Builder(logger)
     trt_builder.load_plugins(trt, builder, list(plugins))
     printed: list[str] = []  # the parser also writes to stderr itself ("Unsupported ONNX data type"): to the log
@@ -248,11 +260,15 @@ def _parse(trt, model: Path, plugins: Sequence[Path] = (), parser_flags: Sequenc
     return _Parsed(lines, logger, builder, *parsed)
 
 
-def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_phase=None,
-                 on_step=None, while_building=None) -> BuildResult:
+def build_engine(model: Path, engine: Path, settings: PipelineConfig, dry_run: bool = False,
+                 on_phase: Callable[[str, str | None, int], None] | None = None,
+                 on_step: Callable[[str, int], None] | None = None,
+                 while_building: Callable[[], object] | None = None,
+                 on_log: Callable[[str, str], None] | None = None) -> BuildResult:
     """Parse, validate, build and write the engine and its artifacts (atomically); `settings` is a PipelineConfig.
     `while_building`: the caller's own preparation (imports for its report), run in a thread while TensorRT
-    builds."""
+    builds; `on_log`: called with (severity, message) for each builder log line as TensorRT writes it (build -v
+    streams it to stderr; the .build.log keeps every line either way)."""
     from trtkit.backends import trt_builder
     from trtkit.backends.tensorrt import DISPLAY_NAMES, import_backend
     from trtkit.io.onnx_model import check_external_data_locations
@@ -267,7 +283,7 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
     backend, trt = import_backend(settings.backend)
     warnings = validate_options(build, backend, trt)  # before minutes of parsing
     parsed = _parse(trt, model, [settings.resolve(path) for path in build.plugins], build.parser_flags,
-                    build.strongly_typed)
+                    build.strongly_typed, on_log)
     lines, builder, network, ok, problems = parsed.lines, parsed.builder, parsed.network, parsed.ok, parsed.problems
     result = BuildResult(backend, trt.__version__, str(model), None, warnings=warnings,
                          parser_errors=[asdict(problem) for problem in problems], dry_run=dry_run,
@@ -291,7 +307,7 @@ def build_engine(model: Path, engine: Path, settings, dry_run: bool = False, on_
         # stray bytes can parse as an empty protobuf: a network with nothing to compute is not a model
         raise ParseFailed(f"{model} parsed to a network with no outputs; it is not a usable ONNX model",
                           "check the file is the exported model (`trtkit lint MODEL` reads it)", result.parser_errors)
-    result.network = asdict(summary)
+    result.network = summary
     result.effective_config = {"backend": settings.backend, "build": build.model_dump(mode="json")}
     result.effective_config["build"]["output"] = str(engine)  # where this build writes: -o, or the default filled in
     check_profiles(build, summary)
@@ -382,9 +398,8 @@ def _calibrator(trt, config, build, settings, model: Path):
         raise BackendUnavailableError("INT8 calibration runs the network on a GPU and none is usable here",
                                       "build on a machine with a GPU (trtkit doctor), or quantize with trtkit convert")
     calibration = build.calibration
-    first = next(iter(build.profiles.values()), None)
-    shapes = {name: tuple(shape) for name, shape in first.opt.items()} if first is not None else None
-    feeds, _ = feeds_for(calibration.data, graph_inputs(load_onnx(model)), settings.resolve("."), shapes)
+    feeds, _ = feeds_for(calibration.data, graph_inputs(load_onnx(model)), settings.resolve("."),
+                         settings.first_opt_shapes())
     cache = settings.resolve(calibration.cache) if calibration.cache else None
     calibrator = make_calibrator(trt, calibration.algorithm, feeds, cache)
     config.int8_calibrator = calibrator  # configure() made the first profile the calibration profile
@@ -490,7 +505,7 @@ def _metadata(result: BuildResult, settings, model: Path, prepared: dict) -> dic
         "targets": {"gpus": [asdict(gpu) for gpu in cuda.gpus],
                     "compute_capabilities": settings.build.compute_capabilities},
         "model": prepared["model"],
-        "network": result.network, "profiles": result.profiles,
+        "network": asdict(result.network) if result.network is not None else None, "profiles": result.profiles,
         "build_seconds": result.build_seconds, "phases_seconds": result.phases,
         "engine_bytes": result.engine_bytes, "memory": result.memory,
         "timing_cache": result.timing_cache, "parser_errors": result.parser_errors,

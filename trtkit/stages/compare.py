@@ -13,6 +13,7 @@ from trtkit.plan.model import EnginePlan
 from trtkit.results.compare import EngineComparison, EngineView, OutputComparison
 
 if TYPE_CHECKING:
+    from trtkit.config.models import CompareConfig
     from trtkit.io.data import Feed
 
 MIN_LAYER_MS = 0.005  # per-layer gate: smaller layers are inside the profiler's resolution
@@ -29,7 +30,7 @@ def _plans(path: Path) -> list[EnginePlan]:
     return loaded.plans
 
 
-def compare_engines(paths: list[Path], baseline: Path | None, compare_config) -> EngineComparison:
+def compare_engines(paths: list[Path], baseline: Path | None, compare_config: CompareConfig) -> EngineComparison:
     """Every engine against the first (the baseline when given); the gate runs when a baseline is given."""
     plans = [plan for path in ([baseline] if baseline else []) + list(paths) for plan in _plans(path)]
     if len(plans) < 2:
@@ -118,7 +119,8 @@ def detect_precision(model) -> str:
     return "fp32"
 
 
-def compare_outputs(reference: Path, candidate: Path, compare_config, shapes=None, precision: str | None = None,
+def compare_outputs(reference: Path, candidate: Path, compare_config: CompareConfig,
+                    shapes: dict[str, tuple[int, ...]] | None = None, precision: str | None = None,
                     base_dir: Path | None = None) -> OutputComparison:
     """Run (or read) both sides on the same inputs and compare every output of the reference; an FP16/BF16 ONNX
     model runs in the faithful reference runner (backends.reference), other ONNX models in onnxruntime."""

@@ -17,7 +17,7 @@ from trtkit.io.atomic import scratch_folder, staged_writes
 from trtkit.results.convert import ConvertResult, StepReport
 
 if TYPE_CHECKING:
-    pass
+    from trtkit.config.models import ConvertConfig
 
 TWO_GIB = 2**31  # protobuf's limit on one serialized message
 
@@ -111,8 +111,9 @@ class Steps:
         self.result.steps.append(report)
 
 
-def convert(source: Path, output: Path, config, shapes=None, verify: bool | None = None,
-            base_dir: Path | None = None, profile_shapes: dict | None = None) -> ConvertResult:
+def convert(source: Path, output: Path, config: ConvertConfig, shapes: dict[str, tuple[int, ...]] | None = None,
+            verify: bool | None = None, base_dir: Path | None = None,
+            profile_shapes: dict[str, tuple[int, ...]] | None = None) -> ConvertResult:
     """Convert `source` to `output` following `config` (a PipelineConfig's `convert` section); random
     calibration and verification data take `profile_shapes` (a build profile's opt shapes) for dynamic inputs."""
     import onnx
@@ -326,12 +327,6 @@ def _figures(comparison) -> dict | None:
         return None
     return {"passed": comparison.passed, "max_abs": max(output.max_abs for output in comparison.outputs),
             "min_cosine": min(output.cosine for output in comparison.outputs), "runner": comparison.runner}
-
-
-def default_output(name: str, workdir: Path, config) -> Path:
-    """`<workdir>/<name>.<precision or quantization mode>.onnx`, `name` being the pipeline's artifact name."""
-    suffix = config.quantize.mode if config.quantize is not None else config.precision
-    return workdir / f"{name}.{suffix}.onnx"
 
 
 def check_model_exists(path: Path) -> None:

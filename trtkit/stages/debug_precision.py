@@ -15,10 +15,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trtkit.errors import UsageError
 from trtkit.results.debug_precision import PrecisionSearch, Trial, node_pattern
+
+if TYPE_CHECKING:
+    from trtkit.config.models import ConvertConfig
 
 
 class _Searcher:
@@ -139,7 +142,8 @@ def setting_key(section: Any) -> str:
     return "convert.quantize.exclude_nodes" if section.quantize is not None else "convert.keep_fp32_nodes"
 
 
-def debug_precision(source: Path, section: Any, base_dir: Path, profile_shapes: dict | None = None,
+def debug_precision(source: Path, section: ConvertConfig, base_dir: Path,
+                    profile_shapes: dict[str, tuple[int, ...]] | None = None,
                     max_trials: int = 40, time_limit: float | None = None,
                     progress: Callable[[Trial], None] = lambda trial: None) -> PrecisionSearch:
     """Search the nodes of `source` to keep in FP32 (`section`: a convert config with precision fp16/bf16) or to

@@ -6,13 +6,16 @@ they insert have new names and are skipped); or every layer output of an engine 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trtkit.analysis.layerwise import PASS_THROUGH_OPS, GraphNode, analyse
 from trtkit.errors import InputFileError, UsageError
 from trtkit.results.compare import OutputComparison
 from trtkit.results.layerwise import LayerwiseComparison
 from trtkit.stages.compare import detect_precision, source_kind
+
+if TYPE_CHECKING:
+    from trtkit.config.models import CompareConfig
 
 _FLOAT_TYPES = (1, 10, 11, 16)  # FLOAT, FLOAT16, DOUBLE, BFLOAT16
 
@@ -39,7 +42,8 @@ def shared_tensors(reference_model: Any, candidate_model: Any) -> tuple[list[str
     return [name for name in own if name in computed], len(computed), len(own)
 
 
-def compare_layerwise(reference: Path, candidate: Path, compare_config: Any, shapes: dict | None = None,
+def compare_layerwise(reference: Path, candidate: Path, compare_config: CompareConfig,
+                      shapes: dict[str, tuple[int, ...]] | None = None,
                       precision: str | None = None, base_dir: Path | None = None) -> LayerwiseComparison:
     """Run both ONNX models with every shared intermediate tensor marked as an output (the candidate in the runner
     that verifies it) and compare each tensor; the graph outputs give the verdict."""

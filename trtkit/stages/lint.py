@@ -65,8 +65,10 @@ def run_lint_paths(inputs: Sequence[str | Path], options: LintOptions) -> LintRe
                                 lint_section.rules if lint_section else None)
     loaded = load(artifacts) if artifacts else None
     models = [artifact for artifact in loaded.others if artifact.kind == "onnx"] if loaded else []
+    # a file named on the command line that no rule reads is worth a note; the rest of a folder (a run's summaries,
+    # its SARIF) is not
     notes = [f"{artifact.path}: {artifact.kind} files have no lint rules" for artifact in
-             (loaded.others if loaded else []) if artifact.kind != "onnx"]
+             (loaded.others if loaded else []) if artifact.kind != "onnx" and artifact.path in artifacts]
     if config is not None and config.model is not None and not models:
         model_path = config.resolve(config.model)
         if model_path.is_file():
@@ -83,9 +85,11 @@ def run_lint_paths(inputs: Sequence[str | Path], options: LintOptions) -> LintRe
                                     model_path=str(first.path) if first else None, config=config,
                                     config_path=config_path, config_sources=sources, config_problems=problems,
                                     only={"config"}))
+    built = _built_profiles(loaded.plans) if loaded else {}
     for artifact in models:
         contexts.append(LintContext(target, model=artifact.data, model_path=str(artifact.path), config=config,
-                                    config_path=config_path, config_sources=sources, only={"onnx"}))
+                                    config_path=config_path, config_sources=sources, only={"onnx"},
+                                    built_profiles=built.get(Path(artifact.path).parent)))
     for plan in loaded.plans if loaded else []:
         if not plan.layers:  # nothing the engine rules could check: no "passed" on an empty engine
             notes.append(f"{plan.name}: no layers among its artifacts; the engine rules were not run")
@@ -104,3 +108,23 @@ def run_lint_paths(inputs: Sequence[str | Path], options: LintOptions) -> LintRe
 
     findings.sort(key=lambda finding: (-SEVERITY_RANK[finding.severity], finding.rule))
     return LintResult(target, fail_on, [str(path) for path in paths], findings, sorted(ran), notes)
+
+
+def _built_profiles(plans: list) -> dict[Path, dict[str, set[str]]]:
+    """Per folder, the optimization profiles an engine's build metadata there records (name -> the inputs each
+    sets): a run's work directory holds the model and the engine built from it with these profiles."""
+    import json
+
+    from trtkit.config.units import parse_shape_spec
+
+    found: dict[Path, dict[str, set[str]]] = {}
+    for plan in plans:
+        try:
+            profiles = json.loads(plan.build_options.get("profiles") or "{}")
+            recorded = {str(name): set(parse_shape_spec(profile["min"])) for name, profile in profiles.items()}
+        except (ValueError, TypeError, KeyError, AttributeError):  # not trtkit's build metadata: nothing recorded
+            continue
+        for source in plan.sources:
+            if recorded and str(source.kind) == "build-metadata":
+                found[Path(source.path).parent] = recorded
+    return found

@@ -14,12 +14,15 @@ from trtkit.results.profile import ProfileResult
 from trtkit.stages.input_kind import require_engine
 
 if TYPE_CHECKING:
-    from trtkit.backends.timing import Measurement
+    from collections.abc import Sequence
+
+    from trtkit.backends.timing import Executor, Measurement, TimingMode
+    from trtkit.config.models import ProfileConfig
 
 FIGURES = {"latency": "latency", "gpu_compute": "compute", "enqueue": "enqueue", "h2d": "h2d", "d2h": "d2h"}
 
 
-def timing_mode(config):
+def timing_mode(config: ProfileConfig) -> TimingMode:
     """The harness's mode from the `profile:` section."""
     from trtkit.backends.timing import TimingMode
 
@@ -28,10 +31,11 @@ def timing_mode(config):
                       enqueue_ahead=config.enqueue_ahead, streams=config.streams)
 
 
-def measure_with(executors, config, engine: str = "") -> tuple[ProfileResult, Measurement]:
+def measure_with(executors: Sequence[Executor], config: ProfileConfig,
+                 engine: str = "") -> tuple[ProfileResult, Measurement]:
     """Time `executors` (one per stream) as `config` says, with NVML telemetry when asked and installed;
     the result with statistics and warnings, and the raw measurement."""
-    from trtkit.analysis.statistics import describe, median_confidence_interval, timing_warnings
+    from trtkit.analysis.statistics import MeasuredStatistic, describe, median_confidence_interval, timing_warnings
     from trtkit.backends.timing import measure
     from trtkit.errors import BackendUnavailableError
 
@@ -45,13 +49,13 @@ def measure_with(executors, config, engine: str = "") -> tuple[ProfileResult, Me
         except BackendUnavailableError as error:  # nvidia-ml-py missing: said in the warnings, not fatal
             missing = error.one_line()
     with sampler if sampler is not None else contextlib.nullcontext():
-        measurement = measure(executors, mode)
+        measurement = measure(list(executors), mode)
     if sampler is not None:
         telemetry = sampler.telemetry
     samples = measurement.samples
     stats = {attribute: describe(getattr(samples, attribute), config.percentiles) for attribute in FIGURES.values()}
-    figures = {name: {**asdict(stats[attribute]),
-                      "median_ci_ms": list(median_confidence_interval(getattr(samples, attribute)))}
+    figures = {name: MeasuredStatistic(**asdict(stats[attribute]),
+                                       median_ci_ms=median_confidence_interval(getattr(samples, attribute)))
                for name, attribute in FIGURES.items()}
     warnings = timing_warnings(stats, mode.transfers, mode.cuda_graph)
     if telemetry is not None:
@@ -60,13 +64,14 @@ def measure_with(executors, config, engine: str = "") -> tuple[ProfileResult, Me
         warnings += telemetry_warnings(telemetry)
     elif missing:
         warnings.append(f"no GPU telemetry ({missing}): clocks and throttling during the run are unknown")
-    result = ProfileResult(engine, asdict(mode), measurement.iterations, measurement.wall_s,
+    result = ProfileResult(engine, mode, measurement.iterations, measurement.wall_s,
                            measurement.throughput_qps, figures, warnings,
                            telemetry.to_dict() if telemetry is not None else None)
     return result, measurement
 
 
-def profile_engine(engine: Path, config, backend: str = "auto", base_dir: Path | None = None) -> ProfileResult:
+def profile_engine(engine: Path, config: ProfileConfig, backend: str = "auto",
+                   base_dir: Path | None = None) -> ProfileResult:
     """Measure `engine`; write its `.timing.json`, `.profile.json` (per-layer run) and
     `.profile.metadata.json` beside it, atomically."""
     import json

@@ -84,11 +84,15 @@ class LintContext:
     config_sources: Any = None  # config.loader.SourceMap
     config_problems: list[str] = field(default_factory=list)
     only: set[str] | None = None  # the scopes to check in this context (None: all it has)
+    # the optimization profiles an engine built from the model recorded (build metadata beside it): name -> inputs
+    built_profiles: dict[str, set[str]] | None = None
 
     @property
     def strongly_typed_only(self) -> bool:
         """TensorRT 11 and TensorRT-RTX build strongly typed networks only."""
-        return self.target == "rtx" or (self.target.split(".")[0].isdigit() and int(self.target.split(".")[0]) >= 11)
+        from trtkit.backends.version import lint_target_strongly_typed
+
+        return lint_target_strongly_typed(self.target)
 
     def scopes(self) -> set[str]:
         scopes = set()

@@ -90,11 +90,15 @@ def int64_tensors(context: LintContext):
 def dynamic_without_profile(context: LintContext):
     from trtkit.io.onnx_model import graph_inputs
 
-    profiles = context.config.build.profiles if context.config is not None else {}
+    profiles: dict[str, set[str]] = {}
+    if context.config is not None:
+        profiles = {name: set(profile.min) for name, profile in context.config.build.profiles.items()}
+    if not profiles and context.built_profiles:  # no config: the profiles its engine was built with
+        profiles = context.built_profiles
     for spec in graph_inputs(context.model):
         if not spec.dims or not spec.dynamic_axes:
             continue
-        missing = [name for name, profile in profiles.items() if spec.name not in profile.min]
+        missing = [name for name, inputs in profiles.items() if spec.name not in inputs]
         if not profiles or missing:
             dynamic = ", ".join(str(spec.dims[axis] or f"axis {axis}") for axis in spec.dynamic_axes)
             where = "no optimization profile is configured" if not profiles else f"profile(s) {', '.join(missing)} " \

@@ -1,0 +1,281 @@
+"""The public Python API: each stage of the command line as one function returning the typed result the command
+renders (`trtkit inspect ... --json` prints `inspect_document(trtkit.inspect(...))`).
+
+Errors are raised as the exceptions of `trtkit.errors` (their `exit_code` is the command's); a check that fails
+(lint findings at `fail_on`, a regression, outputs beyond tolerance) is not an error here: the result says so
+(`result.failed`, `result.passed`). Nothing is printed. Every stage module is imported inside its function, so
+`import trtkit` stays fast and a missing backend fails only in the function that needs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from trtkit.report import notebook  # noqa: F401 - registers how plans, lint results and comparisons draw in Jupyter
+
+if TYPE_CHECKING:
+    from trtkit.config.models import PipelineConfig
+    from trtkit.plan.model import EnginePlan
+    from trtkit.results.build import BuildResult
+    from trtkit.results.compare import EngineComparison, OutputComparison
+    from trtkit.results.convert import ConvertResult
+    from trtkit.results.inspect import InspectResult
+    from trtkit.results.layerwise import LayerwiseComparison
+    from trtkit.results.lint import LintResult
+    from trtkit.results.profile import ProfileResult
+    from trtkit.results.report import ReportResult
+    from trtkit.results.run import RunResult
+
+PathLike: TypeAlias = "str | Path"
+# A pipeline config: a YAML file, an already loaded PipelineConfig, or None for the defaults.
+ConfigSource: TypeAlias = "str | Path | PipelineConfig | None"
+# Input shapes: "input:1x3x224x224" as on the command line, or {"input": (1, 3, 224, 224)}.
+Shapes: TypeAlias = "str | Mapping[str, Sequence[int]] | None"
+
+__all__ = ["build", "compare_engines", "compare_layers", "compare_outputs", "convert", "inspect", "lint",
+           "load_config", "load_plan", "load_plans", "profile", "run", "to_document", "write_report"]
+
+
+def load_config(config: ConfigSource = None, overrides: Sequence[str] = ()) -> PipelineConfig:
+    """The validated pipeline config of `config` (a YAML file, a PipelineConfig, or None for the defaults) with
+    `overrides` ("build.workspace=2GiB", as `--set` takes them) applied; raises ConfigError when it does not
+    validate."""
+    from trtkit.config.loader import load_config as load_file
+    from trtkit.config.models import PipelineConfig
+
+    if isinstance(config, PipelineConfig):
+        if not overrides:
+            return config
+        from trtkit.config.loader import SourceMap, apply_overrides, validate_config
+
+        data = config.model_dump(mode="json", exclude_unset=True)
+        apply_overrides(data, list(overrides), SourceMap("the PipelineConfig given"))
+        validated = validate_config(data, SourceMap("the PipelineConfig given"))
+        validated._base_dir = config._base_dir
+        return validated
+    return load_file(None if config is None else Path(config), list(overrides))
+
+
+def load_plans(*paths: PathLike) -> list[EnginePlan]:
+    """Every engine plan in `paths` (engine artifacts, TREx files, trtexec logs, folders of them), one per engine."""
+    from trtkit.plan.loader import load
+
+    return load(paths).plans
+
+
+def load_plan(*paths: PathLike) -> EnginePlan:
+    """The one engine plan in `paths` (an engine's artifacts: its .graph.json, profiles, logs...); raises
+    InputFileError when they hold no engine or several (use `load_plans`)."""
+    from trtkit.errors import InputFileError
+
+    plans = load_plans(*paths)
+    if len(plans) != 1:
+        names = ", ".join(plan.name for plan in plans) or "none"
+        raise InputFileError(f"{', '.join(map(str, paths))} hold {len(plans)} engine plans ({names}), not one",
+                             "give one engine's artifacts, or call trtkit.load_plans")
+    return plans[0]
+
+
+def inspect(*paths: PathLike, by: str | None = None, top: int | None = None, filter: str | None = None,
+            precision: str | None = None, profile: int | None = None) -> InspectResult:
+    """What is inside engine artifacts, trtexec logs, ONNX models and other files: per engine its plan, summary,
+    layers grouped `by` type (the default), precision or onnx-node, and the `top` slowest layers (`trtkit
+    inspect`; an option left None takes the command's default)."""
+    from trtkit.stages.inspect import InspectOptions, run_inspect
+
+    return run_inspect(paths, InspectOptions(**_given(by=by, top=top, filter=filter, profile=profile,
+                                                      precision=precision)))
+
+
+def lint(*paths: PathLike, enable: Sequence[str] = (), disable: Sequence[str] = (), fail_on: str | None = None,
+         target: str | None = None, overrides: Sequence[str] = ()) -> LintResult:
+    """The lint findings of engine artifacts, ONNX models and at most one config (`trtkit lint`); `result.failed`
+    says whether one reaches `fail_on` (default: the config's lint.fail_on, else error). `target`: the TensorRT
+    checked for, 8, 10, 11 or rtx."""
+    from trtkit.errors import UsageError
+    from trtkit.stages.lint import LintOptions, run_lint_paths
+
+    if not paths:
+        raise UsageError("lint needs a path", "give engine artifacts, ONNX models or a config file")
+    return run_lint_paths(paths, LintOptions(enable=list(enable), disable=list(disable), fail_on=fail_on,
+                                             target=target, overrides=list(overrides)))
+
+
+def compare_engines(*paths: PathLike, baseline: PathLike | None = None, config: ConfigSource = None,
+                    overrides: Sequence[str] = ()) -> EngineComparison:
+    """Engines side by side (latency, per type, precision, aligned layers) and, with a `baseline` (default the
+    config's compare.baseline), the regression gate: `result.failed` (`trtkit compare`)."""
+    from trtkit.stages.compare import compare_engines as run_compare
+
+    settings = load_config(config, overrides)
+    chosen = Path(baseline) if baseline is not None else (
+        settings.resolve(settings.compare.baseline) if settings.compare.baseline else None)
+    return run_compare([Path(path) for path in paths], chosen, settings.compare)
+
+
+def compare_outputs(reference: PathLike, candidate: PathLike, *, config: ConfigSource = None,
+                    shapes: Shapes = None, precision: str | None = None,
+                    overrides: Sequence[str] = ()) -> OutputComparison:
+    """The outputs of `candidate` (a converted model, an engine, saved outputs) against `reference`'s on the same
+    inputs; `result.passed` is False when one is beyond its tolerance (`trtkit compare outputs`)."""
+    from trtkit.stages.compare import compare_outputs as run_compare
+
+    settings = load_config(config, overrides)
+    return run_compare(Path(reference), Path(candidate), settings.compare, _shapes(shapes), precision,
+                       settings.resolve("."))
+
+
+def compare_layers(reference: PathLike, candidate: PathLike, *, config: ConfigSource = None,
+                   shapes: Shapes = None, precision: str | None = None,
+                   overrides: Sequence[str] = ()) -> LayerwiseComparison:
+    """Every intermediate tensor two ONNX models share by name, compared in execution order: the first beyond
+    tolerance and the node where the error jumps (`trtkit compare outputs --layerwise`)."""
+    from trtkit.stages.layerwise import compare_layerwise
+
+    settings = load_config(config, overrides)
+    return compare_layerwise(Path(reference), Path(candidate), settings.compare, _shapes(shapes), precision,
+                             settings.resolve("."))
+
+
+def convert(model: PathLike | None = None, *, output: PathLike | None = None, config: ConfigSource = None,
+            precision: str | None = None, quantize: str | None = None,
+            overrides: Sequence[str] = ()) -> ConvertResult:
+    """Convert an ONNX model for TensorRT (shapes, folding, simplification, opset, precision, quantization) and
+    verify it against the original (`trtkit convert`); `result.passed` is False when its outputs drift. `model`
+    and `output` default to the config's; `precision` (fp32, fp16, bf16) and `quantize` (int8, fp8, int4) set
+    convert.precision and convert.quantize.mode."""
+    from trtkit.stages.convert import check_model_exists
+    from trtkit.stages.convert import convert as run_convert
+
+    flags = list(overrides)
+    if precision is not None:
+        flags.append(f"convert.precision={precision}")
+    if quantize is not None:
+        flags.append(f"convert.quantize.mode={quantize}")
+    settings = load_config(config, flags)
+    source = _model(model, settings, "convert")
+    check_model_exists(source)
+    target = Path(output) if output is not None else settings.converted_path(source)
+    return run_convert(source, target, settings.convert, base_dir=settings.resolve("."),
+                       profile_shapes=settings.first_opt_shapes())
+
+
+def build(model: PathLike | None = None, *, output: PathLike | None = None, config: ConfigSource = None,
+          backend: str | None = None, shapes: str | None = None, dry_run: bool = False,
+          overrides: Sequence[str] = ()) -> BuildResult:
+    """Build an engine from an ONNX model and write it with its .graph.json, .build.metadata.json and .build.log
+    (`trtkit build`). `backend`: auto, tensorrt or tensorrt-rtx; `shapes`: one optimization profile with
+    min=opt=max ("input:1x3x224x224"); `dry_run`: parse and validate only."""
+    from trtkit.stages.build import build_engine
+
+    flags = list(overrides)
+    if backend is not None:
+        flags.append(f"backend={backend}")
+    if shapes is not None:
+        flags.extend(f"build.profiles.shapes.{key}={shapes}" for key in ("min", "opt", "max"))
+    settings = load_config(config, flags)
+    source = _model(model, settings, "build")
+    engine = Path(output) if output is not None else settings.engine_path(source)
+    return build_engine(source, engine, settings, dry_run=dry_run)
+
+
+def profile(engine: PathLike | None = None, *, config: ConfigSource = None, backend: str | None = None,
+            shapes: str | None = None, overrides: Sequence[str] = ()) -> ProfileResult:
+    """Measure an engine on the GPU like trtexec and write its .timing.json, .profile.json and
+    .profile.metadata.json (`trtkit profile`); raises BackendUnavailableError without a GPU and TensorRT."""
+    from trtkit.stages.profile import profile_engine
+
+    flags = list(overrides)
+    if backend is not None:
+        flags.append(f"backend={backend}")
+    if shapes is not None:
+        flags.append(f"profile.shapes={shapes}")
+    settings = load_config(config, flags)
+    target = Path(engine) if engine is not None else settings.profiled_engine_path()
+    return profile_engine(target, settings.profile, settings.backend, settings.resolve("."))
+
+
+def write_report(*paths: PathLike, output: PathLike = "report.html", top: int | None = None,
+                 lint: bool | None = None, graph: bool | None = None, query: str | None = None,
+                 beam: str | None = None, color_by: str | None = None, max_graph_nodes: int | None = None,
+                 profile: int | None = None) -> ReportResult:
+    """Write the self-contained HTML report card of engine artifacts (several engines are compared) to `output`
+    (`trtkit report`; an option left None takes the command's default)."""
+    from trtkit.io.paths import refuse_non_regular_output
+    from trtkit.orchestration.report import ReportOptions, build_report
+
+    target = Path(output)
+    refuse_non_regular_output(target, "report")
+    options = ReportOptions(**_given(top=top, lint=lint, graph=graph, query=query, beam=beam, color_by=color_by,
+                                     max_graph_nodes=max_graph_nodes, profile=profile))
+    return build_report([Path(path) for path in paths], target, options)
+
+
+def run(config: PathLike, *, stages: Sequence[str] | None = None, start: str | None = None,
+        until: str | None = None, force: bool = False, overrides: Sequence[str] = ()) -> RunResult:
+    """Run the pipeline of a config file stage by stage, redoing only what changed (`trtkit run`);
+    `result.exit_code` is the worst of the stages (lint and compare gates included)."""
+    from trtkit.orchestration.run import RunOptions, run_pipeline
+
+    return run_pipeline(Path(config), RunOptions(None if stages is None else list(stages), start, until, force),
+                        list(overrides))
+
+
+def _given(**options: Any) -> dict[str, Any]:
+    """The options given: one left None takes its default from the stage's options dataclass, declared once."""
+    return {name: value for name, value in options.items() if value is not None}
+
+
+def _model(model: PathLike | None, settings: PipelineConfig, command: str) -> Path:
+    from trtkit.errors import UsageError
+
+    if model is not None:
+        return Path(model)
+    if settings.model is None:
+        raise UsageError(f"{command} needs a model", "give a model path or a config with model:")
+    return settings.resolve(settings.model)
+
+
+def _shapes(shapes: Shapes) -> dict[str, tuple[int, ...]] | None:
+    from trtkit.config.units import parse_shape_spec
+    from trtkit.errors import UsageError
+
+    if shapes is None:
+        return None
+    try:
+        return parse_shape_spec(shapes if isinstance(shapes, str) else dict(shapes))
+    except ValueError as error:
+        raise UsageError(f"shapes: {error}") from None
+
+
+# The JSON document `--json` prints for each result type: (module, function), imported on use.
+_DOCUMENTS = {
+    "InspectResult": ("trtkit.report.inspect", "inspect_document"),
+    "LintResult": ("trtkit.report.lint", "lint_document"),
+    "EngineComparison": ("trtkit.report.compare", "engine_document"),
+    "OutputComparison": ("trtkit.report.compare", "outputs_document"),
+    "LayerwiseComparison": ("trtkit.report.layerwise", "layerwise_document"),
+    "ConvertResult": ("trtkit.report.convert", "convert_document"),
+    "BuildResult": ("trtkit.report.build", "build_document"),
+    "ProfileResult": ("trtkit.report.profile", "profile_document"),
+    "ReportResult": ("trtkit.report.html", "report_document"),
+    "RunResult": ("trtkit.report.run", "run_document"),
+}
+
+
+def to_document(result: object) -> dict[str, Any]:
+    """The JSON document the command prints with `--json` for `result` (a result of this module), as plain JSON
+    values: `json.dumps(trtkit.to_document(trtkit.lint("a.engine")))` is `trtkit lint a.engine --json`."""
+    import importlib
+    import json
+
+    from trtkit.io.jsonout import dumps
+
+    name = type(result).__name__
+    if name not in _DOCUMENTS:
+        raise TypeError(f"{name} is not a result of trtkit's API")
+    module, function = _DOCUMENTS[name]
+    document = getattr(importlib.import_module(module), function)(result)
+    return dict(json.loads(dumps(document, indent=None)))
