@@ -504,3 +504,25 @@ def test_the_parsed_network_is_typed_and_written_as_before(run_cli, example_mode
     assert document["network"]["layers"] == network.layers and len(document["network"]["outputs"]) == 1
     table = run_cli("build", "--config", config, "-o", tmp_path / "x.engine", "--dry-run")
     assert f"{network.layers} layers; inputs input FLOAT [-1, 3, 64, 64]; outputs" in " ".join(table.stdout.split())
+
+
+def test_the_stage_hands_the_builder_log_to_its_caller_and_prints_none(example_models, tmp_path, capfd):
+    """build -v's echo is the caller's callback (stages sit below the renderers): build_engine passes every parser
+    and builder log line to `on_log` and, even with -vv set in the output settings, writes nothing itself."""
+    from trtkit.config.loader import load_config
+    from trtkit.io.output_settings import OUTPUT
+    from trtkit.stages.build import build_engine
+
+    config = _config(tmp_path, example_models["resnet18"], TWO_PROFILES)
+    heard: list[tuple[str, str]] = []
+    verbose = OUTPUT.verbose
+    OUTPUT.verbose = 2
+    try:
+        build_engine(example_models["resnet18"], tmp_path / "r.engine", load_config(config),
+                     on_log=lambda severity, message: heard.append((severity, message)))
+    finally:
+        OUTPUT.verbose = verbose
+    assert any(severity == "INFO" and "Detected 1 inputs and 1 output network tensors" in message
+               for severity, message in heard)
+    assert {severity for severity, _ in heard} >= {"INFO", "VERBOSE"}
+    assert "Detected 1 inputs" not in capfd.readouterr().err
