@@ -114,7 +114,10 @@ class OutputComparison:
         from trtkit.analysis.accuracy import compare_arrays, resolve_tolerance
 
         for name in reference_runs[0]:
-            if name not in candidate_runs[0]:
+            if any(name not in run for run in reference_runs):
+                raise InputFileError(f"{self.reference}: output {name} is missing from some of its result sets",
+                                     "compare results that hold every output for every input")
+            if any(name not in run for run in candidate_runs):
                 self.missing.append(name)
                 continue
             refs = [np.asarray(run[name]) for run in reference_runs]
@@ -160,7 +163,10 @@ def _saved_outputs(path: Path, kind: str) -> list[dict]:
             return [{name: archive[name] for name in archive.files}]
     from trtkit.plan.polygraphy import decode_array
 
-    runner, iterations = json.loads(path.read_text())["lst"][0]
+    runs = json.loads(path.read_text())["lst"]
+    if not runs:
+        return []
+    runner, iterations = runs[0]
     return [{name: decode_array(value) for name, value in (iteration.get("outputs") or {}).items()}
             for iteration in iterations]
 
@@ -222,6 +228,9 @@ def compare_outputs(reference: Path, candidate: Path, compare_config, shapes=Non
     comparison = OutputComparison(str(reference), str(candidate), data, chosen, reference_runner=runners[reference],
                                   runner=runners[candidate])
     reference_runs, candidate_runs = results[reference], results[candidate]
+    if not reference_runs or not reference_runs[0]:  # a comparison of nothing must not pass
+        raise InputFileError(f"{reference} holds no outputs to compare",
+                             "give a reference with outputs (a model, an .npz of outputs, Polygraphy run results)")
     if len(reference_runs) != len(candidate_runs):
         raise InputFileError(f"{reference} has {len(reference_runs)} result set(s), {candidate} has "
                              f"{len(candidate_runs)}", "compare results of the same inputs")

@@ -1,0 +1,129 @@
+"""Defects found by an adversarial review of the no-false-greens and faithful-FP16 work: each test failed before."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+POLYGRAPHY_RESULTS = "polygraphy/trt8.6_polygraphy_run_save_results.runresults.json"
+
+
+# ---- compare outputs: a comparison of nothing is not a pass ---------------------------------------------------
+
+def test_an_empty_npz_or_folder_as_reference_is_an_error_not_a_pass(run_cli, tmp_path):
+    np.savez(tmp_path / "empty.npz")
+    np.savez(tmp_path / "outputs.npz", logits=np.ones(3, np.float32))
+    (tmp_path / "no_outputs").mkdir()
+    for reference, candidate in (("empty.npz", "empty.npz"), ("no_outputs", "outputs.npz")):
+        result = run_cli("compare", "outputs", tmp_path / reference, tmp_path / candidate)
+        assert result.exit_code == 3, result.stdout + result.stderr
+        assert "holds no outputs to compare" in result.stderr and "passed" not in result.stdout
+
+
+def _polygraphy(fixtures_dir: Path, tmp_path: Path, name: str, edit) -> Path:
+    document = json.loads((fixtures_dir / POLYGRAPHY_RESULTS).read_text())
+    edit(document)
+    path = tmp_path / name
+    path.write_text(json.dumps(document))
+    return path
+
+
+def test_polygraphy_results_without_runs_iterations_or_outputs_are_errors(run_cli, fixtures_dir, tmp_path):
+    good = fixtures_dir / POLYGRAPHY_RESULTS
+    no_runs = _polygraphy(fixtures_dir, tmp_path, "no_runs.json", lambda doc: doc.update(lst=[]))
+    no_iterations = _polygraphy(fixtures_dir, tmp_path, "no_iterations.json", lambda doc: doc["lst"][0].__setitem__(
+        1, []))
+    no_outputs = _polygraphy(fixtures_dir, tmp_path, "no_outputs.json", lambda doc: [
+        iteration.update(outputs={}) for iteration in doc["lst"][0][1]])
+    for reference, candidate in ((no_runs, good), (no_iterations, no_iterations), (no_outputs, good)):
+        result = run_cli("compare", "outputs", reference, candidate)
+        assert result.exit_code == 3, result.stdout + result.stderr  # was 70 (IndexError) or 0 ("passed")
+        assert "holds no outputs to compare" in result.stderr
+
+
+def test_a_result_set_without_an_output_of_the_first_is_an_error(run_cli, fixtures_dir, tmp_path):
+    def second_iteration_without_outputs(document):
+        iterations = document["lst"][0][1]
+        iterations.append({"outputs": {}})
+
+    path = _polygraphy(fixtures_dir, tmp_path, "partial.json", second_iteration_without_outputs)
+    result = run_cli("compare", "outputs", path, path)
+    assert result.exit_code == 3, result.stdout + result.stderr  # was 70 (KeyError)
+    assert "is missing from some of its result sets" in result.stderr
+
+
+@pytest.mark.parametrize("reference, candidate", [(np.nan, 0.0), (np.inf, -np.inf), (np.inf, 1.0)])
+def test_a_reference_nan_or_inf_the_candidate_does_not_reproduce_fails(run_cli, tmp_path, reference, candidate):
+    np.savez(tmp_path / "reference.npz", y=np.full(4, reference, np.float32))
+    np.savez(tmp_path / "candidate.npz", y=np.full(4, candidate, np.float32))
+    result = run_cli("compare", "outputs", tmp_path / "reference.npz", tmp_path / "candidate.npz", "--json")
+    assert result.exit_code == 1, result.stdout + result.stderr  # was 0: every element skipped as non-finite
+    [output] = result.json()["outputs"]
+    assert "4 elements where the reference is NaN or Inf and the candidate differs" in output["reasons"]
+    same = run_cli("compare", "outputs", tmp_path / "reference.npz", tmp_path / "reference.npz")
+    assert same.exit_code == 0, same.stdout  # the same NaN or Inf on both sides still matches
+
+
+# ---- FP16 inside a subgraph: never verified in FP32 by onnxruntime ---------------------------------------------
+
+def _branch(prefix: str, fp16: bool) -> object:
+    """x + 300 - 300, in FP16 (a Cast in, one out; FP16's spacing at 300 is 0.25) or in FP32."""
+    if fp16:
+        nodes = [helper.make_node("Cast", ["x"], [f"{prefix}_half"], name=f"/{prefix}/Cast", to=TensorProto.FLOAT16),
+                 helper.make_node("Add", [f"{prefix}_half", f"{prefix}_big"], [f"{prefix}_sum"], name=f"/{prefix}/Add"),
+                 helper.make_node("Sub", [f"{prefix}_sum", f"{prefix}_big"], [f"{prefix}_back"], name=f"/{prefix}/Sub"),
+                 helper.make_node("Cast", [f"{prefix}_back"], [f"{prefix}_out"], name=f"/{prefix}/Cast_1",
+                                  to=TensorProto.FLOAT)]
+    else:
+        nodes = [helper.make_node("Add", ["x", f"{prefix}_big"], [f"{prefix}_sum"], name=f"/{prefix}/Add"),
+                 helper.make_node("Sub", [f"{prefix}_sum", f"{prefix}_big"], [f"{prefix}_out"], name=f"/{prefix}/Sub")]
+    big = numpy_helper.from_array(np.array([300], np.float16 if fp16 else np.float32), f"{prefix}_big")
+    return helper.make_graph(nodes, prefix, [], [helper.make_tensor_value_info(f"{prefix}_out", TensorProto.FLOAT,
+                                                                               [1, 8])], [big])
+
+
+def _if_model(path: Path, fp16: bool) -> Path:
+    """An FP32 main graph (inputs, outputs, weights) whose If branches compute in FP16 or FP32."""
+    import onnx
+
+    graph = helper.make_graph(
+        [helper.make_node("Greater", ["x0", "low"], ["flag"], name="/Greater"),
+         helper.make_node("If", ["flag"], ["y"], name="/If", then_branch=_branch("then", fp16),
+                          else_branch=_branch("else", fp16))], "fp16_in_a_branch",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8]),
+         helper.make_tensor_value_info("x0", TensorProto.FLOAT, [])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])],
+        [numpy_helper.from_array(np.array(-1e9, np.float32), "low")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return path
+
+
+def test_fp16_only_inside_a_branch_is_not_run_by_onnxruntime(run_cli, tmp_path):
+    from trtkit.backends.reference import ONNXRUNTIME_RUNNER, runner_for
+    from trtkit.io.onnx_model import load_onnx
+
+    reference, candidate = _if_model(tmp_path / "fp32.onnx", False), _if_model(tmp_path / "fp16.onnx", True)
+    assert runner_for(load_onnx(candidate)) == "trtkit-reference-fp16"  # was onnxruntime-cpu
+    assert runner_for(load_onnx(reference)) == ONNXRUNTIME_RUNNER
+    result = run_cli("compare", "outputs", reference, candidate, "--precision", "fp16")
+    # was exit 0, "passed", max abs error 0: onnxruntime ran the FP16 branch in FP32
+    assert result.exit_code == 4, result.stdout + result.stderr
+    assert "node /If has an FP16/BF16 subgraph" in result.stderr and "passed" not in result.stdout
+
+
+def test_convert_of_a_model_with_an_fp16_branch_says_not_verified(run_cli, tmp_path):
+    # a guard for the fix above: the original now runs in the reference runner too, which refuses the branch; the
+    # conversion must still say "not verified" (not exit 4)
+    model = _if_model(tmp_path / "fp16.onnx", True)
+    result = run_cli("convert", model, "-o", tmp_path / "out" / "converted.onnx", "--json")
+    assert result.exit_code == 0, result.stderr
+    document = result.json()
+    assert document["verification"] is None
+    assert document["verification_note"].startswith("not verified: node /If has an FP16/BF16 subgraph")
