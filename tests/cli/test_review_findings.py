@@ -127,3 +127,37 @@ def test_convert_of_a_model_with_an_fp16_branch_says_not_verified(run_cli, tmp_p
     document = result.json()
     assert document["verification"] is None
     assert document["verification_note"].startswith("not verified: node /If has an FP16/BF16 subgraph")
+
+
+# ---- the latency gate: nothing gated, or a latency of 0, is no verdict -----------------------------------------
+
+A100_FP16 = "trt8/resnet18-a100/fp16"
+
+
+def test_a_gate_over_no_metric_is_a_config_error(run_cli, fixtures_dir, tmp_path):
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("model: model.onnx\ncompare:\n  metrics: []\n")
+    engine = fixtures_dir / A100_FP16
+    for extra in (("--config", config), ("--set", "compare.metrics=[]")):
+        result = run_cli("compare", *extra, "--baseline", engine, engine)
+        assert result.exit_code == 2, result.stdout + result.stderr  # was 0, "no regression" over no metric
+        assert "compare.metrics" in result.stderr and "no regression" not in result.stdout
+
+
+def test_per_iteration_latencies_of_zero_are_no_data(run_cli, fixtures_dir, tmp_path):
+    import shutil
+
+    zeroed = tmp_path / "zeroed"
+    shutil.copytree(fixtures_dir / A100_FP16, zeroed)
+    timing = zeroed / "resnet.onnx.engine.timing.json"
+    records = json.loads(timing.read_text())
+    for record in records:
+        record.update(latencyMs=0.0, computeMs=0.0)
+    timing.write_text(json.dumps(records))
+    for baseline, current in ((zeroed, fixtures_dir / A100_FP16), (fixtures_dir / A100_FP16, zeroed)):
+        result = run_cli("compare", "--baseline", baseline, current, "--json")
+        assert result.exit_code == 1, result.stdout + result.stderr  # was 70 (ZeroDivisionError)
+        [gate] = result.json()["gates"]
+        assert gate["verdict"] == "no data"
+        assert {metric["evidence"] for metric in gate["metrics"]} == {
+            f"the {'baseline' if baseline == zeroed else 'current'} engine's per-iteration times hold a latency of 0"}

@@ -276,7 +276,8 @@ class CompareConfig(StrictModel):
     max_regression: Percentage = "5%"  # type: ignore[assignment]  # validated into a fraction, like warmup
     metrics: list[Literal["median", "mean", "p90", "p95", "p99", "throughput"]] = Field(
         # mypy infers this lambda as list[str] against Field's union of factory signatures
-        default_factory=lambda: ["median", "p99", "throughput"])  # type: ignore[arg-type]
+        # at least one: a gate over no metric would say "no regression" about nothing
+        default_factory=lambda: ["median", "p99", "throughput"], min_length=1)  # type: ignore[arg-type]
     per_layer: bool = False
     allow_missing_data: bool = Field(
         False, description="let the gate pass when a gated metric has no figures (unprofiled engines); by default "
