@@ -161,3 +161,40 @@ def test_per_iteration_latencies_of_zero_are_no_data(run_cli, fixtures_dir, tmp_
         assert gate["verdict"] == "no data"
         assert {metric["evidence"] for metric in gate["metrics"]} == {
             f"the {'baseline' if baseline == zeroed else 'current'} engine's per-iteration times hold a latency of 0"}
+
+
+# ---- an output path never replaces what the command reads ------------------------------------------------------
+
+def _engine_folder(fixtures_dir: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    folder = tmp_path / "engine"
+    shutil.copytree(fixtures_dir / A100_FP16, folder)
+    (folder / "pipeline.yaml").write_text("model: model.onnx\nlint:\n  fail_on: error\n")
+    return folder
+
+
+def _hashes(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def test_lint_and_report_refuse_to_write_over_their_inputs(run_cli, fixtures_dir, tmp_path):
+    folder = _engine_folder(fixtures_dir, tmp_path)
+    graph, before = folder / "resnet.onnx.engine.graph.json", _hashes(folder)
+    for args in (("lint", graph, folder / "pipeline.yaml", "--format", "sarif", "-o", folder / "pipeline.yaml"),
+                 ("lint", folder, "--json", "-o", folder / "resnet.onnx.engine.profile.json"),
+                 ("lint", graph, "--json", "-o", folder / "resnet.onnx.engine.timing.json"),
+                 ("report", folder, "-o", graph), ("report", graph, "-o", graph)):
+        result = run_cli(*args)
+        # was exit 0: the config, profile, timing or graph JSON replaced by SARIF, lint JSON or HTML
+        assert result.exit_code == 2, (args, result.stdout + result.stderr)
+        assert "writing it would replace it" in result.stderr
+    assert _hashes(folder) == before
+
+
+def test_lint_and_report_still_rewrite_their_own_outputs_in_the_folder(run_cli, fixtures_dir, tmp_path):
+    folder = _engine_folder(fixtures_dir, tmp_path)
+    for _ in range(2):  # the second time the outputs exist (and lint.json is in the folder it reads)
+        assert run_cli("lint", folder, "--json", "-o", folder / "lint.json").exit_code == 0
+        assert run_cli("report", folder, "-o", folder / "report.html").exit_code == 0
+    assert json.loads((folder / "lint.json").read_text())["schema"] == "trtkit/lint/v1"

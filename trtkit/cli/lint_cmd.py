@@ -64,9 +64,10 @@ def lint(
     if not paths:
         raise UsageError("lint needs a PATH", "give engine artifacts, ONNX models or a config file")
     if output is not None:
-        from trtkit.io.paths import refuse_non_regular_output
+        from trtkit.io.paths import refuse_non_regular_output, refuse_output_over_input
 
         refuse_non_regular_output(output, "lint output")
+        refuse_output_over_input(output, list(paths), "lint output")
     result = run_lint_paths(paths, LintOptions(enable=_split(enable), disable=_split(disable), fail_on=fail_on,
                                                target=tensorrt, overrides=overrides or []))
     if output_format == "table":
