@@ -198,3 +198,14 @@ def test_lint_and_report_still_rewrite_their_own_outputs_in_the_folder(run_cli, 
         assert run_cli("lint", folder, "--json", "-o", folder / "lint.json").exit_code == 0
         assert run_cli("report", folder, "-o", folder / "report.html").exit_code == 0
     assert json.loads((folder / "lint.json").read_text())["schema"] == "trtkit/lint/v1"
+
+
+def test_layerwise_html_refuses_to_write_over_the_candidate_model(run_cli, example_models, tmp_path):
+    import shutil
+
+    candidate = tmp_path / "candidate.onnx"
+    shutil.copy(example_models["resnet18"], candidate)
+    before = candidate.read_bytes()
+    result = run_cli("compare", "outputs", example_models["resnet18"], candidate, "--layerwise", "--html", candidate)
+    assert result.exit_code == 2, result.stdout + result.stderr  # was 0: the candidate model replaced by HTML
+    assert "is an input of this command" in result.stderr and candidate.read_bytes() == before

@@ -177,6 +177,11 @@ def _layerwise(reference: Path, candidate: Path, compare_config, shapes, precisi
     from trtkit.report.layerwise import layerwise_document, render_layerwise
     from trtkit.stages.layerwise import compare_layerwise
 
+    if html is not None:
+        from trtkit.io.paths import refuse_output_over_input
+
+        refuse_output_over_input(html, [reference, candidate, *([compare_config.data.path] if
+                                                                compare_config.data.path else [])], "--html")
     result = compare_layerwise(reference, candidate, compare_config, shapes, precision, base_dir)
     if html is not None:
         from trtkit.io.atomic import write_text_atomic
