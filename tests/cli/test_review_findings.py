@@ -209,3 +209,33 @@ def test_layerwise_html_refuses_to_write_over_the_candidate_model(run_cli, examp
     result = run_cli("compare", "outputs", example_models["resnet18"], candidate, "--layerwise", "--html", candidate)
     assert result.exit_code == 2, result.stdout + result.stderr  # was 0: the candidate model replaced by HTML
     assert "is an input of this command" in result.stderr and candidate.read_bytes() == before
+
+
+# ---- saved outputs and data that numpy cannot read are bad input, not exit 70 ----------------------------------
+
+def _unreadable(tmp_path: Path) -> dict[str, Path]:
+    np.savez(tmp_path / "objects.npz", y=np.array([{"x": 1}], dtype=object))
+    np.savez(tmp_path / "strings.npz", y=np.array(["a", "b"]))
+    np.savez(tmp_path / "complex.npz", y=np.ones(3, np.complex64))
+    (tmp_path / "not_a_zip.npz").write_bytes(b"PK\x03\x04 truncated")
+    folder = tmp_path / "npy_folder"
+    folder.mkdir()
+    (folder / "y.npy").write_text("not numpy")
+    return {path.name: path for path in (tmp_path / "objects.npz", tmp_path / "strings.npz",
+                                          tmp_path / "complex.npz", tmp_path / "not_a_zip.npz", folder)}
+
+
+def test_unreadable_or_non_numeric_saved_outputs_are_exit_3(run_cli, tmp_path):
+    for name, path in _unreadable(tmp_path).items():
+        result = run_cli("compare", "outputs", path, path)
+        # was 70 (ValueError, BadZipFile), or "passed" for complex values compared by their real part
+        assert result.exit_code == 3, (name, result.stdout + result.stderr)
+        assert "internal error" not in result.stderr and "passed" not in result.stdout
+
+
+def test_a_data_file_that_is_no_zip_is_exit_3(run_cli, example_models, tmp_path):
+    (tmp_path / "inputs.npz").write_bytes(b"PK\x03\x04 truncated")
+    model = example_models["resnet18"]
+    result = run_cli("compare", "outputs", model, model, "--data", tmp_path / "inputs.npz")
+    assert result.exit_code == 3, result.stdout + result.stderr  # was 70 (BadZipFile)
+    assert "cannot read data" in result.stderr

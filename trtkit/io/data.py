@@ -64,6 +64,8 @@ def random_feeds(spec: DataSpecFields, inputs: list[TensorSpec],
 
 def load_feeds(path: Path) -> list[Feed]:
     """Feeds from an .npz file, a folder of <input>.npy files, or Polygraphy JSON inputs (a list of feeds)."""
+    import zipfile
+
     import numpy as np
 
     if not path.exists():
@@ -81,7 +83,7 @@ def load_feeds(path: Path) -> list[Feed]:
             raise InputFileError(f"{path} is one array without an input name",
                                  "save feeds as .npz (np.savez(path, input=array)) or a folder of <input>.npy")
         document = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:  # BadZipFile: an .npz that is no zip
         raise InputFileError(f"cannot read data {path} ({error})", "give .npz, a folder of .npy or Polygraphy "
                                                                    "JSON inputs") from None
     from trtkit.plan.polygraphy import decode_array, polygraphy_kind

@@ -157,10 +157,23 @@ def _saved_outputs(path: Path, kind: str) -> list[dict]:
     import numpy as np
 
     if kind == "saved":
-        if path.is_dir():
-            return [{file.stem: np.load(file, allow_pickle=False) for file in sorted(path.glob("*.npy"))}]
-        with np.load(path, allow_pickle=False) as archive:
-            return [{name: archive[name] for name in archive.files}]
+        import zipfile
+
+        try:
+            if path.is_dir():
+                saved = {file.stem: np.load(file, allow_pickle=False) for file in sorted(path.glob("*.npy"))}
+            else:
+                with np.load(path, allow_pickle=False) as archive:
+                    saved = {name: archive[name] for name in archive.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:  # not numpy, pickled objects
+            raise InputFileError(f"cannot read saved outputs {path} ({' '.join(str(error).split())[:200]})",
+                                 "save outputs with numpy.savez (numbers, no objects)") from None
+        # strings cannot be compared, and complex values would lose their imaginary part unnoticed
+        odd = next((name for name, array in saved.items() if array.dtype.kind not in "biuf"), None)
+        if odd is not None:
+            raise InputFileError(f"{path}: output {odd} holds {saved[odd].dtype} values, not real numbers",
+                                 "compare outputs of real-valued (bool, integer, float) tensors")
+        return [saved]
     from trtkit.plan.polygraphy import decode_array
 
     runs = json.loads(path.read_text())["lst"]
