@@ -239,3 +239,33 @@ def test_a_data_file_that_is_no_zip_is_exit_3(run_cli, example_models, tmp_path)
     result = run_cli("compare", "outputs", model, model, "--data", tmp_path / "inputs.npz")
     assert result.exit_code == 3, result.stdout + result.stderr  # was 70 (BadZipFile)
     assert "cannot read data" in result.stderr
+
+
+# ---- debug precision --write-config: refused before the search, never exit 70 after it -------------------------
+
+def test_write_config_over_the_model_or_a_fifo_is_refused_before_the_search(run_cli, example_models, tmp_path):
+    import os
+    import shutil
+
+    model = tmp_path / "model.onnx"
+    shutil.copy(example_models["resnet18"], model)
+    before = model.read_bytes()
+    os.mkfifo(tmp_path / "fifo")
+    for target in (model, tmp_path / "fifo"):
+        result = run_cli("debug", "precision", model, "--shapes", "input:1x3x64x64", "--write-config", target)
+        # was: the whole search, then exit 70 (UnicodeDecodeError reading the model as YAML) or a hang on the FIFO
+        assert result.exit_code == 2, result.stdout + result.stderr
+        assert "trial" not in result.stderr.lower()
+    assert model.read_bytes() == before
+
+
+def test_adding_a_keep_list_to_a_binary_file_is_a_usage_error(example_models, tmp_path):
+    import shutil
+
+    from trtkit.config.keep_nodes import add_keep_fp32_nodes
+    from trtkit.errors import UsageError
+
+    target = tmp_path / "model.onnx"
+    shutil.copy(example_models["resnet18"], target)
+    with pytest.raises(UsageError, match="is not valid YAML"):  # was UnicodeDecodeError (exit 70)
+        add_keep_fp32_nodes(target, ["^/Conv$"], "fp16", [], {}, "model.onnx")
