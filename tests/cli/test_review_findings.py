@@ -269,3 +269,30 @@ def test_adding_a_keep_list_to_a_binary_file_is_a_usage_error(example_models, tm
     shutil.copy(example_models["resnet18"], target)
     with pytest.raises(UsageError, match="is not valid YAML"):  # was UnicodeDecodeError (exit 70)
         add_keep_fp32_nodes(target, ["^/Conv$"], "fp16", [], {}, "model.onnx")
+
+
+# ---- a special file where trtkit takes a lock ------------------------------------------------------------------
+
+def test_a_fifo_as_the_work_directory_lock_is_refused_not_waited_on(example_models, tmp_path):
+    import os
+
+    from tests.conftest import run_subprocess
+
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    os.mkfifo(workdir / ".trtkit.lock")
+    config = tmp_path / "pipeline.yaml"
+    config.write_text(f"model: {example_models['resnet18']}\nworkdir: {workdir}\nrun:\n  stages: [convert]\n")
+    result = run_subprocess("run", config)  # was a hang: opening the FIFO waits for a reader
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "lock file" in result.stderr and "FIFO" in result.stderr
+
+
+def test_a_max_regression_of_nan_is_a_config_error(run_cli, fixtures_dir):
+    fp16, fp32 = fixtures_dir / A100_FP16, fixtures_dir / "trt8/resnet18-a100/fp32"  # fp32 is 57% slower
+    assert run_cli("compare", "--baseline", fp16, fp32).exit_code == 1
+    for value in (".nan", ".inf"):
+        result = run_cli("compare", "--baseline", fp16, fp32, "--set", f"compare.max_regression={value}")
+        # was exit 0, "no regression": every comparison with NaN is false
+        assert result.exit_code == 2, result.stdout + result.stderr
+        assert "compare.max_regression: expected a percentage" in result.stderr
