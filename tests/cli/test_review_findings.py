@@ -296,3 +296,17 @@ def test_a_max_regression_of_nan_is_a_config_error(run_cli, fixtures_dir):
         # was exit 0, "no regression": every comparison with NaN is false
         assert result.exit_code == 2, result.stdout + result.stderr
         assert "compare.max_regression: expected a percentage" in result.stderr
+
+
+# ---- lint --set without a config file ----------------------------------------------------------------------------
+
+def test_lint_set_without_a_config_file_is_applied_not_ignored(run_cli, fixtures_dir):
+    engine = fixtures_dir / A100_FP16  # 3 info findings, among them engine-channels-not-aligned
+    assert run_cli("lint", engine).exit_code == 0
+    for override in ("lint.fail_on=info", "lint.rules={engine-channels-not-aligned: {severity: error}}"):
+        result = run_cli("lint", engine, "--set", override)
+        assert result.exit_code == 1, (override, result.stdout + result.stderr)  # was 0, "passed": --set ignored
+    bad = run_cli("lint", engine, "--set", "lint.bogus=1")
+    assert bad.exit_code == 2 and "lint.bogus: unknown key" in bad.stderr  # was 0
+    nan = run_cli("lint", engine, "--set", "lint.rules={engine-reformat-share: {params: {max_percent: .nan}}}")
+    assert nan.exit_code == 2 and "max_percent is not a number" in nan.stderr  # a rule that could never fire

@@ -263,6 +263,15 @@ class RuleSettings(StrictModel):
     severity: Severity | None = None
     params: dict[str, float | int | str | bool] = Field(default_factory=dict, description="rule thresholds")
 
+    @field_validator("params")
+    @classmethod
+    def _finite(cls, params: dict[str, float | int | str | bool]) -> dict[str, float | int | str | bool]:
+        # a threshold of .nan compares false with every figure: the rule would never fire
+        for key, value in params.items():
+            if isinstance(value, float) and value != value:
+                raise ValueError(f"{key} is not a number (.nan); give a threshold")
+        return params
+
 
 class LintConfig(StrictModel):
     fail_on: Severity | Literal["never"] = "error"
