@@ -310,3 +310,16 @@ def test_lint_set_without_a_config_file_is_applied_not_ignored(run_cli, fixtures
     assert bad.exit_code == 2 and "lint.bogus: unknown key" in bad.stderr  # was 0
     nan = run_cli("lint", engine, "--set", "lint.rules={engine-reformat-share: {params: {max_percent: .nan}}}")
     assert nan.exit_code == 2 and "max_percent is not a number" in nan.stderr  # a rule that could never fire
+
+
+# ---- compare outputs options that judged nothing, or judged at the wrong precision ------------------------------
+
+def test_compare_outputs_refuses_a_zero_size_shape_an_unknown_precision_and_a_negative_seed(run_cli, example_models):
+    model = example_models["resnet18"]
+    cases = {("--shapes", "input:0x3x64x64"): "has a dimension of 0",  # was "passed" on 0 elements
+             ("--precision", "fp61"): "is not a precision",  # was judged at FP32's defaults, "default for fp61"
+             ("--seed", "-1"): "compare.data.seed"}  # was exit 70 (numpy's ValueError)
+    for args, message in cases.items():
+        result = run_cli("compare", "outputs", model, model, *args)
+        assert result.exit_code == 2, (args, result.stdout + result.stderr)
+        assert message in result.stderr and "passed" not in result.stdout

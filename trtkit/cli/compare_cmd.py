@@ -157,6 +157,11 @@ def compare_outputs(
     except ValueError as error:
         raise UsageError(f"--shapes: {error}") from None
     base_dir = settings.resolve(".") if config else Path.cwd()
+    from trtkit.analysis.accuracy import DEFAULT_TOLERANCES
+
+    if precision is not None and precision not in DEFAULT_TOLERANCES:  # a typo would judge at FP32's defaults
+        raise UsageError(f"--precision {precision!r} is not a precision",
+                         f"use one of: {', '.join(DEFAULT_TOLERANCES)}")
     if layerwise:
         _layerwise(reference, candidate, settings.compare, spec, precision, base_dir, output_format, tensors, html)
         return

@@ -45,7 +45,7 @@ class DataSpecFields(StrictModel):
     """
 
     path: Path | None = None
-    seed: int = 0
+    seed: int = Field(0, ge=0)  # numpy's generators take non-negative seeds
     ranges: dict[str, tuple[float, float]] = Field(default_factory=dict)
     default_range: tuple[float, float] = (0.0, 1.0)
     batches: int = Field(1, ge=1, description="how many input sets to draw or read")

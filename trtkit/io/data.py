@@ -30,6 +30,9 @@ def resolve_shape(spec: TensorSpec, shapes: dict[str, tuple[int, ...]] | None) -
             if isinstance(fixed, int) and fixed != given:
                 raise UsageError(f"shape of {spec.name}: axis {axis} is fixed at {fixed} in the model, got {given}",
                                  "change only the dynamic dimensions")
+        if 0 in shape:  # an input of no values: every comparison of its outputs would pass on nothing
+            raise UsageError(f"shape {'x'.join(map(str, shape))} for {spec.name} has a dimension of 0",
+                             "give every dimension a size of at least 1")
         return tuple(shape)
     if spec.dims is None:
         raise UsageError(f"input {spec.name} has no shape in the model",
