@@ -323,3 +323,16 @@ def test_compare_outputs_refuses_a_zero_size_shape_an_unknown_precision_and_a_ne
         result = run_cli("compare", "outputs", model, model, *args)
         assert result.exit_code == 2, (args, result.stdout + result.stderr)
         assert message in result.stderr and "passed" not in result.stdout
+
+
+def test_inputs_of_no_values_are_not_a_passing_comparison(run_cli, example_models, tmp_path):
+    model = example_models["resnet18"]
+    np.savez(tmp_path / "empty_batch.npz", input=np.zeros((0, 3, 64, 64), np.float32))
+    np.savez(tmp_path / "empty_outputs.npz", output=np.zeros((0, 10), np.float32))
+    for args in (("compare", "outputs", model, model, "--data", tmp_path / "empty_batch.npz"),
+                 ("compare", "outputs", tmp_path / "empty_outputs.npz", tmp_path / "empty_outputs.npz"),
+                 ("convert", model, "-o", tmp_path / "out" / "model.onnx", "--data", tmp_path / "empty_batch.npz")):
+        result = run_cli(*args)
+        assert result.exit_code == 3, (args, result.stdout + result.stderr)  # was 0: "passed" on 0 elements
+        assert "is empty on these inputs" in result.stderr
+    assert not (tmp_path / "out").exists()

@@ -134,6 +134,11 @@ class OutputComparison:
                                      np.concatenate([cand.ravel() for cand in cands]), tolerance)
             metrics.shape = tuple(refs[0].shape)
             self.outputs.append(metrics)
+        compared = [name for name in reference_runs[0] if name not in self.missing]
+        if compared and not any(np.asarray(run[name]).size for run in reference_runs for name in compared):
+            # inputs with a dimension of 0 give outputs of no values: every metric would pass on nothing
+            raise InputFileError(f"every output of {self.reference} is empty on these inputs ({self.data}): "
+                                 "nothing to compare", "give inputs with at least one value in every dimension")
 
 
 def source_kind(path: Path) -> str:
