@@ -336,3 +336,22 @@ def test_inputs_of_no_values_are_not_a_passing_comparison(run_cli, example_model
         assert result.exit_code == 3, (args, result.stdout + result.stderr)  # was 0: "passed" on 0 elements
         assert "is empty on these inputs" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_negative_summary_latencies_are_no_data_not_an_improvement(run_cli, fixtures_dir, tmp_path):
+    import shutil
+
+    corrupt = tmp_path / "corrupt"
+    shutil.copytree(fixtures_dir / A100_FP16, corrupt)
+    (corrupt / "resnet.onnx.engine.timing.json").unlink()  # the summary path: no per-iteration times
+    metadata = corrupt / "resnet.onnx.engine.profile.metadata.json"
+    document = json.loads(metadata.read_text())
+    document["performance_summary"].update({"Latency": [-5.0] * 5, "GPU Compute Time": [-5.0] * 5})
+    metadata.write_text(json.dumps(document))
+    current = tmp_path / "current"
+    shutil.copytree(fixtures_dir / "trt8/resnet18-a100/fp32", current)
+    (current / "resnet.onnx.engine.timing.json").unlink()
+    result = run_cli("compare", "--baseline", corrupt, current, "--metrics", "median", "--json")
+    assert result.exit_code == 1, result.stdout + result.stderr  # was 0: a -140% change read as an improvement
+    [gate] = result.json()["gates"]
+    assert gate["verdict"] == "no data" and "not positive" in gate["metrics"][0]["evidence"]

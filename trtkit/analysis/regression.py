@@ -153,10 +153,11 @@ def gate(baseline: EnginePlan, current: EnginePlan, metrics: list[str], max_regr
                                                 _verdict(change, (low, high), max_regression), evidence))
             continue
         base_value, cur_value = _summary_value(baseline, metric), _summary_value(current, metric)
-        if base_value is None or cur_value is None or not base_value or not cur_value:
+        if base_value is None or cur_value is None or base_value <= 0 or cur_value <= 0:
             missing = "baseline" if base_value is None else "current"
+            side = "baseline" if base_value is not None and base_value <= 0 else "current"
             reason = (f"the {missing} engine has no {metric} figure" if base_value is None or cur_value is None
-                      else f"the {'baseline' if not base_value else 'current'}'s {metric} is 0")
+                      else f"the {side}'s {metric} is not positive (a corrupt or edited profile)")
             result.metrics.append(MetricVerdict(metric, base_value, cur_value, None, None, NO_DATA, reason))
             continue
         change = 100.0 * (cur_value / base_value - 1.0)
