@@ -355,3 +355,14 @@ def test_negative_summary_latencies_are_no_data_not_an_improvement(run_cli, fixt
     assert result.exit_code == 1, result.stdout + result.stderr  # was 0: a -140% change read as an improvement
     [gate] = result.json()["gates"]
     assert gate["verdict"] == "no data" and "not positive" in gate["metrics"][0]["evidence"]
+
+
+def test_migrate_force_does_not_write_the_config_over_its_log(run_cli, fixtures_dir, tmp_path):
+    import shutil
+
+    log = tmp_path / "build.trtexec.log"
+    shutil.copy(fixtures_dir / "logs/trt8.4.1_mnist_fp16_build_and_run.trtexec.log", log)
+    before = log.read_bytes()
+    result = run_cli("migrate", "--log", log, "-o", log, "--force")
+    assert result.exit_code == 2, result.stdout + result.stderr  # was 0: the log replaced by the config
+    assert log.read_bytes() == before

@@ -43,9 +43,10 @@ def migrate(
         except ValueError as error:
             raise InputFileError(f"{log}: {error}", "give the command line itself instead") from None
     if output is not None:
-        from trtkit.io.paths import refuse_non_regular_output
+        from trtkit.io.paths import refuse_non_regular_output, refuse_output_over_input
 
         refuse_non_regular_output(output, "config output")
+        refuse_output_over_input(output, [log] if log is not None else [], "config output")  # even with --force
     if output is not None and output.exists() and not force:
         raise UsageError(f"{output} exists", "choose another path or add --force to overwrite it")
     base = str(output.resolve().parent) if output is not None else None
