@@ -366,3 +366,14 @@ def test_migrate_force_does_not_write_the_config_over_its_log(run_cli, fixtures_
     result = run_cli("migrate", "--log", log, "-o", log, "--force")
     assert result.exit_code == 2, result.stdout + result.stderr  # was 0: the log replaced by the config
     assert log.read_bytes() == before
+
+
+def test_config_init_force_does_not_write_the_config_over_its_model(run_cli, example_models, tmp_path):
+    import shutil
+
+    model = tmp_path / "model.onnx"
+    shutil.copy(example_models["resnet18"], model)
+    before = model.read_bytes()
+    result = run_cli("config", "init", model, "-o", model, "--force")
+    assert result.exit_code == 2, result.stdout + result.stderr  # was 0: the model replaced by a YAML file
+    assert model.read_bytes() == before

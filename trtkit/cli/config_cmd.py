@@ -99,11 +99,12 @@ def init(
     from trtkit.errors import UsageError
     from trtkit.io.atomic import write_text_atomic
     from trtkit.io.onnx_model import graph_inputs, load_onnx
-    from trtkit.io.paths import refuse_non_regular_output
+    from trtkit.io.paths import refuse_non_regular_output, refuse_output_over_input
     from trtkit.report import console
 
     if output:
         refuse_non_regular_output(output, "config output")
+        refuse_output_over_input(output, [model], "config output")  # even with --force
     if output and output.exists() and not force:
         raise UsageError(f"{output} already exists", "choose another -o path or pass --force to overwrite it")
     inputs = graph_inputs(load_onnx(model))
