@@ -377,3 +377,19 @@ def test_config_init_force_does_not_write_the_config_over_its_model(run_cli, exa
     result = run_cli("config", "init", model, "-o", model, "--force")
     assert result.exit_code == 2, result.stdout + result.stderr  # was 0: the model replaced by a YAML file
     assert model.read_bytes() == before
+
+
+def test_build_refuses_to_write_the_engine_over_its_model_and_still_rebuilds_beside_it(run_cli, example_models,
+                                                                                       tmp_path):
+    import shutil
+
+    pytest.importorskip("tensorrt_rtx", reason="TensorRT-RTX is not installed (pip install 'trtkit[rtx]')")
+    model = tmp_path / "model.onnx"
+    shutil.copy(example_models["resnet18"], model)
+    before = model.read_bytes()
+    result = run_cli("build", model, "-o", model, "--shapes", "input:1x3x64x64")
+    assert result.exit_code == 2, result.stdout + result.stderr  # was 0: the engine replaced the model
+    assert model.read_bytes() == before and not list(tmp_path.glob("model.onnx.*"))
+    for _ in range(2):  # the second build replaces the first one's companions beside the model
+        rebuilt = run_cli("build", model, "-o", tmp_path / "model.engine", "--shapes", "input:1x3x64x64")
+        assert rebuilt.exit_code == 0, rebuilt.stderr[-2000:]

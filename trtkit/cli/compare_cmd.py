@@ -186,7 +186,8 @@ def _layerwise(reference: Path, candidate: Path, compare_config, shapes, precisi
         from trtkit.io.paths import refuse_output_over_input
 
         refuse_output_over_input(html, [reference, candidate, *([compare_config.data.path] if
-                                                                compare_config.data.path else [])], "--html")
+                                                                compare_config.data.path else [])], "--html",
+                                 artifacts_read=False)
     result = compare_layerwise(reference, candidate, compare_config, shapes, precision, base_dir)
     if html is not None:
         from trtkit.io.atomic import write_text_atomic

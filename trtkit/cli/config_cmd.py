@@ -104,7 +104,7 @@ def init(
 
     if output:
         refuse_non_regular_output(output, "config output")
-        refuse_output_over_input(output, [model], "config output")  # even with --force
+        refuse_output_over_input(output, [model], "config output", artifacts_read=False)  # even with --force
     if output and output.exists() and not force:
         raise UsageError(f"{output} already exists", "choose another -o path or pass --force to overwrite it")
     inputs = graph_inputs(load_onnx(model))

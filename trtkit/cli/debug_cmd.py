@@ -66,7 +66,7 @@ def precision(
         from trtkit.io.paths import refuse_non_regular_output, refuse_output_over_input
 
         refuse_non_regular_output(write_config, "--write-config")
-        refuse_output_over_input(write_config, [model], "--write-config")
+        refuse_output_over_input(write_config, [model], "--write-config", artifacts_read=False)
     try:
         limit = parse_duration(time_limit) if time_limit else None
     except ValueError as error:

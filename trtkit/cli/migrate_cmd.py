@@ -46,7 +46,8 @@ def migrate(
         from trtkit.io.paths import refuse_non_regular_output, refuse_output_over_input
 
         refuse_non_regular_output(output, "config output")
-        refuse_output_over_input(output, [log] if log is not None else [], "config output")  # even with --force
+        # even with --force
+        refuse_output_over_input(output, [log] if log is not None else [], "config output", artifacts_read=False)
     if output is not None and output.exists() and not force:
         raise UsageError(f"{output} exists", "choose another path or add --force to overwrite it")
     base = str(output.resolve().parent) if output is not None else None
