@@ -393,3 +393,13 @@ def test_build_refuses_to_write_the_engine_over_its_model_and_still_rebuilds_bes
     for _ in range(2):  # the second build replaces the first one's companions beside the model
         rebuilt = run_cli("build", model, "-o", tmp_path / "model.engine", "--shapes", "input:1x3x64x64")
         assert rebuilt.exit_code == 0, rebuilt.stderr[-2000:]
+
+
+def test_gate_options_without_a_baseline_are_a_usage_error(run_cli, fixtures_dir):
+    fp16, fp32 = fixtures_dir / A100_FP16, fixtures_dir / "trt8/resnet18-a100/fp32"  # fp32 is 57% slower
+    for flags in (("--max-regression", "5%"), ("--metrics", "median"), ("--per-layer",)):
+        result = run_cli("compare", fp16, fp32, *flags)
+        # was exit 0: no gate ran (--baseline forgotten), and the CI step was green
+        assert result.exit_code == 2, (flags, result.stdout + result.stderr)
+        assert "gates against a baseline" in result.stderr
+    assert run_cli("compare", fp16, fp32).exit_code == 0  # a side-by-side comparison asks for no gate

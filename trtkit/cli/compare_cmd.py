@@ -93,6 +93,11 @@ def compare(
     from trtkit.stages.compare import compare_engines
 
     baseline = baseline or (settings.resolve(settings.compare.baseline) if settings.compare.baseline else None)
+    gate_flags = [flag for flag, value in (("--max-regression", max_regression), ("--metrics", metrics),
+                                           ("--per-layer", per_layer)) if value]
+    if baseline is None and gate_flags:  # without a baseline no gate runs: the flag would pass on nothing
+        raise UsageError(f"{gate_flags[0]} gates against a baseline, and none was given",
+                         "add --baseline BASELINE (or compare.baseline in the config)")
     comparison = compare_engines(paths, baseline, settings.compare)
     if output_format == "json":
         emit_json(engine_document(comparison))
