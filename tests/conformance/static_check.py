@@ -77,6 +77,7 @@ NOT_TENSORRT: dict[str, tuple[str, ...]] = {
     "_graph_document": ("tensor", "layer"),  # the parsed layer listing
     "timing_mode": ("config",), "measure_with": ("config", "error"),  # ProfileConfig; a TrtkitError
     "profile_engine": ("config", "engine", "executor"),  # ProfileConfig, the engine's Path, TrtExecutor
+    "check_profiles": ("tensor",),  # trtkit's NetworkTensor of the parsed network's summary
 }
 # Parameters that carry a config value, as an expression over the BuildConfig `build` (for the evaluator), and
 # the condition under which the function is called at all.

@@ -131,7 +131,7 @@ def test_a_refused_rename_is_one_line_exit_3(run_cli, tmp_path, monkeypatch, cod
         raise OSError(code, os.strerror(code), str(source))
 
     monkeypatch.setattr(os, "replace", refuse)
-    result = run_cli("config", "schema", "-o", output)
+    result = run_cli("config", "schema", "-o", output, "--force")  # --force: the old file is not trtkit's schema
     assert result.exit_code == 3, result.stderr
     assert result.stderr.count("\n") == 1 and f"error: cannot write {output}: {words}" in result.stderr
     assert output.read_text() == "the old schema" and sorted(tmp_path.iterdir()) == [output]

@@ -173,6 +173,12 @@ def compare_arrays(name: str, reference, candidate, tolerance: Tolerance) -> Out
     new_inf = 0 if all_finite else int(np.sum(np.isinf(cand) & ~np.isinf(ref)))
     if new_nan or new_inf:
         metrics.reasons.append(f"{new_nan} NaN and {new_inf} Inf values where the reference is finite")
+    # the metrics above skip non-finite elements: a reference NaN or Inf the candidate does not reproduce (a finite
+    # value, the other infinity) would otherwise pass on the elements left
+    with np.errstate(invalid="ignore"):
+        unmatched = 0 if all_finite else int(np.sum(~np.isfinite(ref) & ~np.isnan(cand) & (ref != cand)))
+    if unmatched:
+        metrics.reasons.append(f"{unmatched} elements where the reference is NaN or Inf and the candidate differs")
     metrics.passed = not metrics.reasons
     return metrics
 

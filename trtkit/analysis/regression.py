@@ -139,6 +139,12 @@ def gate(baseline: EnginePlan, current: EnginePlan, metrics: list[str], max_regr
     base_times, cur_times = baseline.iteration_times, current.iteration_times
     for metric in metrics:
         if base_times is not None and cur_times is not None and len(base_times) > 1 and len(cur_times) > 1:
+            zero = next((side for side, times in (("baseline", base_times), ("current", cur_times))
+                         if min(times.latency_ms) <= 0), None)
+            if zero is not None:  # a latency of 0 ms is no measurement; every change against it is infinite
+                result.metrics.append(MetricVerdict(metric, None, None, None, None, NO_DATA,
+                                                    f"the {zero} engine's per-iteration times hold a latency of 0"))
+                continue
             change, low, high = bootstrap_change(base_times.latency_ms, cur_times.latency_ms, metric, confidence)
             base_value = _point(base_times.latency_ms, metric)
             cur_value = _point(cur_times.latency_ms, metric)
@@ -156,10 +162,11 @@ def gate(baseline: EnginePlan, current: EnginePlan, metrics: list[str], max_regr
                                                 _verdict(metric, change, (low, high), max_regression), evidence))
             continue
         base_value, cur_value = _summary_value(baseline, metric), _summary_value(current, metric)
-        if base_value is None or cur_value is None or not base_value:
+        if base_value is None or cur_value is None or base_value <= 0 or cur_value <= 0:
             missing = "baseline" if base_value is None else "current"
+            side = "baseline" if base_value is not None and base_value <= 0 else "current"
             reason = (f"the {missing} engine has no {metric} figure" if base_value is None or cur_value is None
-                      else f"the baseline's {metric} is 0")
+                      else f"the {side}'s {metric} is not positive (a corrupt or edited profile)")
             result.metrics.append(MetricVerdict(metric, base_value, cur_value, None, None, NO_DATA, reason))
             continue
         change = 100.0 * (cur_value / base_value - 1.0)

@@ -103,8 +103,41 @@ def reduced_precision(model: onnx.ModelProto, types: dict[str, int] | None = Non
     """'fp16', 'bf16' or 'fp16+bf16': the reduced float types the model holds (weights or tensors); None if none."""
     reduced = _reduced_types()
     types = tensor_types(model) if types is None else types
-    found = {reduced[elem] for elem in types.values() if elem in reduced}
+    found = {reduced[elem] for elem in [*types.values(), *_nested_types(model)] if elem in reduced}
     return "+".join(sorted(found, key=("fp16", "bf16").index)) or None
+
+
+def _nested_types(model: onnx.ModelProto) -> set[int]:
+    """The element types named inside the model's subgraphs (If/Loop/Scan bodies) and local functions, which
+    `tensor_types` (the main graph's) does not see: an FP32 graph around an FP16 body is still an FP16 model."""
+    graphs = [graph for node in model.graph.node for graph in _node_graphs(node)]
+    return {elem for graph in graphs for elem in _graph_types(graph.node, graph)} | {
+        elem for function in model.functions for elem in _graph_types(function.node, None)}
+
+
+def _node_graphs(node: onnx.NodeProto) -> list[onnx.GraphProto]:
+    import onnx
+
+    return [graph for attribute in node.attribute for graph in (
+        [attribute.g] if attribute.type == onnx.AttributeProto.GRAPH else
+        list(attribute.graphs) if attribute.type == onnx.AttributeProto.GRAPHS else [])]
+
+
+def _graph_types(nodes: Any, graph: onnx.GraphProto | None) -> set[int]:
+    """Declared value types, initializer types, dtype attributes and constant tensors of a body, nested ones too."""
+    found: set[int] = set()
+    if graph is not None:
+        found |= {value.type.tensor_type.elem_type for value in [*graph.input, *graph.output, *graph.value_info]}
+        found |= {init.data_type for init in graph.initializer}
+    for node in nodes:
+        for attribute in node.attribute:
+            if attribute.name == _DTYPE_ATTRIBUTES.get(node.op_type):
+                found.add(attribute.i)
+            elif attribute.t.data_type:
+                found.add(attribute.t.data_type)
+        for inner in _node_graphs(node):
+            found |= _graph_types(inner.node, inner)
+    return found
 
 
 def runner_for(model: onnx.ModelProto, types: dict[str, int] | None = None) -> str:
@@ -126,11 +159,15 @@ def faithful_model(model: onnx.ModelProto, types: dict[str, int] | None = None) 
     copy.CopyFrom(model)
     graph = copy.graph
     for node in graph.node:
-        for attribute in node.attribute:
-            if attribute.type == onnx.AttributeProto.GRAPH and _holds_reduced(attribute.g, reduced):
-                raise BackendUnavailableError(
-                    f"node {node.name or node.op_type} has an FP16/BF16 subgraph, which the reference runner does "
-                    "not rewrite", "keep that node in FP32 (convert.keep_fp32_nodes) or verify on a GPU")
+        if any(elem in reduced for inner in _node_graphs(node) for elem in _graph_types(inner.node, inner)):
+            raise BackendUnavailableError(
+                f"node {node.name or node.op_type} has an FP16/BF16 subgraph, which the reference runner does "
+                "not rewrite", "keep that node in FP32 (convert.keep_fp32_nodes) or verify on a GPU")
+    for function in model.functions:
+        if any(elem in reduced for elem in _graph_types(function.node, None)):
+            raise BackendUnavailableError(
+                f"function {function.name} computes in FP16/BF16, which the reference runner does not rewrite",
+                "inline the function (onnx.inliner) or verify on a GPU")
     for init in graph.initializer:
         if init.data_type in reduced:
             init.CopyFrom(_widened(init))
@@ -155,12 +192,6 @@ def faithful_model(model: onnx.ModelProto, types: dict[str, int] | None = None) 
     del graph.node[:]
     graph.node.extend(nodes)
     return copy
-
-
-def _holds_reduced(graph: onnx.GraphProto, reduced: dict[int, str]) -> bool:
-    values = [*graph.input, *graph.output, *graph.value_info]
-    return any(value.type.tensor_type.elem_type in reduced for value in values) or any(
-        init.data_type in reduced for init in graph.initializer)
 
 
 def _widened(init: onnx.TensorProto) -> onnx.TensorProto:

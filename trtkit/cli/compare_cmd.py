@@ -93,6 +93,11 @@ def compare(
     from trtkit.stages.compare import compare_engines
 
     baseline = baseline or (settings.resolve(settings.compare.baseline) if settings.compare.baseline else None)
+    gate_flags = [flag for flag, value in (("--max-regression", max_regression), ("--metrics", metrics),
+                                           ("--per-layer", per_layer)) if value]
+    if baseline is None and gate_flags:  # without a baseline no gate runs: the flag would pass on nothing
+        raise UsageError(f"{gate_flags[0]} gates against a baseline, and none was given",
+                         "add --baseline BASELINE (or compare.baseline in the config)")
     comparison = compare_engines(paths, baseline, settings.compare)
     if output_format == "json":
         emit_json(engine_document(comparison))
@@ -157,6 +162,11 @@ def compare_outputs(
     except ValueError as error:
         raise UsageError(f"--shapes: {error}") from None
     base_dir = settings.resolve(".") if config else Path.cwd()
+    from trtkit.analysis.accuracy import DEFAULT_TOLERANCES
+
+    if precision is not None and precision not in DEFAULT_TOLERANCES:  # a typo would judge at FP32's defaults
+        raise UsageError(f"--precision {precision!r} is not a precision",
+                         f"use one of: {', '.join(DEFAULT_TOLERANCES)}")
     if layerwise:
         _layerwise(reference, candidate, settings.compare, spec, precision, base_dir, output_format, tensors, html)
         return
@@ -177,6 +187,12 @@ def _layerwise(reference: Path, candidate: Path, compare_config, shapes, precisi
     from trtkit.report.layerwise import layerwise_document, render_layerwise
     from trtkit.stages.layerwise import compare_layerwise
 
+    if html is not None:
+        from trtkit.io.paths import refuse_output_over_input
+
+        refuse_output_over_input(html, [reference, candidate, *([compare_config.data.path] if
+                                                                compare_config.data.path else [])], "--html",
+                                 artifacts_read=False)
     result = compare_layerwise(reference, candidate, compare_config, shapes, precision, base_dir)
     if html is not None:
         from trtkit.io.atomic import write_text_atomic

@@ -104,8 +104,11 @@ def init(
     from trtkit.io.atomic import write_text_atomic
     from trtkit.io.onnx_model import graph_inputs, load_onnx
     from trtkit.io.overwrite import check_overwrite
+    from trtkit.io.paths import refuse_output_over_input
     from trtkit.report import console
 
+    if output:
+        refuse_output_over_input(output, [model], "config output", artifacts_read=False)  # even with --force
     check_overwrite(output, "config", force, "config output")
     inputs = graph_inputs(load_onnx(model))
     text = starter_config(model, output, inputs)

@@ -62,6 +62,11 @@ def precision(
         if settings.model is None:
             raise UsageError("debug precision needs a model", "give MODEL.onnx or a --config with model:")
         model = settings.resolve(settings.model)
+    if write_config is not None:  # before the search: a path it cannot write would waste every trial
+        from trtkit.io.paths import refuse_non_regular_output, refuse_output_over_input
+
+        refuse_non_regular_output(write_config, "--write-config")
+        refuse_output_over_input(write_config, [model], "--write-config", artifacts_read=False)
     try:
         limit = parse_duration(time_limit) if time_limit else None
     except ValueError as error:

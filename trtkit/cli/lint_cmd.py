@@ -67,7 +67,9 @@ def lint(
         raise UsageError("lint needs a PATH", "give engine artifacts, ONNX models or a config file")
     if output is not None:
         from trtkit.io.overwrite import check_overwrite
+        from trtkit.io.paths import refuse_output_over_input
 
+        refuse_output_over_input(output, list(paths), "lint output")
         check_overwrite(output, "lint", force, "lint output")
     result = run_lint_paths(paths, LintOptions(enable=_split(enable), disable=_split(disable), fail_on=fail_on,
                                                target=tensorrt, overrides=overrides or []))

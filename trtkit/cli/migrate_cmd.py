@@ -45,6 +45,11 @@ def migrate(
             raise InputFileError(f"{log}: {error}", "give the command line itself instead") from None
     from trtkit.io.overwrite import check_overwrite
 
+    if output is not None:
+        from trtkit.io.paths import refuse_output_over_input
+
+        # even with --force
+        refuse_output_over_input(output, [log] if log is not None else [], "config output", artifacts_read=False)
     check_overwrite(output, "config", force, "config output")
     base = str(output.resolve().parent) if output is not None else None
     assert command is not None  # given, or read from the log above

@@ -33,9 +33,11 @@ def report(
     """Write a self-contained HTML report (no network needed to open it): summary, latency by type, precision,
     per-layer latency, slowest layers, reformats, timing distribution, lint findings, comparison, engine graph."""
     from trtkit.io.overwrite import check_overwrite
+    from trtkit.io.paths import refuse_output_over_input
     from trtkit.orchestration.report import ReportOptions, build_report
     from trtkit.report import console
 
+    refuse_output_over_input(output, list(paths), "report")
     check_overwrite(output, "html", force, "report")
     result = build_report(paths, output, ReportOptions(top=top, lint=lint, graph=graph, query=query, beam=beam,
                                                        color_by=color_by, max_graph_nodes=max_graph_nodes,

@@ -40,10 +40,10 @@ def add_keep_fp32_nodes(path: Path, patterns: list[str], precision: str, why: li
         lines += ["convert:", f"  precision: {precision}", *keep_block(patterns, precision, why, notes, "  ")]
         write_text_atomic(path, "\n".join(lines) + "\n")
         return patterns
-    text = path.read_text()
     try:
+        text = path.read_text()
         data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise UsageError(f"{path} is not valid YAML ({' '.join(str(error).split())[:120]})",
                          "fix it, or give --write-config a new file") from None
     if not isinstance(data, dict) or not isinstance(data.get("convert", {}) or {}, dict):

@@ -44,7 +44,7 @@ class DataSpecFields(StrictModel):
     """
 
     path: Path | None = None
-    seed: int = 0
+    seed: int = Field(0, ge=0)  # numpy's generators take non-negative seeds
     ranges: dict[str, tuple[float, float]] = Field(default_factory=dict)
     default_range: tuple[float, float] = (0.0, 1.0)
     batches: int = Field(1, ge=1, description="how many input sets to draw or read")
@@ -274,6 +274,15 @@ class RuleSettings(StrictModel):
     severity: Severity | None = None
     params: dict[str, float | int | str | bool] = Field(default_factory=dict, description="rule thresholds")
 
+    @field_validator("params")
+    @classmethod
+    def _finite(cls, params: dict[str, float | int | str | bool]) -> dict[str, float | int | str | bool]:
+        # a threshold of .nan compares false with every figure: the rule would never fire
+        for key, value in params.items():
+            if isinstance(value, float) and value != value:
+                raise ValueError(f"{key} is not a number (.nan); give a threshold")
+        return params
+
 
 class LintConfig(StrictModel):
     fail_on: Severity | Literal["never"] = "error"
@@ -287,7 +296,8 @@ class CompareConfig(StrictModel):
     max_regression: Percentage = "5%"  # type: ignore[assignment]  # validated into a fraction, like warmup
     metrics: list[Literal["median", "mean", "p90", "p95", "p99", "throughput"]] = Field(
         # mypy infers this lambda as list[str] against Field's union of factory signatures
-        default_factory=lambda: ["median", "p99", "throughput"])  # type: ignore[arg-type]
+        # at least one: a gate over no metric would say "no regression" about nothing
+        default_factory=lambda: ["median", "p99", "throughput"], min_length=1)  # type: ignore[arg-type]
     per_layer: bool = False
     allow_missing_data: bool = Field(
         False, description="let the gate pass when a gated metric has no figures (unprofiled engines); by default "

@@ -7,6 +7,7 @@ write values back in the same notation.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any
 
@@ -132,6 +133,8 @@ def parse_percentage(value: Any) -> float:
     elif isinstance(value, str) and re.match(r"^\s*\d+(\.\d+)?\s*%?\s*$", value):
         number = float(value.strip().rstrip("%"))
     else:
+        raise ValueError(f"expected a percentage such as 5%, got {value!r}")
+    if not math.isfinite(number):  # YAML's .nan: every comparison with it is false, so no gate would ever fail
         raise ValueError(f"expected a percentage such as 5%, got {value!r}")
     if number < 0:
         raise ValueError(f"a percentage cannot be negative, got {value!r}")

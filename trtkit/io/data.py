@@ -38,6 +38,9 @@ def resolve_shape(spec: TensorSpec, shapes: dict[str, tuple[int, ...]] | None) -
             if isinstance(fixed, int) and fixed != given:
                 raise UsageError(f"shape of {spec.name}: axis {axis} is fixed at {fixed} in the model, got {given}",
                                  "change only the dynamic dimensions")
+        if 0 in shape:  # an input of no values: every comparison of its outputs would pass on nothing
+            raise UsageError(f"shape {'x'.join(map(str, shape))} for {spec.name} has a dimension of 0",
+                             "give every dimension a size of at least 1")
         return tuple(shape)
     if spec.dims is None:
         raise UsageError(f"input {spec.name} has no shape in the model",
@@ -72,6 +75,8 @@ def random_feeds(spec: DataSpec, inputs: list[TensorSpec],
 
 def load_feeds(path: Path) -> list[Feed]:
     """Feeds from an .npz file, a folder of <input>.npy files, or Polygraphy JSON inputs (a list of feeds)."""
+    import zipfile
+
     import numpy as np
 
     if not path.exists():
@@ -89,7 +94,7 @@ def load_feeds(path: Path) -> list[Feed]:
             raise InputFileError(f"{path} is one array without an input name",
                                  "save feeds as .npz (np.savez(path, input=array)) or a folder of <input>.npy")
         document = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:  # BadZipFile: an .npz that is no zip
         raise InputFileError(f"cannot read data {path} ({error})", "give .npz, a folder of .npy or Polygraphy "
                                                                    "JSON inputs") from None
     from trtkit.io.polygraphy_json import decode_array, polygraphy_kind

@@ -13,8 +13,12 @@ def locked(path: Path, on_wait: Callable[[], None] | None = None) -> Iterator[No
     process holds it and this one has to wait."""
     import fcntl
 
+    from trtkit.io.paths import refuse_non_regular_output
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a") as handle:  # "a": taking the lock changes nothing
+    lock = path.with_name(path.name + ".lock")
+    refuse_non_regular_output(lock, "lock file")  # opening a FIFO would wait for a reader for ever
+    with open(lock, "a") as handle:  # "a": taking the lock changes nothing
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -100,3 +100,27 @@ def resolve_against(base_dir: Path, path: Path | str) -> Path:
     """A path from a config, made absolute against the folder of the config file."""
     path = Path(path)
     return path if path.is_absolute() else (base_dir / path).resolve()
+
+
+def refuse_output_over_input(output: str | os.PathLike[str], inputs: list[Path], what: str = "output",
+                             artifacts_read: bool = True) -> None:
+    """Exit 2 when `output` would replace a file the command reads: one of `inputs`, or (`artifacts_read`: a
+    command that reads engine artifacts) an engine artifact (`<name>.engine`, `.graph.json`, `.profile.json`...)
+    in an input folder or beside an input file."""
+    from trtkit.io.artifacts import ENGINE_SUFFIX, EngineArtifacts
+
+    output = Path(output)
+    if not output.is_file():
+        return
+    engine_artifact = artifacts_read and (output.name.endswith(ENGINE_SUFFIX)
+                                          or EngineArtifacts.from_any(output).engine != output)
+    for path in inputs:
+        try:
+            same = path.is_file() and os.path.samefile(output, path)
+            folder = path if path.is_dir() else path.parent
+            beside = engine_artifact and os.path.samefile(output.parent, folder)
+        except OSError:  # an input that does not exist: its reader says so
+            continue
+        if same or beside:
+            read = "an input of this command" if same else "an engine artifact this command reads"
+            raise UsageError(f"{what} {output} is {read}; writing it would replace it", "choose another output path")

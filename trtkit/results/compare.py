@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from trtkit.errors import InputFileError
 from trtkit.io.display import HtmlDisplay
 
 if TYPE_CHECKING:
@@ -64,7 +65,10 @@ class OutputComparison(HtmlDisplay):
         from trtkit.analysis.accuracy import compare_arrays, resolve_tolerance
 
         for name in reference_runs[0]:
-            if name not in candidate_runs[0]:
+            if any(name not in run for run in reference_runs):
+                raise InputFileError(f"{self.reference}: output {name} is missing from some of its result sets",
+                                     "compare results that hold every output for every input")
+            if any(name not in run for run in candidate_runs):
                 self.missing.append(name)
                 continue
             refs = [np.asarray(run[name]) for run in reference_runs]
@@ -81,3 +85,8 @@ class OutputComparison(HtmlDisplay):
                                      np.concatenate([cand.ravel() for cand in cands]), tolerance)
             metrics.shape = tuple(refs[0].shape)
             self.outputs.append(metrics)
+        compared = [name for name in reference_runs[0] if name not in self.missing]
+        if compared and not any(np.asarray(run[name]).size for run in reference_runs for name in compared):
+            # inputs with a dimension of 0 give outputs of no values: every metric would pass on nothing
+            raise InputFileError(f"every output of {self.reference} is empty on these inputs ({self.data}): "
+                                 "nothing to compare", "give inputs with at least one value in every dimension")

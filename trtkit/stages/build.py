@@ -272,7 +272,12 @@ def build_engine(model: Path, engine: Path, settings: PipelineConfig, dry_run: b
     from trtkit.backends import trt_builder
     from trtkit.backends.tensorrt import DISPLAY_NAMES, import_backend
     from trtkit.io.onnx_model import check_external_data_locations
-    from trtkit.io.paths import refuse_non_regular_output, require_regular_file, require_utf8_path
+    from trtkit.io.paths import (
+        refuse_non_regular_output,
+        refuse_output_over_input,
+        require_regular_file,
+        require_utf8_path,
+    )
 
     build = settings.build
     require_regular_file(model, "ONNX model")
@@ -280,6 +285,8 @@ def build_engine(model: Path, engine: Path, settings: PipelineConfig, dry_run: b
     require_utf8_path(model, "ONNX model")
     for role, path in _output_roles(engine).items():  # before minutes of building, not after
         refuse_non_regular_output(path, role)
+        # `-o model.onnx` would put the engine over the model; a previous build's companions are replaced
+        refuse_output_over_input(path, [model], role, artifacts_read=False)
     backend, trt = import_backend(settings.backend)
     warnings = validate_options(build, backend, trt)  # before minutes of parsing
     parsed = _parse(trt, model, [settings.resolve(path) for path in build.plugins], build.parser_flags,

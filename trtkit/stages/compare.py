@@ -90,13 +90,29 @@ def _saved_outputs(path: Path, kind: str) -> list[dict]:
     import numpy as np
 
     if kind == "saved":
-        if path.is_dir():
-            return [{file.stem: np.load(file, allow_pickle=False) for file in sorted(path.glob("*.npy"))}]
-        with np.load(path, allow_pickle=False) as archive:
-            return [{name: archive[name] for name in archive.files}]
+        import zipfile
+
+        try:
+            if path.is_dir():
+                saved = {file.stem: np.load(file, allow_pickle=False) for file in sorted(path.glob("*.npy"))}
+            else:
+                with np.load(path, allow_pickle=False) as archive:
+                    saved = {name: archive[name] for name in archive.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:  # not numpy, pickled objects
+            raise InputFileError(f"cannot read saved outputs {path} ({' '.join(str(error).split())[:200]})",
+                                 "save outputs with numpy.savez (numbers, no objects)") from None
+        # strings cannot be compared, and complex values would lose their imaginary part unnoticed
+        odd = next((name for name, array in saved.items() if array.dtype.kind not in "biuf"), None)
+        if odd is not None:
+            raise InputFileError(f"{path}: output {odd} holds {saved[odd].dtype} values, not real numbers",
+                                 "compare outputs of real-valued (bool, integer, float) tensors")
+        return [saved]
     from trtkit.io.polygraphy_json import decode_array
 
-    runner, iterations = json.loads(path.read_text())["lst"][0]
+    runs = json.loads(path.read_text())["lst"]
+    if not runs:
+        return []
+    runner, iterations = runs[0]
     return [{name: decode_array(value) for name, value in (iteration.get("outputs") or {}).items()}
             for iteration in iterations]
 
@@ -159,6 +175,9 @@ def compare_outputs(reference: Path, candidate: Path, compare_config: CompareCon
     comparison = OutputComparison(str(reference), str(candidate), data, chosen, reference_runner=runners[reference],
                                   runner=runners[candidate])
     reference_runs, candidate_runs = results[reference], results[candidate]
+    if not reference_runs or not reference_runs[0]:  # a comparison of nothing must not pass
+        raise InputFileError(f"{reference} holds no outputs to compare",
+                             "give a reference with outputs (a model, an .npz of outputs, Polygraphy run results)")
     if len(reference_runs) != len(candidate_runs):
         raise InputFileError(f"{reference} has {len(reference_runs)} result set(s), {candidate} has "
                              f"{len(candidate_runs)}", "compare results of the same inputs")

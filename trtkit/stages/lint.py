@@ -55,6 +55,10 @@ def run_lint_paths(inputs: Sequence[str | Path], options: LintOptions) -> LintRe
 
             raise InputFileError(f"config file {configs[0]} does not exist", "check the path")
         config, sources, problems = load_config_for_lint(configs[0], options.overrides)
+    elif options.overrides:  # --set without a config file applies to the defaults (it was silently ignored)
+        from trtkit.config.loader import load_config
+
+        config = load_config(None, options.overrides)
     target = options.target or default_target(config)
     if target not in TARGETS:
         raise UsageError(f"--tensorrt {target!r} is not a lint target", f"use one of: {', '.join(TARGETS)}")
