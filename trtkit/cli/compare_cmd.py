@@ -9,6 +9,7 @@ import typer
 
 from trtkit.cli.options import (
     CompareSetOption,
+    ForceOption,
     JsonFlag,
     OptionalPath,
     OptionalText,
@@ -19,7 +20,7 @@ from trtkit.cli.options import (
 
 # the options of either command that take a value: the word after one is not a positional argument
 _TAKE_VALUES = {"--baseline", "--max-regression", "--metrics", "--confidence", "--config", "--data", "--seed",
-                "--shapes", "--precision", "--format", "--top", "--set"}
+                "--shapes", "--precision", "--format", "--top", "--set", "--html", "--tensors"}
 
 
 def command_for(argv: list[str]) -> Callable[..., Any]:
@@ -131,6 +132,7 @@ def compare_outputs(
                                                                   "jumps.")] = 10,
     output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     overrides: OutputsSetOption = None,
+    force: ForceOption = False,
     json: JsonFlag = False,
 ) -> None:
     """Compare the outputs of a candidate (a converted model, an engine) with a reference's on the same inputs;
@@ -158,6 +160,9 @@ def compare_outputs(
         raise UsageError(f"--shapes: {error}") from None
     base_dir = settings.resolve(".") if config else Path.cwd()
     if layerwise:
+        from trtkit.io.overwrite import check_overwrite
+
+        check_overwrite(html, "html", force, "--html page")  # before the comparison's minutes, not after
         _layerwise(reference, candidate, settings.compare, spec, precision, base_dir, output_format, tensors, html)
         return
     if html is not None:
