@@ -77,7 +77,7 @@ def test_bad_usage_exits_2(run_cli, example_models, tmp_path):
     existing = tmp_path / "pipeline.yaml"
     existing.write_text("convert:\n  simplify: true\n")
     refused = run_cli("debug", "precision", model, "--quantize", "int8", "--write-config", existing)
-    assert refused.exit_code == 2 and "writes a new file" in refused.stderr
+    assert refused.exit_code == 2 and "already exists" in refused.stderr and "--force" in refused.stderr
     assert existing.read_text() == "convert:\n  simplify: true\n"
 
 

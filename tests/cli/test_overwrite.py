@@ -77,3 +77,75 @@ def test_config_init_keeps_an_existing_config(run_cli, example_models, config_fi
     refused = run_cli("config", "init", example_models["resnet18"], "-o", config_file)
     assert refused.exit_code == 2 and "--force" in refused.stderr
     assert config_file.read_text() == CONFIG
+
+
+def test_convert_keeps_a_config_and_replaces_its_own_model(run_cli, example_models, config_file, tmp_path):
+    model = example_models["resnet18"]
+    refused = run_cli("convert", model, "-o", config_file, "--no-verify")
+    assert refused.exit_code == 2 and "is not an ONNX model" in refused.stderr and "--force" in refused.stderr
+    assert config_file.read_text() == CONFIG
+    converted = tmp_path / "converted.onnx"
+    assert run_cli("convert", model, "-o", converted, "--no-verify").exit_code == 0
+    first = converted.stat().st_mtime_ns
+    again = run_cli("convert", model, "-o", converted, "--no-verify")  # an ONNX model: convert's own kind
+    assert again.exit_code == 0, again.stderr
+    assert converted.stat().st_mtime_ns != first
+    forced = run_cli("convert", model, "-o", config_file, "--no-verify", "--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert config_file.read_bytes()[:1] == b"\x08"  # an ONNX model now
+
+
+def test_convert_does_not_replace_an_engine(run_cli, example_models, rtx_builds, tmp_path):
+    engine = tmp_path / "model.engine"
+    engine.write_bytes(rtx_builds["resnet18"].engine.read_bytes())
+    refused = run_cli("convert", example_models["resnet18"], "-o", engine, "--no-verify")
+    assert refused.exit_code == 2 and "is not an ONNX model" in refused.stderr
+    assert engine.read_bytes() == rtx_builds["resnet18"].engine.read_bytes()
+
+
+def test_layerwise_html_keeps_a_config_and_replaces_a_trtkit_page(run_cli, example_models, config_file, tmp_path):
+    model = example_models["resnet18"]
+    command = ["compare", "outputs", model, model, "--layerwise", "--shapes", "input:1x3x64x64"]
+    refused = run_cli(*command, "--html", config_file)
+    assert refused.exit_code == 2 and "is not a trtkit HTML page" in refused.stderr, refused.stderr
+    assert config_file.read_text() == CONFIG
+    page = tmp_path / "layerwise.html"
+    assert run_cli("report", ENGINE_DIR, "--no-graph", "--no-lint", "-o", page).exit_code == 0
+    replaced = run_cli(*command, "--html", page)  # a trtkit page: regenerated, no --force needed
+    assert replaced.exit_code == 0, replaced.stderr
+    assert "layer-wise accuracy of" in page.read_text()
+    forced = run_cli(*command, "--html", config_file, "--force")
+    assert forced.exit_code == 0 and config_file.read_text().startswith("<!doctype html>")
+
+
+@pytest.mark.parametrize("kind", ["onnx", "json", "html"])
+def test_debug_precision_edits_only_a_config(run_cli, example_models, tmp_path, kind):
+    from trtkit.config.keep_nodes import check_config_to_edit
+
+    target = tmp_path / f"not-a-config.{kind}"
+    content = {"onnx": example_models["resnet18"].read_bytes(), "json": b'{"schema": "trtkit/lint/v1"}\n',
+               "html": b"<!doctype html><html><title>trtkit: report</title></html>\n"}[kind]
+    target.write_bytes(content)
+    # refused before the search (the model converts within tolerance, so the old code exited 0 or wrote to it)
+    refused = run_cli("debug", "precision", example_models["resnet18"], "--shapes", "input:1x3x64x64",
+                      "--write-config", target, "--force")
+    assert refused.exit_code == 2 and "--write-config" in refused.stderr, refused.stderr
+    assert "trial 1" not in refused.stderr
+    assert target.read_bytes() == content
+    config = tmp_path / "pipe.yaml"
+    config.write_text(CONFIG)
+    check_config_to_edit(config)  # a pipeline config is edited on purpose: no --force needed
+    check_config_to_edit(tmp_path / "new.yaml")  # created
+
+
+def test_quantization_exclusions_replace_a_config_only_with_force(tmp_path):
+    from trtkit.config.keep_nodes import write_exclusions
+    from trtkit.errors import UsageError
+
+    config = tmp_path / "pipe.yaml"
+    config.write_text(CONFIG)
+    with pytest.raises(UsageError):
+        write_exclusions(config, ["/conv1/Conv$"], "int8", ["why"])
+    assert config.read_text() == CONFIG
+    write_exclusions(config, ["/conv1/Conv$"], "int8", ["why"], replace=True)
+    assert "exclude_nodes:" in config.read_text() and "workspace" not in config.read_text()

@@ -8,10 +8,8 @@ from typing import Any
 from trtkit.errors import BackendUnavailableError, InputFileError
 
 
-def run_onnx(model: Path, feeds: list[dict], mark: list[str] | None = None, loaded: Any = None,
-             types: dict[str, int] | None = None) -> list[dict]:
-    """The model's outputs for each feed (CPU execution provider); `mark` adds intermediate tensors by name
-    (`loaded`: the model's proto with its weights, and `types` its tensor types, where the caller has them)."""
+def quiet_session_options() -> tuple[Any, Any]:
+    """onnxruntime (exit 4 when it is not installed), quieted, and session options that log errors only."""
     try:
         import onnxruntime
     except ImportError:
@@ -19,6 +17,14 @@ def run_onnx(model: Path, feeds: list[dict], mark: list[str] | None = None, load
     quiet_onnxruntime()
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
+    return onnxruntime, options
+
+
+def run_onnx(model: Path, feeds: list[dict], mark: list[str] | None = None, loaded: Any = None,
+             types: dict[str, int] | None = None) -> list[dict]:
+    """The model's outputs for each feed (CPU execution provider); `mark` adds intermediate tensors by name
+    (`loaded`: the model's proto with its weights, and `types` its tensor types, where the caller has them)."""
+    onnxruntime, options = quiet_session_options()
     try:
         source: Any = str(model)
         if mark:

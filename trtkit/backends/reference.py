@@ -279,15 +279,9 @@ def _numpy_type(elem: int | None) -> Any:
 
 def _session(model: onnx.ModelProto, source: Path) -> Any:
     """An onnxruntime CPU session of an in-memory model (through a temporary file above protobuf's 2 GB)."""
-    try:
-        import onnxruntime
-    except ImportError:
-        raise BackendUnavailableError("onnxruntime is not installed", "pip install onnxruntime") from None
-    from trtkit.backends.onnxrt import quiet_onnxruntime
+    from trtkit.backends.onnxrt import quiet_session_options
 
-    quiet_onnxruntime()
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = 3
+    onnxruntime, options = quiet_session_options()
     # basic level: constant folding and no-op eliminations only; no fusion may bypass a rounding cast pair
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
     try:

@@ -6,6 +6,7 @@ import typer
 
 from trtkit.cli.options import (
     BackendOption,
+    ForceOption,
     JsonFlag,
     OptionalPath,
     OptionalText,
@@ -28,8 +29,7 @@ def build(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Parse and validate, print the network and every "
                                                             "build option; build nothing.")] = False,
     overrides: SetOption = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing output file that is not this command's "
-                                                        "own kind of output (README: overwriting).")] = False,
+    force: ForceOption = False,
     json: JsonFlag = False,
 ) -> None:
     """Build an engine; writes <engine>, .graph.json, .build.metadata.json and .build.log beside it."""

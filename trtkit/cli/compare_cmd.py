@@ -9,6 +9,7 @@ import typer
 
 from trtkit.cli.options import (
     CompareSetOption,
+    ForceOption,
     JsonFlag,
     OptionalPath,
     OptionalText,
@@ -19,7 +20,7 @@ from trtkit.cli.options import (
 
 # the options of either command that take a value: the word after one is not a positional argument
 _TAKE_VALUES = {"--baseline", "--max-regression", "--metrics", "--confidence", "--config", "--data", "--seed",
-                "--shapes", "--precision", "--format", "--top", "--set"}
+                "--shapes", "--precision", "--format", "--top", "--set", "--html", "--tensors"}
 
 
 def command_for(argv: list[str]) -> Callable[..., Any]:
@@ -136,6 +137,7 @@ def compare_outputs(
                                                                   "jumps.")] = 10,
     output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     overrides: OutputsSetOption = None,
+    force: ForceOption = False,
     json: JsonFlag = False,
 ) -> None:
     """Compare the outputs of a candidate (a converted model, an engine) with a reference's on the same inputs;
@@ -168,6 +170,14 @@ def compare_outputs(
         raise UsageError(f"--precision {precision!r} is not a precision",
                          f"use one of: {', '.join(DEFAULT_TOLERANCES)}")
     if layerwise:
+        from trtkit.io.overwrite import check_overwrite
+        from trtkit.io.paths import refuse_output_over_input
+
+        if html is not None:  # before the comparison's minutes, not after; an input even with --force
+            data_path = settings.compare.data.path
+            refuse_output_over_input(html, [reference, candidate, *([data_path] if data_path else [])], "--html",
+                                     artifacts_read=False)
+        check_overwrite(html, "html", force, "--html page")
         _layerwise(reference, candidate, settings.compare, spec, precision, base_dir, output_format, tensors, html)
         return
     if html is not None:
@@ -187,12 +197,6 @@ def _layerwise(reference: Path, candidate: Path, compare_config, shapes, precisi
     from trtkit.report.layerwise import layerwise_document, render_layerwise
     from trtkit.stages.layerwise import compare_layerwise
 
-    if html is not None:
-        from trtkit.io.paths import refuse_output_over_input
-
-        refuse_output_over_input(html, [reference, candidate, *([compare_config.data.path] if
-                                                                compare_config.data.path else [])], "--html",
-                                 artifacts_read=False)
     result = compare_layerwise(reference, candidate, compare_config, shapes, precision, base_dir)
     if html is not None:
         from trtkit.io.atomic import write_text_atomic

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from trtkit.cli.options import ConfigFile, JsonFlag, SetOption, wants_json
+from trtkit.cli.options import ConfigFile, ConfigForceOption, ForceOption, JsonFlag, SetOption, wants_json
 
 config_app = typer.Typer(help="Validate, show, document and start pipeline config files.", no_args_is_help=True,
                          rich_markup_mode=None)
@@ -71,8 +71,7 @@ def show(config: ConfigFile, overrides: SetOption = None, json: JsonFlag = False
 @config_app.command("schema")
 def schema(
     output: OutputPath = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing output file that is not this command's "
-                                                        "own kind of output (README: overwriting).")] = False,
+    force: ForceOption = False,
 ) -> None:
     """Print the JSON Schema of the config, for editor completion and validation."""
     from trtkit.config.models import PipelineConfig
@@ -95,8 +94,7 @@ def schema(
 def init(
     model: Annotated[Path, typer.Argument(metavar="MODEL.onnx", help="The ONNX model to start from.")],
     output: OutputPath = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing output file (a config is edited by "
-                                                        "hand: never replaced without it).")] = False,
+    force: ConfigForceOption = False,
 ) -> None:
     """Write a commented starter config from the model: its inputs, and a profile for dynamic dimensions."""
     from trtkit.config.loader import parse_yaml, validate_config

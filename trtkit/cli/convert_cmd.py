@@ -6,7 +6,15 @@ from typing import Annotated
 
 import typer
 
-from trtkit.cli.options import ConvertSetOption, JsonFlag, OptionalPath, OptionalText, flag_overrides, wants_json
+from trtkit.cli.options import (
+    ConvertSetOption,
+    ForceOption,
+    JsonFlag,
+    OptionalPath,
+    OptionalText,
+    flag_overrides,
+    wants_json,
+)
 
 
 def convert(
@@ -28,6 +36,7 @@ def convert(
     no_simplify: Annotated[bool, typer.Option("--no-simplify", help="Skip onnxslim simplification.")] = False,
     no_verify: Annotated[bool, typer.Option("--no-verify", help="Skip the onnxruntime comparison.")] = False,
     overrides: ConvertSetOption = None,
+    force: ForceOption = False,
     json: JsonFlag = False,
 ) -> None:
     """Convert an ONNX model for TensorRT; exit 1 when its outputs drift beyond the tolerance."""
@@ -54,7 +63,12 @@ def convert(
             raise UsageError("convert needs a model", "give MODEL.onnx or a --config with model:")
         model = settings.resolve(settings.model)
     check_model_exists(model)
-    result = run_convert(model, output or settings.converted_path(model), settings.convert,
+    output = output or settings.converted_path(model)
+    if output.resolve() != model.resolve():  # the stage refuses the input as output in its own words
+        from trtkit.io.overwrite import check_overwrite
+
+        check_overwrite(output, "onnx", force, "converted model")
+    result = run_convert(model, output, settings.convert,
                          base_dir=settings.resolve(".") if config else Path.cwd(),
                          profile_shapes=settings.first_opt_shapes())
     if wants_json(json):

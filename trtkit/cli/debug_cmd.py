@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from trtkit.cli.options import JsonFlag, OptionalPath, OptionalText, SetOption, wants_json
+from trtkit.cli.options import ConfigForceOption, JsonFlag, OptionalPath, OptionalText, SetOption, wants_json
 
 debug_app = typer.Typer(help="Searches that find what to change: `debug precision` (nodes to keep in FP32).",
                         no_args_is_help=True, rich_markup_mode=None)
@@ -35,6 +35,7 @@ def precision(
                                                "(created when missing); for --quantize, write a new config with "
                                                "convert.quantize.exclude_nodes.")] = None,
     overrides: SetOption = None,
+    force: ConfigForceOption = False,
     json: JsonFlag = False,
 ) -> None:
     """Find the smallest set of nodes to keep in FP32 so the FP16/BF16 conversion meets its tolerances, or to leave
@@ -55,9 +56,15 @@ def precision(
     settings = load_config(config, flags)
     if settings.convert.precision == "fp32" and precision_type is None and settings.convert.quantize is None:
         settings.convert.precision = "fp16"
-    if settings.convert.quantize is not None and write_config is not None and write_config.exists():
-        raise UsageError(f"--write-config of a quantization search writes a new file; {write_config} exists",
-                         "give a new file and copy its convert.quantize.exclude_nodes over")
+    if write_config is not None:  # before the search, not after minutes of it (README: overwriting)
+        if settings.convert.quantize is not None:  # a new config, as migrate writes one
+            from trtkit.io.overwrite import check_overwrite
+
+            check_overwrite(write_config, "config", force, "--write-config of a quantization search")
+        else:  # a config edited on purpose: its keep list added, the rest kept
+            from trtkit.config.keep_nodes import check_config_to_edit
+
+            check_config_to_edit(write_config)
     if model is None:
         if settings.model is None:
             raise UsageError("debug precision needs a model", "give MODEL.onnx or a --config with model:")
@@ -84,7 +91,7 @@ def precision(
             from trtkit.config.keep_nodes import write_exclusions
 
             write_exclusions(write_config, result.patterns, settings.convert.quantize.mode, why, notes,
-                             str(model.resolve()))
+                             str(model.resolve()), replace=force)
         else:
             add_keep_fp32_nodes(write_config, result.patterns, result.precision, why, notes, str(model.resolve()))
     if wants_json(json):

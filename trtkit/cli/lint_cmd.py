@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from trtkit.cli.options import JsonFlag, LintSetOption, wants_json
+from trtkit.cli.options import ForceOption, JsonFlag, LintSetOption, wants_json
 
 RuleIds = Annotated[
     Optional[list[str]],  # noqa: UP045 - typer reads this annotation at runtime on Python 3.10
@@ -43,8 +43,7 @@ def lint(
     ] = None,
     list_rules: Annotated[bool, typer.Option("--list-rules", help="Document every rule and exit.")] = False,
     overrides: LintSetOption = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing output file that is not this command's "
-                                                        "own kind of output (README: overwriting).")] = False,
+    force: ForceOption = False,
     json: JsonFlag = False,
 ) -> None:
     """Check engines, ONNX models and configs; exit 1 when a finding reaches --fail-on."""

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from trtkit.cli.options import JsonFlag, OptionalPath, OptionalText, wants_json
+from trtkit.cli.options import ConfigForceOption, JsonFlag, OptionalPath, OptionalText, wants_json
 
 
 def migrate(
@@ -17,8 +17,7 @@ def migrate(
     target: Annotated[str, typer.Option(
         "--target", help="11 (default): weak typing becomes convert:; 10: keep it in build: (TensorRT 10.x).")]
     = "11",
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing output file (a config is edited by "
-                                                        "hand: never replaced without it).")] = False,
+    force: ConfigForceOption = False,
     json: JsonFlag = False,
 ) -> None:
     """Write a trtkit pipeline config equivalent to a trtexec command line (TensorRT 7.x-11.x syntax); options

@@ -30,6 +30,10 @@ ConfigFile = Annotated[Path, typer.Argument(metavar="CONFIG.yaml", help="Pipelin
 OptionalPath = Optional[Path]  # noqa: UP045 - typer reads these annotations at runtime on Python 3.10
 OptionalText = Optional[str]  # noqa: UP045
 BackendOption = Annotated[OptionalText, typer.Option("--backend", help="auto, tensorrt or tensorrt-rtx.")]
+ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing output file that is not this "
+                                                           "command's own kind of output (README: overwriting).")]
+ConfigForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing output file (a config is "
+                                                                 "edited by hand: never replaced without it).")]
 
 
 def config_flags(overrides: list[str] | None, backend: str | None,

@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from trtkit.cli.options import JsonFlag, OptionalText, wants_json
+from trtkit.cli.options import ForceOption, JsonFlag, OptionalText, wants_json
 
 
 def report(
@@ -26,8 +26,7 @@ def report(
     = True,
     profile: Annotated[Optional[int], typer.Option(  # noqa: UP045 - typer reads this annotation at runtime on 3.10
         "--profile", min=0, help="Optimization profile to show.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing output file that is not this command's "
-                                                        "own kind of output (README: overwriting).")] = False,
+    force: ForceOption = False,
     json: JsonFlag = False,
 ) -> None:
     """Write a self-contained HTML report (no network needed to open it): summary, latency by type, precision,

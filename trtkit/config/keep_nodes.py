@@ -25,6 +25,45 @@ def keep_block(patterns: list[str], precision: str, why: list[str], notes: dict[
     return lines
 
 
+def check_config_to_edit(path: Path) -> None:
+    """Exit 2 unless `path` is missing (then it is created) or a YAML pipeline config whose keep list can be
+    edited: checked before a search of minutes, so that a model, an engine, JSON or HTML given by mistake is
+    refused at once and never written to (`--force` does not change that: this command edits, it never
+    replaces)."""
+    from trtkit.io.file_kind import KIND_NAMES, sniff_kind
+    from trtkit.io.paths import refuse_non_regular_output
+
+    refuse_non_regular_output(path, "--write-config")
+    if not path.exists():
+        return
+    kind = sniff_kind(path)
+    if kind not in ("yaml", "text"):  # JSON is YAML, but a block added to it would not be
+        what = KIND_NAMES.get(kind or "", "not a text file")
+        raise UsageError(f"--write-config {path} is {what}, not a pipeline config to add the keep list to",
+                         "give a pipeline config (.yaml) or a new file")
+    data = _parsed_config(path, path.read_text(encoding="utf-8"))
+    from trtkit.config.models import PipelineConfig
+
+    unknown = sorted(str(key) for key in data if key not in PipelineConfig.model_fields)
+    if unknown:  # e.g. an HTML page, which YAML reads as a mapping when it holds ": "
+        raise UsageError(f"--write-config {path} is not a pipeline config (no config has {unknown[0]!r})",
+                         "give a pipeline config (.yaml) or a new file")
+
+
+def _parsed_config(path: Path, text: str) -> dict:
+    """The YAML config `text` of `path` as a mapping whose `convert:` is a mapping; exit 2 otherwise."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as error:
+        raise UsageError(f"{path} is not valid YAML ({' '.join(str(error).split())[:120]})",
+                         "fix it, or give --write-config a new file") from None
+    if not isinstance(data, dict) or not isinstance(data.get("convert", {}) or {}, dict):
+        raise UsageError(f"{path} is not a pipeline config with a convert: mapping", "give another --write-config")
+    return data
+
+
 def add_keep_fp32_nodes(path: Path, patterns: list[str], precision: str, why: list[str],
                         notes: dict[str, str] | None = None, model: str | None = None) -> list[str]:
     """Add `patterns` to `convert.keep_fp32_nodes` of the YAML config at `path` (created when missing, with
@@ -42,12 +81,10 @@ def add_keep_fp32_nodes(path: Path, patterns: list[str], precision: str, why: li
         return patterns
     try:
         text = path.read_text()
-        data = yaml.safe_load(text) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise UsageError(f"{path} is not valid YAML ({' '.join(str(error).split())[:120]})",
-                         "fix it, or give --write-config a new file") from None
-    if not isinstance(data, dict) or not isinstance(data.get("convert", {}) or {}, dict):
-        raise UsageError(f"{path} is not a pipeline config with a convert: mapping", "give another --write-config")
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not valid YAML (not UTF-8 text)", "fix it, or give --write-config a new file") \
+            from None
+    data = _parsed_config(path, text)
     section = data.get("convert") or {}
     existing = [str(item) for item in section.get("keep_fp32_nodes") or []]
     merged = existing + [pattern for pattern in patterns if pattern not in existing]
@@ -95,11 +132,12 @@ def _without_key(lines: list[str], key: str) -> list[str]:
 
 
 def write_exclusions(path: Path, patterns: list[str], mode: str, why: list[str], notes: dict[str, str] | None = None,
-                     model: str | None = None) -> None:
-    """A new config whose `convert.quantize` leaves `patterns` out of `mode` quantization, with comments."""
+                     model: str | None = None, replace: bool = False) -> None:
+    """A new config whose `convert.quantize` leaves `patterns` out of `mode` quantization, with comments; an
+    existing file is replaced only when `replace` (--force)."""
     from trtkit.io.atomic import write_text_atomic
 
-    if path.exists():
+    if path.exists() and not replace:
         raise UsageError(f"{path} exists; the exclusions of a quantization search go to a new file",
                          "give --write-config a new file")
     lines = ["# written by trtkit debug precision"] + ([f"model: {_quoted(model)}"] if model else [])

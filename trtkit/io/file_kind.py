@@ -8,6 +8,8 @@ from pathlib import Path
 
 # the first four bytes of a serialized TensorRT (and TensorRT-RTX) engine
 ENGINE_MAGICS = (b"ftrt", b"vtrt", b"ptrt")
+# the first byte of an ONNX model: a protobuf whose first field is a varint 1, ONNX's ir_version
+ONNX_FIRST_BYTE = b"\x08"
 
 # a log line starts with a bracketed severity or date: "[I] ...", "[TRT] ...", "[11/28/2026-07:45:00] [I] ..."
 _LOG_LINE = re.compile(r"\[(?:[A-Za-z]+|\d+/\d+/\d+[^\]\n]*)\]")
@@ -27,7 +29,7 @@ def sniff_kind(path: str | Path) -> str | None:
         return None
     if head[:4] in ENGINE_MAGICS:
         return "engine"
-    if head[:1] == b"\x08":  # a protobuf whose first field is a varint 1: ONNX's ir_version
+    if head[:1] == ONNX_FIRST_BYTE:
         return "onnx"
     if not head.strip() or b"\x00" in head:
         return None

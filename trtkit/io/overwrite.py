@@ -1,10 +1,14 @@
 """The one overwrite policy of every file trtkit writes where the user points it (`-o`).
 
 A command replaces an existing file without `--force` only when the file holds that command's own kind of
-output, which running the command again regenerates: an engine for `build`, a trtkit HTML page for `report`,
-trtkit's lint JSON or SARIF for `lint -o`, trtkit's JSON Schema for `config schema`. Anything else (a config,
-a model, another tool's file, another kind of trtkit file) needs `--force`. Configs written by `migrate` and
-`config init` are meant to be edited, so an existing file there always needs `--force`.
+output, which running the command again regenerates: an engine for `build`, an ONNX model for `convert`, a
+trtkit HTML page for `report` and `compare outputs --layerwise --html`, trtkit's lint JSON or SARIF for `lint -o`,
+trtkit's JSON Schema for `config schema`. Anything else (a config, another tool's file, another kind of trtkit
+file) needs `--force`. Configs written by `migrate` and `config init` are meant to be edited, so an existing file
+there always needs `--force`. `debug precision --write-config` is the one command that edits a config on
+purpose: it adds its keep list to an existing pipeline config (keeping the rest) and refuses, before searching,
+a file that is not one (`trtkit.config.keep_nodes.check_config_to_edit`; `--force` does not change that); the new
+config of a quantization search follows the `migrate` rule.
 """
 
 from __future__ import annotations
@@ -13,13 +17,14 @@ import re
 from pathlib import Path
 
 from trtkit.errors import UsageError
-from trtkit.io.file_kind import ENGINE_MAGICS
+from trtkit.io.file_kind import ENGINE_MAGICS, ONNX_FIRST_BYTE
 from trtkit.io.paths import refuse_non_regular_output
 
 HEAD_BYTES = 4096
 # what each command writes, recognised from the first bytes: (description, test of the head)
 _OWN_KINDS: dict[str, tuple[str, re.Pattern[bytes] | None]] = {
     "engine": ("a TensorRT engine", None),
+    "onnx": ("an ONNX model", None),
     "html": ("a trtkit HTML page", re.compile(rb"^\s*<!doctype html>.*?<title>trtkit[ :]", re.IGNORECASE | re.DOTALL)),
     "lint": ("trtkit lint JSON or SARIF",
              re.compile(rb'^\s*\{\s*"(?:schema"\s*:\s*"trtkit/lint/|\$schema"\s*:\s*"[^"]*sarif[^"]*")')),
@@ -40,6 +45,8 @@ def holds_own_output(path: Path, kind: str) -> bool:
         return False
     if kind == "engine":
         return head[:4] in ENGINE_MAGICS
+    if kind == "onnx":  # ONNX's first field, ir_version, as file_kind.sniff_kind recognises it
+        return head[:1] == ONNX_FIRST_BYTE
     pattern = _OWN_KINDS[kind][1]
     return pattern is not None and pattern.search(head) is not None
 
