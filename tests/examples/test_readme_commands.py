@@ -127,7 +127,7 @@ def after_demo(tmp_path_factory):
     import onnx
     from make_models import SMALL, resnet18, transformer_encoder
 
-    from trtkit.stages.run import RunOptions, run_pipeline
+    from trtkit.orchestration.run import RunOptions, run_pipeline
 
     root = tmp_path_factory.mktemp("checkout")
     shutil.copytree(REPO / "configs", root / "configs")
