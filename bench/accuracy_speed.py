@@ -52,23 +52,15 @@ def prepare() -> tuple[Path, Path]:
 
 def planted_encoder() -> Path:
     """The full example encoder with `+ 300 - 300` after one LayerNorm (FP16's spacing at 300 is 0.25)."""
-    import numpy as np
     import onnx
-    from onnx import helper, numpy_helper
+
+    sys.path.insert(0, str(HERE.parent / "examples"))
+    from make_models import plant_cancellations
 
     target = MODELS / "transformer_encoder.planted.onnx"
     if target.exists():
         return target
-    model = onnx.load(str(MODELS / "transformer_encoder.onnx"))
-    graph = model.graph
-    for node in graph.node:
-        node.input[:] = ["/planted/Sub_output_0" if name == PLANTED_AFTER else name for name in node.input]
-    index = next(position for position, node in enumerate(graph.node) if PLANTED_AFTER in node.output)
-    graph.initializer.append(numpy_helper.from_array(np.array(300.0, np.float32), "/planted/offset"))
-    graph.node.insert(index + 1, helper.make_node("Add", [PLANTED_AFTER, "/planted/offset"],
-                                                  ["/planted/Add_output_0"], name="/planted/Add"))
-    graph.node.insert(index + 2, helper.make_node("Sub", ["/planted/Add_output_0", "/planted/offset"],
-                                                  ["/planted/Sub_output_0"], name="/planted/Sub"))
+    model = plant_cancellations(onnx.load(str(MODELS / "transformer_encoder.onnx")), [PLANTED_AFTER])
     onnx.save(model, str(target))
     return target
 

@@ -260,6 +260,26 @@ SMALL = {"resnet18": {"width": 16, "image_size": 64, "num_classes": 10},
          "transformer_encoder": {"layers": 2, "hidden": 64, "heads": 4, "ffn": 128, "vocab": 100, "max_positions": 128}}
 
 
+def plant_cancellations(model: onnx.ModelProto, after: list[str], offset: float = 300.0) -> onnx.ModelProto:
+    """`model` (changed in place) with `+ offset - offset` on each tensor named in `after`: a precision hazard for
+    the accuracy checks to find, since a conversion to FP16 rounds those tensors to FP16's spacing at `offset`
+    (0.25 at 300; BF16's is 2). One tensor's nodes are named /planted/Add and /planted/Sub, several
+    /planted<N>/Add and /planted<N>/Sub."""
+    graph = model.graph
+    graph.initializer.append(numpy_helper.from_array(np.array(offset, np.float32), "/planted/offset"))
+    for number, tensor in enumerate(after):
+        scope = "/planted" if len(after) == 1 else f"/planted{number}"
+        added, subtracted = f"{scope}/Add_output_0", f"{scope}/Sub_output_0"
+        for node in graph.node:
+            node.input[:] = [subtracted if name == tensor else name for name in node.input]
+        index = next(position for position, node in enumerate(graph.node) if tensor in node.output)
+        graph.node.insert(index + 1, helper.make_node("Add", [tensor, "/planted/offset"], [added],
+                                                      name=f"{scope}/Add"))
+        graph.node.insert(index + 2, helper.make_node("Sub", [added, "/planted/offset"], [subtracted],
+                                                      name=f"{scope}/Sub"))
+    return model
+
+
 def write_examples(folder: str | Path, small: bool = False) -> dict[str, Path]:
     """Write both example models into `folder`; `small` makes tiny variants for fast tests."""
     folder = Path(folder)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from onnx import helper, numpy_helper
+from make_models import plant_cancellations
 
 from trtkit.report.layerwise_html import JUMP_COLOR
 
@@ -22,17 +22,7 @@ SHAPES = ("--shapes", "input:1x3x64x64")
 
 def planted_resnet(source: Path, target: Path) -> Path:
     """The small example ResNet-18 with `+ 300 - 300` after one ReLU (FP16's spacing at 300 is 0.25)."""
-    model = onnx.load(str(source))
-    graph = model.graph
-    for node in graph.node:
-        node.input[:] = ["/planted/Sub_output_0" if name == PLANTED_AFTER else name for name in node.input]
-    index = next(position for position, node in enumerate(graph.node) if PLANTED_AFTER in node.output)
-    graph.initializer.append(numpy_helper.from_array(np.array(300.0, np.float32), "/planted/offset"))
-    graph.node.insert(index + 1, helper.make_node("Add", [PLANTED_AFTER, "/planted/offset"],
-                                                  ["/planted/Add_output_0"], name="/planted/Add"))
-    graph.node.insert(index + 2, helper.make_node("Sub", ["/planted/Add_output_0", "/planted/offset"],
-                                                  ["/planted/Sub_output_0"], name="/planted/Sub"))
-    onnx.save(model, str(target))
+    onnx.save(plant_cancellations(onnx.load(str(source)), [PLANTED_AFTER]), str(target))
     return target
 
 
