@@ -40,15 +40,12 @@ def render_profile(result: ProfileResult) -> None:
     for name, figure in result.figures.items():
         if name in ("h2d", "d2h") and not mode.transfers:
             continue
-        table_rows.append((_LABELS[name], _ms(figure.min), _ms(figure.median), _ms(figure.mean),
-                           *(_ms(figure.percentiles.get(percent)) for percent in percents), _ms(figure.max),
+        ms = console.format_ms
+        table_rows.append((_LABELS[name], ms(figure.min), ms(figure.median), ms(figure.mean),
+                           *(ms(figure.percentiles.get(percent)) for percent in percents), ms(figure.max),
                            f"{figure.cv_percent:.2f}" if figure.cv_percent is not None else "",
                            "" if figure.median_ci_ms is None else
                            f"[{figure.median_ci_ms[0]:.4f}, {figure.median_ci_ms[1]:.4f}]"))
     out.print(console.table("Figures", header, table_rows, right_align=tuple(header[1:])))
     for warning in result.warnings:
         console.warn(escape(warning))
-
-
-def _ms(value: float | None) -> str:
-    return console.UNKNOWN if value is None else f"{value:.4f}"
