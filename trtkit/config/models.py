@@ -20,11 +20,9 @@ from pydantic import (
     model_validator,
 )
 
+from trtkit.config.choices import Backend, CompareMetric, FailOn, Severity
 from trtkit.config.units import Duration, Percentage, ShapeSpec, Size, format_shape
 from trtkit.io.paths import check_file_name, resolve_against
-
-Backend = Literal["auto", "tensorrt", "tensorrt-rtx"]
-Severity = Literal["info", "warning", "error"]
 
 
 class StrictModel(BaseModel):
@@ -285,7 +283,7 @@ class RuleSettings(StrictModel):
 
 
 class LintConfig(StrictModel):
-    fail_on: Severity | Literal["never"] = "error"
+    fail_on: FailOn = "error"
     enable: list[str] = Field(default_factory=list)
     disable: list[str] = Field(default_factory=list)
     rules: dict[str, RuleSettings] = Field(default_factory=dict, description="per rule id")
@@ -294,7 +292,7 @@ class LintConfig(StrictModel):
 class CompareConfig(StrictModel):
     baseline: Path | None = Field(None, description="artifacts of the baseline engine")
     max_regression: Percentage = "5%"  # type: ignore[assignment]  # validated into a fraction, like warmup
-    metrics: list[Literal["median", "mean", "p90", "p95", "p99", "throughput"]] = Field(
+    metrics: list[CompareMetric] = Field(
         # mypy infers this lambda as list[str] against Field's union of factory signatures
         # at least one: a gate over no metric would say "no regression" about nothing
         default_factory=lambda: ["median", "p99", "throughput"], min_length=1)  # type: ignore[arg-type]

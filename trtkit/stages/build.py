@@ -7,7 +7,6 @@ import concurrent.futures
 import json
 import platform
 import re
-import typing
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -153,17 +152,11 @@ def _deprecations(build, module) -> list[str]:
     return found
 
 
-def _literal_values(annotation) -> list[str]:
-    """The values of a Literal annotation, through Optional."""
-    if typing.get_origin(annotation) is typing.Literal:
-        return list(typing.get_args(annotation))
-    return [value for argument in typing.get_args(annotation) for value in _literal_values(argument)]
-
-
 def _check_members(build, name: str, module) -> None:
     """Every config value that names a TensorRT enum member names one this TensorRT has (exit 2 naming the
     values it has): the members differ by version (HardwareCompatibilityLevel.SAME_COMPUTE_CAPABILITY is 10.9+)."""
     from trtkit.backends.trt_builder import DATA_TYPES, PRECISION_FLAGS
+    from trtkit.config.choices import literal_values
 
     def require(option: str, value: str, enum_name: str, member: str, choices: dict[str, str]) -> None:
         enum = getattr(module, enum_name, None)
@@ -176,7 +169,7 @@ def _check_members(build, name: str, module) -> None:
     for option, (enum_name, unset) in ENUM_OPTIONS.items():
         value = getattr(build, option)
         if value is not None and value != unset:
-            choices = _literal_values(type(build).model_fields[option].annotation)
+            choices = literal_values(type(build).model_fields[option].annotation)
             require(option, value, enum_name, value.upper(), {choice: choice.upper() for choice in choices})
     pools = {pool: pool.upper() for pool in type(build.memory_pools).model_fields}
     for pool, value in build.memory_pools.model_dump().items():
