@@ -404,11 +404,7 @@ def _measurement(m: Migration, names: set[str], target: str = "11") -> None:
 
 def to_yaml(migration: Migration, version: str) -> str:
     """The config as YAML text with the migration's comments beside the keys they concern."""
-    import yaml
-
-    def scalar(value: Any) -> str:
-        text = yaml.safe_dump(value, default_flow_style=True, width=10**6, sort_keys=False).strip()
-        return text[:-4].strip() if text.endswith("\n...") or text.endswith(" ...") else text
+    from trtkit.config.yaml_text import flow_value
 
     source = f" (TensorRT {migration.trtexec_version})" if migration.trtexec_version else ""
     lines = [f"# trtkit pipeline config, migrated by trtkit {version} from this trtexec command line{source}:",
@@ -427,7 +423,7 @@ def to_yaml(migration: Migration, version: str) -> str:
                 lines.append(f"{pad}{key}:")
                 emit(value, f"{path}.", indent + 1)
             else:
-                lines.append(f"{pad}{key}: {scalar(value)}")
+                lines.append(f"{pad}{key}: {flow_value(value)}")
 
     order = ["model", "name", "workdir", "backend", "convert", "build", "profile", "run"]
     ordered = {key: migration.data[key] for key in order if key in migration.data}
