@@ -17,6 +17,7 @@ from trtkit.cli.options import (
     flag_overrides,
     wants_json,
 )
+from trtkit.config.choices import CompareMetric, spoken_list
 
 # the options of either command that take a value: the word after one is not a positional argument
 _TAKE_VALUES = {"--baseline", "--max-regression", "--metrics", "--confidence", "--config", "--data", "--seed",
@@ -48,7 +49,8 @@ def compare(
     max_regression: Annotated[OptionalText, typer.Option(
         "--max-regression", metavar="PERCENT", help="Regression limit, e.g. 5% (compare.max_regression).")] = None,
     metrics: Annotated[OptionalText, typer.Option(
-        "--metrics", help="Gate metrics, comma-separated: median, mean, p90, p95, p99, throughput.")] = None,
+        "--metrics", help=f"Gate metrics, comma-separated: {spoken_list(CompareMetric, 'and')} "
+                         "(compare.metrics).")] = None,
     per_layer: Annotated[Optional[bool], typer.Option(  # noqa: UP045
         "--per-layer/--no-per-layer", help="Also gate aligned layers (compare.per_layer).")] = None,
     allow_missing_data: Annotated[Optional[bool], typer.Option(  # noqa: UP045

@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from trtkit.cli.options import ForceOption, JsonFlag, LintSetOption, wants_json
+from trtkit.config.choices import FailOn, spoken_list
 
 RuleIds = Annotated[
     Optional[list[str]],  # noqa: UP045 - typer reads this annotation at runtime on Python 3.10
@@ -27,7 +28,7 @@ def lint(
     fail_on: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option("--fail-on", metavar="SEVERITY",
-                     help="Exit 1 when a finding is at or above: info, warning, error (default) or never."),
+                     help=f"Exit 1 when a finding is at or above: {spoken_list(FailOn)} (default: lint.fail_on)."),
     ] = None,
     tensorrt: Annotated[
         Optional[str],  # noqa: UP045
@@ -57,7 +58,7 @@ def lint(
     if output_format not in ("table", "json", "sarif"):
         raise UsageError(f"--format {output_format!r} is not a format", "use table, json or sarif")
     if fail_on is not None and fail_on not in SEVERITY_RANK:
-        raise UsageError(f"--fail-on {fail_on!r} is not a severity", "use info, warning, error or never")
+        raise UsageError(f"--fail-on {fail_on!r} is not a severity", f"use {spoken_list(FailOn)}")
     rules = all_rules()
     if list_rules:
         emit_json(rules_document(rules)) if output_format == "json" else render_rules(rules)

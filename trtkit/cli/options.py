@@ -6,6 +6,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from trtkit.config.choices import Backend, spoken_list
 from trtkit.report.console import OUTPUT
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Machine output (JSON) on stdout, nothing else there.")]
@@ -29,7 +30,7 @@ SweepSetOption = Annotated[Overrides, _set_option("sweep.workers=2")]
 ConfigFile = Annotated[Path, typer.Argument(metavar="CONFIG.yaml", help="Pipeline config file.")]
 OptionalPath = Optional[Path]  # noqa: UP045 - typer reads these annotations at runtime on Python 3.10
 OptionalText = Optional[str]  # noqa: UP045
-BackendOption = Annotated[OptionalText, typer.Option("--backend", help="auto, tensorrt or tensorrt-rtx.")]
+BackendOption = Annotated[OptionalText, typer.Option("--backend", help=f"{spoken_list(Backend)}.")]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing output file that is not this "
                                                            "command's own kind of output (README: overwriting).")]
 ConfigForceOption = Annotated[bool, typer.Option("--force", help="Replace an existing output file (a config is "
