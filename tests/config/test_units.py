@@ -82,3 +82,20 @@ def test_parse_percentage(value, percent):
 def test_parse_percentage_rejects(bad):
     with pytest.raises(ValueError, match="percentage"):
         units.parse_percentage(bad)
+
+
+# One formatter per unit, writing what its parser reads back exactly (config init, migrate and `config show` write
+# values through them): no exponent (1e+06s), no digits lost (1.23457s), the short spelling where it is exact.
+@pytest.mark.parametrize("seconds, text", [(0.2, "200ms"), (3.0, "3s"), (0.0005, "500us"), (1e6, "1000000s"),
+                                           (1.23456789, "1.23456789s"), (1e-12, "0.000001us"),
+                                           (0.1 + 0.2, "0.30000000000000004s")])
+def test_format_duration_reads_back_exactly(seconds, text):
+    assert units.format_duration(seconds) == text
+    assert units.parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("percent, text", [(5.0, "5%"), (2.5, "2.5%"), (1e20, "100000000000000000000%"),
+                                           (1e-5, "0.00001%"), (2.123456789, "2.123456789%")])
+def test_format_percentage_reads_back_exactly(percent, text):
+    assert units.format_percentage(percent) == text
+    assert units.parse_percentage(text) == percent

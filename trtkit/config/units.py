@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
@@ -60,15 +61,23 @@ def parse_duration(value: Any) -> float:
     raise ValueError(f"expected a duration such as 200ms or 3s, got {value!r}")
 
 
+def _positional(number: float) -> str:
+    """`number` without an exponent (the unit parsers read none) and without trailing zeros: 1e-05 -> 0.00001."""
+    text = format(Decimal(repr(number)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def format_duration(seconds: float) -> str:
-    """A duration in the unit that reads best: 200ms, 3s, 1.5s, 250us."""
+    """A duration in the unit that reads best (200ms, 3s, 1.5s, 250us) and that `parse_duration` reads back as
+    exactly `seconds`; every digit, in seconds, where no shorter spelling does."""
     if seconds == 0:
         return "0s"
     for unit, factor in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
-        if seconds >= factor:
-            number = seconds / factor
-            return f"{number:.6g}{unit}"
-    return f"{seconds / 1e-6:.6g}us"
+        if seconds >= factor or unit == "us":
+            text = _positional(float(f"{seconds / factor:.6g}"))
+            if float(text) * _DURATION_UNITS[unit] == seconds:
+                return f"{text}{unit}"
+    return f"{_positional(seconds)}s"
 
 
 def parse_shape(value: Any) -> tuple[int, ...]:
@@ -142,7 +151,9 @@ def parse_percentage(value: Any) -> float:
 
 
 def format_percentage(value: float) -> str:
-    return f"{value:g}%"
+    """`5%`, `2.5%`: six significant digits where they read back exactly, else every digit."""
+    short = _positional(float(f"{value:g}"))
+    return f"{short if float(short) == value else _positional(value)}%"
 
 
 Size = Annotated[
