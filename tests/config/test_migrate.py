@@ -2,6 +2,7 @@
 of NVIDIA's TensorRT 11 trtexec migration guide, each turned into a config that validates."""
 
 import importlib.util
+from pathlib import Path
 
 import pytest
 
@@ -175,3 +176,29 @@ def test_a_migrated_command_line_runs(run_cli, example_models, tmp_path, monkeyp
     assert result.exit_code == 0, result.stderr
     assert [stage["status"] for stage in result.json()["outcomes"]] == ["ran", "ran", "ran", "ran"]
     assert (tmp_path / "cnn.plan").is_file() and (tmp_path / "cnn.plan.graph.json").is_file()
+
+
+def test_migrated_values_are_written_by_the_config_formatters():
+    # trtexec's --duration is in seconds and --warmUp in ms; %g once wrote 1.23457e+06s, which no config reads
+    migration = migrate("trtexec --onnx=model.onnx --duration=1234567 --warmUp=1500 --l2LimitForTiling=1048576")
+    text = to_yaml(migration, "test")
+    assert "  duration: 1234567s\n" in text and "  warmup: 1.5s\n" in text and "  l2_limit_for_tiling: 1MiB\n" in text
+    config = validate_config(*parse_yaml(text, "migrated.yaml"))
+    assert (config.profile.duration, config.profile.warmup) == (1234567.0, 1.5)
+    assert config.build.l2_limit_for_tiling == 2**20
+
+
+def test_migrate_writes_the_models_workdir_and_backend_defaults():
+    from trtkit.config.models import PipelineConfig
+
+    fields = PipelineConfig.model_fields
+    saved = fields["workdir"].default, fields["backend"].default
+    try:
+        fields["workdir"].default, fields["backend"].default = Path("artifacts"), "tensorrt-rtx"
+        PipelineConfig.model_rebuild(force=True)
+        migrated = migrate("trtexec --onnx=model.onnx")
+    finally:
+        fields["workdir"].default, fields["backend"].default = saved
+        PipelineConfig.model_rebuild(force=True)
+    assert (migrated.data["workdir"], migrated.data["backend"]) == ("artifacts", "tensorrt-rtx")
+    assert PipelineConfig().workdir == Path("trtkit-out")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import PureWindowsPath
 from typing import Any
 
+from trtkit.config.units import format_duration, format_size
 from trtkit.errors import UsageError
 
 _BANNER = re.compile(r"&&&& RUNNING TensorRT\.trtexec(?P<tags>(?: \[[^\]]*\])*) # (?P<command>.*)$")
@@ -169,8 +170,11 @@ def migrate(command: str, trtexec_version: str | None = None, base: str | None =
         stem = os.path.basename(str(migration.get("build.output") or migration.get("profile.engine")
                                     or migration.get("model")))
         migration.data.setdefault("name", re.sub(r"\.(onnx|engine|plan|trt)$", "", stem) or "model")
-    migration.data.setdefault("workdir", "trtkit-out")
-    migration.data.setdefault("backend", "auto")
+    # written out so the migrated file says where artifacts go and which TensorRT builds: the models' defaults
+    from trtkit.config.models import PipelineConfig
+
+    for key, default in PipelineConfig().model_dump(mode="json", include={"workdir", "backend"}).items():
+        migration.data.setdefault(key, default)
     return migration
 
 
@@ -209,7 +213,7 @@ def _migrate_option(m: Migration, name: str, value: str | None, written: str, ba
         elif name == "tilingOptimizationLevel" and value in _TILING:
             m.set("build.tiling_level", _TILING[value])
         elif name == "l2LimitForTiling" and value:
-            m.set("build.l2_limit_for_tiling", f"{int(value)}B")
+            m.set("build.l2_limit_for_tiling", format_size(int(value)))
         elif name == "hardwareCompatibilityLevel" and value and value.lower() in _HARDWARE:
             m.set("build.hardware_compatibility", _HARDWARE[value.lower()])
         elif name == "runtimePlatform" and value:
@@ -230,9 +234,9 @@ def _migrate_option(m: Migration, name: str, value: str | None, written: str, ba
                 return False
             m.data.setdefault("build", {}).setdefault("plugins", []).append(_path(value, base))
         elif name == "duration" and value:
-            m.set("profile.duration", f"{float(value):g}s")
+            m.set("profile.duration", format_duration(float(value)))  # trtexec: seconds
         elif name == "warmUp" and value:
-            m.set("profile.warmup", f"{float(value):g}ms")
+            m.set("profile.warmup", format_duration(float(value) / 1000))  # trtexec: milliseconds
         elif name == "percentile" and value:
             m.set("profile.percentiles", [float(item) for item in value.split(",")])
         elif name == "useCudaGraph":
