@@ -15,6 +15,17 @@ def test_profile_defaults_match_tensorrt_11_trtexec():
     assert profile.warmup == pytest.approx(0.2) and profile.duration == pytest.approx(3.0)
 
 
+def test_trtexec_defaults_file_says_what_the_models_default_to():
+    # configs/trtexec-defaults.yaml spells out trtexec's defaults; the models claim the same ones for profile:
+    from tests.conftest import REPO
+
+    written = yaml.safe_load((REPO / "configs" / "trtexec-defaults.yaml").read_text())
+    loaded, default = load_config(REPO / "configs" / "trtexec-defaults.yaml"), PipelineConfig()
+    assert written["profile"] and written["backend"] == default.backend
+    for key in written["profile"]:
+        assert getattr(loaded.profile, key) == getattr(default.profile, key), key
+
+
 def test_data_spec_accepts_a_path_shorthand():
     config = validate_config(*parse_yaml("convert:\n  data: calib.npz\n", "p.yaml"))
     assert str(config.convert.data.path) == "calib.npz" and config.convert.data.seed == 0
