@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from trtkit.report import notebook  # noqa: F401 - registers how plans, lint results and comparisons draw in Jupyter
 
 if TYPE_CHECKING:
+    from trtkit.config.context import StageContext
     from trtkit.config.models import PipelineConfig
     from trtkit.plan.model import EnginePlan
     from trtkit.results.build import BuildResult
@@ -53,7 +54,7 @@ def load_config(config: ConfigSource = None, overrides: Sequence[str] = ()) -> P
         data = config.model_dump(mode="json", exclude_unset=True)
         apply_overrides(data, list(overrides), SourceMap("the PipelineConfig given"))
         validated = validate_config(data, SourceMap("the PipelineConfig given"))
-        validated._base_dir = config._base_dir
+        validated._base_dir = config.base_dir
         return validated
     return load_file(None if config is None else Path(config), list(overrides))
 
@@ -112,7 +113,7 @@ def compare_engines(*paths: PathLike, baseline: PathLike | None = None, config: 
     settings = load_config(config, overrides)
     chosen = Path(baseline) if baseline is not None else (
         settings.resolve(settings.compare.baseline) if settings.compare.baseline else None)
-    return run_compare([Path(path) for path in paths], chosen, settings.compare)
+    return run_compare([Path(path) for path in paths], chosen, settings.compare, _context(settings))
 
 
 def compare_outputs(reference: PathLike, candidate: PathLike, *, config: ConfigSource = None,
@@ -123,8 +124,8 @@ def compare_outputs(reference: PathLike, candidate: PathLike, *, config: ConfigS
     from trtkit.stages.compare import compare_outputs as run_compare
 
     settings = load_config(config, overrides)
-    return run_compare(Path(reference), Path(candidate), settings.compare, _shapes(shapes), precision,
-                       settings.resolve("."))
+    return run_compare(Path(reference), Path(candidate), settings.compare, _context(settings), shapes=_shapes(shapes),
+                       precision=precision)
 
 
 def compare_layers(reference: PathLike, candidate: PathLike, *, config: ConfigSource = None,
@@ -135,8 +136,8 @@ def compare_layers(reference: PathLike, candidate: PathLike, *, config: ConfigSo
     from trtkit.stages.layerwise import compare_layerwise
 
     settings = load_config(config, overrides)
-    return compare_layerwise(Path(reference), Path(candidate), settings.compare, _shapes(shapes), precision,
-                             settings.resolve("."))
+    return compare_layerwise(Path(reference), Path(candidate), settings.compare, _context(settings),
+                             shapes=_shapes(shapes), precision=precision)
 
 
 def convert(model: PathLike | None = None, *, output: PathLike | None = None, config: ConfigSource = None,
@@ -158,8 +159,7 @@ def convert(model: PathLike | None = None, *, output: PathLike | None = None, co
     source = _model(model, settings, "convert")
     check_model_exists(source)
     target = Path(output) if output is not None else settings.converted_path(source)
-    return run_convert(source, target, settings.convert, base_dir=settings.resolve("."),
-                       profile_shapes=settings.first_opt_shapes())
+    return run_convert(source, target, settings.convert, _context(settings), profile_shapes=settings.first_opt_shapes())
 
 
 def build(model: PathLike | None = None, *, output: PathLike | None = None, config: ConfigSource = None,
@@ -178,7 +178,7 @@ def build(model: PathLike | None = None, *, output: PathLike | None = None, conf
     settings = load_config(config, flags)
     source = _model(model, settings, "build")
     engine = Path(output) if output is not None else settings.engine_path(source)
-    return build_engine(source, engine, settings, dry_run=dry_run)
+    return build_engine(source, engine, settings.build, _context(settings), dry_run=dry_run)
 
 
 def profile(engine: PathLike | None = None, *, config: ConfigSource = None, backend: str | None = None,
@@ -194,7 +194,7 @@ def profile(engine: PathLike | None = None, *, config: ConfigSource = None, back
         flags.append(f"profile.shapes={shapes}")
     settings = load_config(config, flags)
     target = Path(engine) if engine is not None else settings.profiled_engine_path()
-    return profile_engine(target, settings.profile, settings.backend, settings.resolve("."))
+    return profile_engine(target, settings.profile, _context(settings))
 
 
 def write_report(*paths: PathLike, output: PathLike = "report.html", top: int | None = None,
@@ -226,6 +226,13 @@ def run(config: PathLike, *, stages: Sequence[str] | None = None, start: str | N
 def _given(**options: Any) -> dict[str, Any]:
     """The options given: one left None takes its default from the stage's options dataclass, declared once."""
     return {name: value for name, value in options.items() if value is not None}
+
+
+def _context(settings: PipelineConfig) -> StageContext:
+    """The stages' context of a config: its folder, work directory and backend; no events."""
+    from trtkit.config.context import StageContext
+
+    return StageContext.for_config(settings)
 
 
 def _model(model: PathLike | None, settings: PipelineConfig, command: str) -> Path:
