@@ -141,12 +141,13 @@ def compare_layers(reference: PathLike, candidate: PathLike, *, config: ConfigSo
 
 
 def convert(model: PathLike | None = None, *, output: PathLike | None = None, config: ConfigSource = None,
-            precision: str | None = None, quantize: str | None = None,
+            precision: str | None = None, quantize: str | None = None, force: bool = False,
             overrides: Sequence[str] = ()) -> ConvertResult:
     """Convert an ONNX model for TensorRT (shapes, folding, simplification, opset, precision, quantization) and
     verify it against the original (`trtkit convert`); `result.passed` is False when its outputs drift. `model`
     and `output` default to the config's; `precision` (fp32, fp16, bf16) and `quantize` (int8, fp8, int4) set
-    convert.precision and convert.quantize.mode."""
+    convert.precision and convert.quantize.mode. An existing output that is not an ONNX model is replaced only
+    with `force` (the command's `--force`); otherwise UsageError, and the file is left as it was."""
     from trtkit.stages.convert import check_model_exists
     from trtkit.stages.convert import convert as run_convert
 
@@ -159,15 +160,18 @@ def convert(model: PathLike | None = None, *, output: PathLike | None = None, co
     source = _model(model, settings, "convert")
     check_model_exists(source)
     target = Path(output) if output is not None else settings.converted_path(source)
+    if target.resolve() != source.resolve():  # the stage refuses the input as output in its own words
+        _check_overwrite(target, "onnx", force, "converted model")
     return run_convert(source, target, settings.convert, _context(settings), profile_shapes=settings.first_opt_shapes())
 
 
 def build(model: PathLike | None = None, *, output: PathLike | None = None, config: ConfigSource = None,
-          backend: str | None = None, shapes: str | None = None, dry_run: bool = False,
+          backend: str | None = None, shapes: str | None = None, dry_run: bool = False, force: bool = False,
           overrides: Sequence[str] = ()) -> BuildResult:
     """Build an engine from an ONNX model and write it with its .graph.json, .build.metadata.json and .build.log
     (`trtkit build`). `backend`: auto, tensorrt or tensorrt-rtx; `shapes`: one optimization profile with
-    min=opt=max ("input:1x3x224x224"); `dry_run`: parse and validate only."""
+    min=opt=max ("input:1x3x224x224"); `dry_run`: parse and validate only. An existing output that is not an
+    engine is replaced only with `force` (the command's `--force`); otherwise UsageError before anything is built."""
     from trtkit.stages.build import build_engine
 
     flags = list(overrides)
@@ -178,6 +182,8 @@ def build(model: PathLike | None = None, *, output: PathLike | None = None, conf
     settings = load_config(config, flags)
     source = _model(model, settings, "build")
     engine = Path(output) if output is not None else settings.engine_path(source)
+    if not dry_run:
+        _check_overwrite(engine, "engine", force, "engine output")
     return build_engine(source, engine, settings.build, _context(settings), dry_run=dry_run)
 
 
@@ -200,14 +206,16 @@ def profile(engine: PathLike | None = None, *, config: ConfigSource = None, back
 def write_report(*paths: PathLike, output: PathLike = "report.html", top: int | None = None,
                  lint: bool | None = None, graph: bool | None = None, query: str | None = None,
                  beam: str | None = None, color_by: str | None = None, max_graph_nodes: int | None = None,
-                 profile: int | None = None) -> ReportResult:
+                 profile: int | None = None, force: bool = False) -> ReportResult:
     """Write the self-contained HTML report card of engine artifacts (several engines are compared) to `output`
-    (`trtkit report`; an option left None takes the command's default)."""
-    from trtkit.io.paths import refuse_non_regular_output
+    (`trtkit report`; an option left None takes the command's default). An existing `output` that is not a trtkit
+    page is replaced only with `force`; one of the inputs never is."""
+    from trtkit.io.paths import refuse_output_over_input
     from trtkit.orchestration.report import ReportOptions, build_report
 
     target = Path(output)
-    refuse_non_regular_output(target, "report")
+    refuse_output_over_input(target, [Path(path) for path in paths], "report")
+    _check_overwrite(target, "html", force, "report")
     options = ReportOptions(**_given(top=top, lint=lint, graph=graph, query=query, beam=beam, color_by=color_by,
                                      max_graph_nodes=max_graph_nodes, profile=profile))
     return build_report([Path(path) for path in paths], target, options)
@@ -221,6 +229,20 @@ def run(config: PathLike, *, stages: Sequence[str] | None = None, start: str | N
 
     return run_pipeline(Path(config), RunOptions(None if stages is None else list(stages), start, until, force),
                         list(overrides))
+
+
+def _check_overwrite(path: Path, kind: str, force: bool, what: str) -> None:
+    """The command line's overwrite policy (`trtkit.io.overwrite`): a file the user had is not replaced by
+    another kind of output unless `force`; the hint names the function's arguments, not the command's flags."""
+    from trtkit.errors import UsageError
+    from trtkit.io.overwrite import check_overwrite
+
+    try:
+        check_overwrite(path, kind, force, what)
+    except UsageError as refused:
+        if "--force" not in (refused.hint or ""):  # not the overwrite refusal: a directory, a device...
+            raise
+        raise UsageError(refused.message, "choose another output or pass force=True to replace it") from None
 
 
 def _given(**options: Any) -> dict[str, Any]:
