@@ -198,3 +198,26 @@ def test_a_script_using_the_api_is_type_checked(tmp_path: Path) -> None:
     assert len(errors) == 2, checked.stdout + checked.stderr
     assert 'user.py:9: error: Item "None" of "NetworkSummary | None" has no attribute "inputs"' in errors[0]
     assert 'user.py:10: error: Incompatible types in assignment (expression has type "list[Layer]"' in errors[1]
+
+
+def test_the_api_keeps_a_file_the_user_had_as_the_command_does(run_cli, pipeline: Path, tmp_path: Path) -> None:
+    """An output path holding something else (notes, a config) is not replaced by the API's build, convert or
+    report without `force`, with the same exception and exit code as the command without --force; nothing is
+    written. `force=True` replaces it, as --force does."""
+    notes = tmp_path / "notes.txt"
+    for call, argv in (
+            (lambda force: trtkit.build(config=pipeline, output=notes, force=force),
+             ("build", "--config", pipeline, "-o", notes)),
+            (lambda force: trtkit.convert(config=pipeline, output=notes, force=force),
+             ("convert", "--config", pipeline, "-o", notes)),
+            (lambda force: trtkit.write_report(RESNET / "qat", output=notes, graph=False, force=force),
+             ("report", RESNET / "qat", "-o", notes, "--no-graph"))):
+        notes.write_text("my notes\n")
+        with pytest.raises(trtkit.UsageError, match="already exists") as refused:
+            call(False)
+        assert refused.value.hint == "choose another output or pass force=True to replace it"
+        assert run_cli(*argv).exit_code == refused.value.exit_code == 2
+        assert notes.read_text() == "my notes\n"
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.txt"]  # no companion, no temporary
+    written = trtkit.write_report(RESNET / "qat", output=notes, graph=False, force=True)
+    assert written.output == str(notes) and notes.read_text().lower().startswith("<!doctype html>")

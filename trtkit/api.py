@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from trtkit.report import notebook  # noqa: F401 - registers how plans, lint results and comparisons draw in Jupyter
 
 if TYPE_CHECKING:
+    from trtkit.config.context import StageContext
     from trtkit.config.models import PipelineConfig
     from trtkit.plan.model import EnginePlan
     from trtkit.results.build import BuildResult
@@ -53,7 +54,7 @@ def load_config(config: ConfigSource = None, overrides: Sequence[str] = ()) -> P
         data = config.model_dump(mode="json", exclude_unset=True)
         apply_overrides(data, list(overrides), SourceMap("the PipelineConfig given"))
         validated = validate_config(data, SourceMap("the PipelineConfig given"))
-        validated._base_dir = config._base_dir
+        validated._base_dir = config.base_dir
         return validated
     return load_file(None if config is None else Path(config), list(overrides))
 
@@ -112,7 +113,7 @@ def compare_engines(*paths: PathLike, baseline: PathLike | None = None, config: 
     settings = load_config(config, overrides)
     chosen = Path(baseline) if baseline is not None else (
         settings.resolve(settings.compare.baseline) if settings.compare.baseline else None)
-    return run_compare([Path(path) for path in paths], chosen, settings.compare)
+    return run_compare([Path(path) for path in paths], chosen, settings.compare, _context(settings))
 
 
 def compare_outputs(reference: PathLike, candidate: PathLike, *, config: ConfigSource = None,
@@ -123,8 +124,8 @@ def compare_outputs(reference: PathLike, candidate: PathLike, *, config: ConfigS
     from trtkit.stages.compare import compare_outputs as run_compare
 
     settings = load_config(config, overrides)
-    return run_compare(Path(reference), Path(candidate), settings.compare, _shapes(shapes), precision,
-                       settings.resolve("."))
+    return run_compare(Path(reference), Path(candidate), settings.compare, _context(settings), shapes=_shapes(shapes),
+                       precision=precision)
 
 
 def compare_layers(reference: PathLike, candidate: PathLike, *, config: ConfigSource = None,
@@ -135,17 +136,18 @@ def compare_layers(reference: PathLike, candidate: PathLike, *, config: ConfigSo
     from trtkit.stages.layerwise import compare_layerwise
 
     settings = load_config(config, overrides)
-    return compare_layerwise(Path(reference), Path(candidate), settings.compare, _shapes(shapes), precision,
-                             settings.resolve("."))
+    return compare_layerwise(Path(reference), Path(candidate), settings.compare, _context(settings),
+                             shapes=_shapes(shapes), precision=precision)
 
 
 def convert(model: PathLike | None = None, *, output: PathLike | None = None, config: ConfigSource = None,
-            precision: str | None = None, quantize: str | None = None,
+            precision: str | None = None, quantize: str | None = None, force: bool = False,
             overrides: Sequence[str] = ()) -> ConvertResult:
     """Convert an ONNX model for TensorRT (shapes, folding, simplification, opset, precision, quantization) and
     verify it against the original (`trtkit convert`); `result.passed` is False when its outputs drift. `model`
     and `output` default to the config's; `precision` (fp32, fp16, bf16) and `quantize` (int8, fp8, int4) set
-    convert.precision and convert.quantize.mode."""
+    convert.precision and convert.quantize.mode. An existing output that is not an ONNX model is replaced only
+    with `force` (the command's `--force`); otherwise UsageError, and the file is left as it was."""
     from trtkit.stages.convert import check_model_exists
     from trtkit.stages.convert import convert as run_convert
 
@@ -158,16 +160,18 @@ def convert(model: PathLike | None = None, *, output: PathLike | None = None, co
     source = _model(model, settings, "convert")
     check_model_exists(source)
     target = Path(output) if output is not None else settings.converted_path(source)
-    return run_convert(source, target, settings.convert, base_dir=settings.resolve("."),
-                       profile_shapes=settings.first_opt_shapes())
+    if target.resolve() != source.resolve():  # the stage refuses the input as output in its own words
+        _check_overwrite(target, "onnx", force, "converted model")
+    return run_convert(source, target, settings.convert, _context(settings), profile_shapes=settings.first_opt_shapes())
 
 
 def build(model: PathLike | None = None, *, output: PathLike | None = None, config: ConfigSource = None,
-          backend: str | None = None, shapes: str | None = None, dry_run: bool = False,
+          backend: str | None = None, shapes: str | None = None, dry_run: bool = False, force: bool = False,
           overrides: Sequence[str] = ()) -> BuildResult:
     """Build an engine from an ONNX model and write it with its .graph.json, .build.metadata.json and .build.log
     (`trtkit build`). `backend`: auto, tensorrt or tensorrt-rtx; `shapes`: one optimization profile with
-    min=opt=max ("input:1x3x224x224"); `dry_run`: parse and validate only."""
+    min=opt=max ("input:1x3x224x224"); `dry_run`: parse and validate only. An existing output that is not an
+    engine is replaced only with `force` (the command's `--force`); otherwise UsageError before anything is built."""
     from trtkit.stages.build import build_engine
 
     flags = list(overrides)
@@ -178,7 +182,9 @@ def build(model: PathLike | None = None, *, output: PathLike | None = None, conf
     settings = load_config(config, flags)
     source = _model(model, settings, "build")
     engine = Path(output) if output is not None else settings.engine_path(source)
-    return build_engine(source, engine, settings, dry_run=dry_run)
+    if not dry_run:
+        _check_overwrite(engine, "engine", force, "engine output")
+    return build_engine(source, engine, settings.build, _context(settings), dry_run=dry_run)
 
 
 def profile(engine: PathLike | None = None, *, config: ConfigSource = None, backend: str | None = None,
@@ -194,20 +200,22 @@ def profile(engine: PathLike | None = None, *, config: ConfigSource = None, back
         flags.append(f"profile.shapes={shapes}")
     settings = load_config(config, flags)
     target = Path(engine) if engine is not None else settings.profiled_engine_path()
-    return profile_engine(target, settings.profile, settings.backend, settings.resolve("."))
+    return profile_engine(target, settings.profile, _context(settings))
 
 
 def write_report(*paths: PathLike, output: PathLike = "report.html", top: int | None = None,
                  lint: bool | None = None, graph: bool | None = None, query: str | None = None,
                  beam: str | None = None, color_by: str | None = None, max_graph_nodes: int | None = None,
-                 profile: int | None = None) -> ReportResult:
+                 profile: int | None = None, force: bool = False) -> ReportResult:
     """Write the self-contained HTML report card of engine artifacts (several engines are compared) to `output`
-    (`trtkit report`; an option left None takes the command's default)."""
-    from trtkit.io.paths import refuse_non_regular_output
+    (`trtkit report`; an option left None takes the command's default). An existing `output` that is not a trtkit
+    page is replaced only with `force`; one of the inputs never is."""
+    from trtkit.io.paths import refuse_output_over_input
     from trtkit.orchestration.report import ReportOptions, build_report
 
     target = Path(output)
-    refuse_non_regular_output(target, "report")
+    refuse_output_over_input(target, [Path(path) for path in paths], "report")
+    _check_overwrite(target, "html", force, "report")
     options = ReportOptions(**_given(top=top, lint=lint, graph=graph, query=query, beam=beam, color_by=color_by,
                                      max_graph_nodes=max_graph_nodes, profile=profile))
     return build_report([Path(path) for path in paths], target, options)
@@ -223,9 +231,30 @@ def run(config: PathLike, *, stages: Sequence[str] | None = None, start: str | N
                         list(overrides))
 
 
+def _check_overwrite(path: Path, kind: str, force: bool, what: str) -> None:
+    """The command line's overwrite policy (`trtkit.io.overwrite`): a file the user had is not replaced by
+    another kind of output unless `force`; the hint names the function's arguments, not the command's flags."""
+    from trtkit.errors import UsageError
+    from trtkit.io.overwrite import check_overwrite
+
+    try:
+        check_overwrite(path, kind, force, what)
+    except UsageError as refused:
+        if "--force" not in (refused.hint or ""):  # not the overwrite refusal: a directory, a device...
+            raise
+        raise UsageError(refused.message, "choose another output or pass force=True to replace it") from None
+
+
 def _given(**options: Any) -> dict[str, Any]:
     """The options given: one left None takes its default from the stage's options dataclass, declared once."""
     return {name: value for name, value in options.items() if value is not None}
+
+
+def _context(settings: PipelineConfig) -> StageContext:
+    """The stages' context of a config: its folder, work directory and backend; no events."""
+    from trtkit.config.context import StageContext
+
+    return StageContext.for_config(settings)
 
 
 def _model(model: PathLike | None, settings: PipelineConfig, command: str) -> Path:

@@ -26,7 +26,8 @@ PROFILES = {"small": {"min": "input:1x3x64x64", "opt": "input:1x3x64x64", "max":
 
 def drive_builds(model: Path, out: Path, backend: str) -> dict:
     """build_engine once per value of every build option (the static check's variants), each with two profiles."""
-    from trtkit.config.models import PipelineConfig
+    from trtkit.config.context import StageContext
+    from trtkit.config.models import BuildConfig, PipelineConfig
     from trtkit.errors import InputFileError, UsageError
     from trtkit.stages.build import build_engine
 
@@ -42,7 +43,7 @@ def drive_builds(model: Path, out: Path, backend: str) -> dict:
         data = {**data, "profiles": PROFILES}
         settings = PipelineConfig.model_validate({"model": model, "backend": backend, "build": data})
         try:
-            result = build_engine(model, out / f"{number}.engine", settings)
+            result = build_engine(model, out / f"{number}.engine", settings.build, StageContext.for_config(settings))
             built.append(label)
             assert result.graph_source == "IEngineInspector", result.graph_source
         except UsageError as error:
@@ -52,8 +53,7 @@ def drive_builds(model: Path, out: Path, backend: str) -> dict:
     unsupported = out / "unsupported.onnx"  # the double's parser refuses it: the parser-error path
     unsupported.write_bytes(model.read_bytes())
     try:
-        build_engine(unsupported, out / "unsupported.engine",
-                     PipelineConfig.model_validate({"model": unsupported, "backend": backend}))
+        build_engine(unsupported, out / "unsupported.engine", BuildConfig(), StageContext(backend=backend))
         crashes.append("the unsupported model built")
     except InputFileError as error:
         refused.append(f"parser: {error.one_line()}")
@@ -67,13 +67,13 @@ def drive_engine(model: Path, out: Path, backend: str) -> dict:
     graph, optimization profile, per-layer run, transfers) and the output runner, on one built engine."""
     from trtkit.backends.tensorrt import engine_information
     from trtkit.backends.trt_runner import run_engine
-    from trtkit.config.models import PipelineConfig, ProfileConfig
+    from trtkit.config.context import StageContext
+    from trtkit.config.models import BuildConfig, ProfileConfig
     from trtkit.stages.build import build_engine
     from trtkit.stages.profile import profile_engine
 
     engine = out / "profiled.engine"
-    build_engine(model, engine, PipelineConfig.model_validate({"model": model, "backend": backend,
-                                                               "build": {"profiles": PROFILES}}))
+    build_engine(model, engine, BuildConfig.model_validate({"profiles": PROFILES}), StageContext(backend=backend))
     information = engine_information(engine, backend)
     profiled, crashes = [], []
     for cuda_graph in (True, False):
@@ -88,7 +88,7 @@ def drive_engine(model: Path, out: Path, backend: str) -> dict:
                             "per_layer": per_layer, "transfers": transfers, "telemetry": False, "warmup": "1ms",
                             "duration": "2ms", "iterations": 2})
                         try:
-                            measured = profile_engine(engine, config, backend, out)
+                            measured = profile_engine(engine, config, StageContext(out, backend=backend))
                             profiled.append({"label": label, "layers": measured.layers_profiled})
                         except Exception:
                             crashes.append(f"{label}: {traceback.format_exc(limit=-4)}")

@@ -73,10 +73,12 @@ OBJECT_NAMES = {"engine", "loaded", "deserialized", "context", "builder", "netwo
 NOT_TENSORRT: dict[str, tuple[str, ...]] = {
     "make_calibrator": ("cache", "runtime"),  # the cache's Path; the cuda-python runtime
     "layer_times": ("executor",),  # trtkit's TrtExecutor (its context is seeded above)
-    "build_engine": ("calibrator",),  # trtkit's own calibrator methods (error, summary, free)
+    "build_engine": ("calibrator", "context"),  # trtkit's own calibrator methods (error, summary, free); StageContext
+    "_calibrator": ("context",),  # the StageContext
     "_graph_document": ("tensor", "layer"),  # the parsed layer listing
     "timing_mode": ("config",), "measure_with": ("config", "error"),  # ProfileConfig; a TrtkitError
-    "profile_engine": ("config", "engine", "executor"),  # ProfileConfig, the engine's Path, TrtExecutor
+    "profile_engine": ("config", "engine", "executor", "context"),  # ProfileConfig, the engine's Path, TrtExecutor,
+    # StageContext
     "check_profiles": ("tensor",),  # trtkit's NetworkTensor of the parsed network's summary
 }
 # Parameters that carry a config value, as an expression over the BuildConfig `build` (for the evaluator), and

@@ -177,6 +177,7 @@ def test_no_op_options_warn_on_rtx(run_cli, example_models, tmp_path):
 
 def test_ctrl_c_cancels_through_the_monitor_and_writes_nothing(example_models, tmp_path):
     from trtkit.backends.trt_builder import BuildCancelled
+    from trtkit.config.context import StageContext, StageEvents
     from trtkit.config.loader import load_config
     from trtkit.stages.build import build_engine
 
@@ -190,7 +191,9 @@ def test_ctrl_c_cancels_through_the_monitor_and_writes_nothing(example_models, t
             os.kill(os.getpid(), signal.SIGINT)
 
     with pytest.raises(BuildCancelled):
-        build_engine(example_models["resnet18"], engine, load_config(config), on_phase=interrupt)
+        settings = load_config(config)
+        build_engine(example_models["resnet18"], engine, settings.build,
+                     StageContext.for_config(settings, StageEvents(on_phase=interrupt)))
     assert sent and not list(tmp_path.glob("cancelled.engine*"))
 
 
@@ -309,15 +312,17 @@ def test_writing_is_the_last_phase_and_the_caller_prepares_while_tensorrt_builds
     import platform
     import threading
 
+    from trtkit.config.context import StageContext, StageEvents
     from trtkit.config.loader import load_config
     from trtkit.stages.build import WRITING_PHASE, build_engine
 
     phases, steps, prepared = [], [], []
-    config = _config(tmp_path, example_models["resnet18"], TWO_PROFILES)
-    build_engine(example_models["resnet18"], tmp_path / "w.engine", load_config(config),
-                 on_phase=lambda name, parent, count: phases.append(name),
-                 on_step=lambda name, step: steps.append(name),
-                 while_building=lambda: prepared.append((threading.current_thread().name, list(phases))))
+    settings = load_config(_config(tmp_path, example_models["resnet18"], TWO_PROFILES))
+    events = StageEvents(on_phase=lambda name, parent, count: phases.append(name),
+                         on_step=lambda name, step: steps.append(name),
+                         while_building=lambda: prepared.append((threading.current_thread().name, list(phases))))
+    build_engine(example_models["resnet18"], tmp_path / "w.engine", settings.build,
+                 StageContext.for_config(settings, events))
     assert len(phases) > 1 and phases[-1] == WRITING_PHASE and steps[-1] == WRITING_PHASE
     [(thread, phases_then)] = prepared
     assert thread != "MainThread" and phases_then and WRITING_PHASE not in phases_then  # beside the build
@@ -377,12 +382,13 @@ def test_the_summary_shows_the_timing_cache_use_of_a_tensorrt_build_log(fixtures
 
 
 def test_a_failure_while_the_engine_is_written_keeps_the_previous_build(example_models, tmp_path, monkeypatch):
+    from trtkit.config.context import StageContext
     from trtkit.config.loader import load_config
     from trtkit.stages import build as stage
 
     settings = load_config(_config(tmp_path, example_models["resnet18"], TWO_PROFILES))
     engine = tmp_path / "out" / "cnn.engine"
-    stage.build_engine(example_models["resnet18"], engine, settings)
+    stage.build_engine(example_models["resnet18"], engine, settings.build, StageContext.for_config(settings))
     before = {path.name: path.read_bytes() for path in engine.parent.iterdir()}
 
     def failing(*args):  # the layer listing fails to parse while the engine is being written
@@ -392,7 +398,7 @@ def test_a_failure_while_the_engine_is_written_keeps_the_previous_build(example_
     smaller = settings.model_copy(deep=True)
     smaller.build.profiles.pop("large")
     with pytest.raises(RuntimeError, match="no layer listing"):
-        stage.build_engine(example_models["resnet18"], engine, smaller)
+        stage.build_engine(example_models["resnet18"], engine, smaller.build, StageContext.for_config(smaller))
     assert {path.name: path.read_bytes() for path in engine.parent.iterdir()} == before
 
 
@@ -508,20 +514,18 @@ def test_the_parsed_network_is_typed_and_written_as_before(run_cli, example_mode
 
 def test_the_stage_hands_the_builder_log_to_its_caller_and_prints_none(example_models, tmp_path, capfd):
     """build -v's echo is the caller's callback (stages sit below the renderers): build_engine passes every parser
-    and builder log line to `on_log` and, even with -vv set in the output settings, writes nothing itself."""
+    and builder log line to the context's `on_log` and, even with -vv set in the context's output settings, writes
+    nothing itself."""
+    from trtkit.config.context import StageContext, StageEvents
     from trtkit.config.loader import load_config
-    from trtkit.io.output_settings import OUTPUT
+    from trtkit.io.output_settings import OutputSettings
     from trtkit.stages.build import build_engine
 
-    config = _config(tmp_path, example_models["resnet18"], TWO_PROFILES)
+    settings = load_config(_config(tmp_path, example_models["resnet18"], TWO_PROFILES))
     heard: list[tuple[str, str]] = []
-    verbose = OUTPUT.verbose
-    OUTPUT.verbose = 2
-    try:
-        build_engine(example_models["resnet18"], tmp_path / "r.engine", load_config(config),
-                     on_log=lambda severity, message: heard.append((severity, message)))
-    finally:
-        OUTPUT.verbose = verbose
+    context = StageContext.for_config(settings, StageEvents(on_log=lambda severity, message: heard.append(
+        (severity, message))), OutputSettings(verbose=2))
+    build_engine(example_models["resnet18"], tmp_path / "r.engine", settings.build, context)
     assert any(severity == "INFO" and "Detected 1 inputs and 1 output network tensors" in message
                for severity, message in heard)
     assert {severity for severity, _ in heard} >= {"INFO", "VERBOSE"}

@@ -33,7 +33,10 @@ def build(
     json: JsonFlag = False,
 ) -> None:
     """Build an engine; writes <engine>, .graph.json, .build.metadata.json and .build.log beside it."""
+    from dataclasses import replace
+
     from trtkit.cli.app import skip_teardown
+    from trtkit.config.context import StageContext, StageEvents
     from trtkit.config.loader import load_config
     from trtkit.errors import UsageError
     from trtkit.io.jsonout import emit_json
@@ -58,9 +61,11 @@ def build(
     as_json = wants_json(json)
     try:
         with BuildProgress(enabled=not as_json and not console.OUTPUT.quiet and not dry_run) as progress:
-            result = build_engine(model, engine, settings, dry_run=dry_run, on_phase=progress.phase,
-                                  on_step=progress.step, while_building=None if as_json else console.import_rich,
-                                  on_log=builder_log_echo())
+            events = StageEvents(on_phase=progress.phase, on_step=progress.step, on_log=builder_log_echo())
+            if not as_json:  # the tables' imports, made while TensorRT builds
+                events = replace(events, while_building=console.import_rich)
+            result = build_engine(model, engine, settings.build, StageContext.for_config(settings, events),
+                                  dry_run=dry_run)
     except ParseFailed as failure:  # every parser error, as a table (or JSON), then the one-line error
         from trtkit.report.build import render_parser_errors
 

@@ -3,7 +3,7 @@ command, with its own options and help)."""
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -18,6 +18,10 @@ from trtkit.cli.options import (
     wants_json,
 )
 from trtkit.config.choices import CompareMetric, spoken_list
+
+if TYPE_CHECKING:
+    from trtkit.config.context import StageContext
+    from trtkit.config.models import CompareConfig
 
 # the options of either command that take a value: the word after one is not a positional argument
 _TAKE_VALUES = {"--baseline", "--max-regression", "--metrics", "--confidence", "--config", "--data", "--seed",
@@ -67,6 +71,7 @@ def compare(
 ) -> None:
     """Compare engines (latency, per-type, precision, aligned layers) and gate a regression against
     --baseline; `trtkit compare outputs REF CANDIDATE` compares outputs of ONNX models or saved outputs."""
+    from trtkit.config.context import StageContext
     from trtkit.config.loader import load_config
     from trtkit.errors import UsageError
     from trtkit.io.jsonout import emit_json
@@ -101,7 +106,7 @@ def compare(
     if baseline is None and gate_flags:  # without a baseline no gate runs: the flag would pass on nothing
         raise UsageError(f"{gate_flags[0]} gates against a baseline, and none was given",
                          "add --baseline BASELINE (or compare.baseline in the config)")
-    comparison = compare_engines(paths, baseline, settings.compare)
+    comparison = compare_engines(paths, baseline, settings.compare, StageContext.for_config(settings))
     if output_format == "json":
         emit_json(engine_document(comparison))
     elif output_format == "markdown":
@@ -144,6 +149,7 @@ def compare_outputs(
 ) -> None:
     """Compare the outputs of a candidate (a converted model, an engine) with a reference's on the same inputs;
     exit 1 when an output is beyond its tolerance."""
+    from trtkit.config.context import StageContext
     from trtkit.config.loader import load_config
     from trtkit.config.units import parse_shape_spec
     from trtkit.errors import UsageError
@@ -165,7 +171,7 @@ def compare_outputs(
         spec = parse_shape_spec(shapes) if shapes else None
     except ValueError as error:
         raise UsageError(f"--shapes: {error}") from None
-    base_dir = settings.resolve(".") if config else Path.cwd()
+    context = StageContext.for_config(settings)
     from trtkit.analysis.accuracy import DEFAULT_TOLERANCES
 
     if precision is not None and precision not in DEFAULT_TOLERANCES:  # a typo would judge at FP32's defaults
@@ -180,11 +186,11 @@ def compare_outputs(
             refuse_output_over_input(html, [reference, candidate, *([data_path] if data_path else [])], "--html",
                                      artifacts_read=False)
         check_overwrite(html, "html", force, "--html page")
-        _layerwise(reference, candidate, settings.compare, spec, precision, base_dir, output_format, tensors, html)
+        _layerwise(reference, candidate, settings.compare, context, spec, precision, output_format, tensors, html)
         return
     if html is not None:
         raise UsageError("--html writes the layer-wise comparison", "add --layerwise")
-    result = run_compare_outputs(reference, candidate, settings.compare, spec, precision, base_dir)
+    result = run_compare_outputs(reference, candidate, settings.compare, context, shapes=spec, precision=precision)
     if output_format == "table":
         render_outputs(result)
     else:
@@ -193,13 +199,13 @@ def compare_outputs(
         raise typer.Exit(1)
 
 
-def _layerwise(reference: Path, candidate: Path, compare_config, shapes, precision: str | None, base_dir: Path,
-               output_format: str, top: int, html: Path | None) -> None:
+def _layerwise(reference: Path, candidate: Path, compare_config: "CompareConfig", context: "StageContext", shapes,
+               precision: str | None, output_format: str, top: int, html: Path | None) -> None:
     from trtkit.io.jsonout import emit_json
     from trtkit.report.layerwise import layerwise_document, render_layerwise
     from trtkit.stages.layerwise import compare_layerwise
 
-    result = compare_layerwise(reference, candidate, compare_config, shapes, precision, base_dir)
+    result = compare_layerwise(reference, candidate, compare_config, context, shapes=shapes, precision=precision)
     if html is not None:
         from trtkit.io.atomic import write_text_atomic
         from trtkit.report import console

@@ -1,7 +1,6 @@
 """`trtkit convert`: prepare an ONNX model for TensorRT (shapes, folding, simplification, opset, precision,
 quantization) and verify it against the original."""
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -40,6 +39,7 @@ def convert(
     json: JsonFlag = False,
 ) -> None:
     """Convert an ONNX model for TensorRT; exit 1 when its outputs drift beyond the tolerance."""
+    from trtkit.config.context import StageContext
     from trtkit.config.loader import load_config
     from trtkit.errors import UsageError
     from trtkit.io.jsonout import emit_json
@@ -68,8 +68,7 @@ def convert(
         from trtkit.io.overwrite import check_overwrite
 
         check_overwrite(output, "onnx", force, "converted model")
-    result = run_convert(model, output, settings.convert,
-                         base_dir=settings.resolve(".") if config else Path.cwd(),
+    result = run_convert(model, output, settings.convert, StageContext.for_config(settings),
                          profile_shapes=settings.first_opt_shapes())
     if wants_json(json):
         emit_json(convert_document(result))

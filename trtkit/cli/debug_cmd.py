@@ -1,7 +1,6 @@
 """`trtkit debug`: searches that find what to change, like Polygraphy's `debug` tools; `debug precision` finds the
 nodes to keep in FP32."""
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -41,6 +40,7 @@ def precision(
     """Find the smallest set of nodes to keep in FP32 so the FP16/BF16 conversion meets its tolerances, or to leave
     out of INT8/FP8 quantization (--quantize): nodes ranked by the error they add, bisection, then pruning; each
     trial a real conversion run in the runner that verifies it. Exit 1 when no set meets them."""
+    from trtkit.config.context import StageContext
     from trtkit.config.loader import load_config
     from trtkit.config.units import parse_duration
     from trtkit.errors import UsageError
@@ -78,8 +78,9 @@ def precision(
         limit = parse_duration(time_limit) if time_limit else None
     except ValueError as error:
         raise UsageError(f"--time-limit: {error}") from None
-    result = debug_precision(model, settings.convert, settings.resolve(".") if config else Path.cwd(),
-                             settings.first_opt_shapes(), max_trials, limit, render_trial)
+    result = debug_precision(model, settings.convert, StageContext.for_config(settings),
+                             profile_shapes=settings.first_opt_shapes(), max_trials=max_trials, time_limit=limit,
+                             progress=render_trial)
     written = None
     if result.found and result.kept and write_config is not None:  # nothing to keep: nothing to write
         from trtkit.config.keep_nodes import add_keep_fp32_nodes

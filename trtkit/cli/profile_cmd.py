@@ -1,7 +1,6 @@
 """`trtkit profile`: measure an engine on the GPU like trtexec, from the `profile:` section of a config and
 flags."""
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -29,6 +28,7 @@ def profile(
     json: JsonFlag = False,
 ) -> None:
     """Measure an engine on the GPU; writes <engine>.timing.json, .profile.json and .profile.metadata.json."""
+    from trtkit.config.context import StageContext
     from trtkit.config.loader import load_config
     from trtkit.io.jsonout import emit_json
     from trtkit.report.profile import profile_document, render_profile
@@ -39,8 +39,7 @@ def profile(
     flag_overrides(flags, "profile.shapes", shapes, f"--shapes {shapes}", typed_as)
     settings = load_config(config, flags, typed_as=typed_as)
     section = settings.profile
-    result = profile_engine(engine or settings.profiled_engine_path(), section, settings.backend,
-                            settings.resolve(".") if config else Path.cwd())
+    result = profile_engine(engine or settings.profiled_engine_path(), section, StageContext.for_config(settings))
     if wants_json(json):
         emit_json(profile_document(result))
     else:

@@ -23,6 +23,7 @@ def run(
 ) -> None:
     """Run convert, build, profile, inspect, lint and compare from one config; stages whose inputs, config and
     tools are unchanged are not redone. Exit code: the worst of the stages (lint and compare gates included)."""
+    from trtkit.config.context import StageEvents
     from trtkit.io.jsonout import emit_json
     from trtkit.orchestration.run import RunOptions, run_pipeline
     from trtkit.report import console
@@ -32,7 +33,7 @@ def run(
     display = RunDisplay(enabled=not console.OUTPUT.quiet)
     try:
         result = run_pipeline(config, RunOptions(_stage_list(stages), start, until, force), overrides or [],
-                              on_stage=display.stage, on_build_phase=display.phase, on_build_step=display.step,
+                              on_stage=display.stage, events=StageEvents(on_phase=display.phase, on_step=display.step),
                               on_wait=lambda: console.info(f"waiting for another trtkit run on the work directory "
                                                            f"of {config}"))
     finally:

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from trtkit.config.choices import Backend, CompareMetric, FailOn, Severity
+from trtkit.config.context import DEFAULT_WORKDIR
 from trtkit.config.units import Duration, Percentage, ShapeSpec, Size, format_shape
 from trtkit.io.paths import check_file_name, resolve_against
 
@@ -236,6 +237,12 @@ class BuildConfig(StrictModel):
                                                      description="TensorRT 10.x: layer regex -> type")
     calibration: CalibrationConfig | None = None
 
+    def first_opt_shapes(self) -> dict[str, tuple[int, ...]] | None:
+        """The opt shapes of the first optimization profile (random inputs for dynamic dimensions take them), or
+        None without profiles."""
+        first = next(iter(self.profiles.values()), None)
+        return None if first is None else {name: tuple(shape) for name, shape in first.opt.items()}
+
 
 class ProfileConfig(StrictModel):
     """Measure an engine on the GPU; defaults match TensorRT 11 trtexec (CUDA graph and spin-wait on,
@@ -361,7 +368,7 @@ class PipelineConfig(StrictModel):
 
     model: Path | None = Field(None, description="the ONNX model; relative paths are relative to this file")
     name: str | None = Field(None, description="artifact base name; default the model's file stem")
-    workdir: Path = Field(Path("trtkit-out"), description="where artifacts are written")
+    workdir: Path = Field(DEFAULT_WORKDIR, description="where artifacts are written")
     backend: Backend = "auto"
     convert: ConvertConfig = Field(default_factory=ConvertConfig)
     build: BuildConfig = Field(default_factory=BuildConfig)
@@ -378,6 +385,11 @@ class PipelineConfig(StrictModel):
     def _name_is_a_file_name(cls, name: str | None) -> str | None:
         # artifacts are written as <workdir>/<name>.engine: a separator or `..` would write outside workdir
         return None if name is None else check_file_name(name)
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder the config's relative paths resolve against: the config file's, else the current one."""
+        return self._base_dir
 
     def resolve(self, path: Path | str) -> Path:
         """A path from the config, made absolute against the folder of the config file."""
@@ -415,7 +427,5 @@ class PipelineConfig(StrictModel):
         return self.resolve(self.workdir) / self.convert.output_name(self.artifact_name_for(model))
 
     def first_opt_shapes(self) -> dict[str, tuple[int, ...]] | None:
-        """The opt shapes of the first optimization profile (random inputs for dynamic dimensions take them), or
-        None without profiles."""
-        first = next(iter(self.build.profiles.values()), None)
-        return None if first is None else {name: tuple(shape) for name, shape in first.opt.items()}
+        """The opt shapes of build's first optimization profile (`BuildConfig.first_opt_shapes`)."""
+        return self.build.first_opt_shapes()

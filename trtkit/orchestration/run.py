@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from trtkit.config.context import StageContext, StageEvents
 from trtkit.config.models import STAGES
 from trtkit.errors import EXIT_CHECK_FAILED, EXIT_OK, InputFileError, TrtkitError, UsageError
 from trtkit.io.artifacts import EngineArtifacts, external_data_files
@@ -43,22 +44,22 @@ class Work:
 class Pipeline:
     """The paths of one pipeline config and the work of each of its stages."""
 
-    def __init__(self, settings, config_path: Path, overrides: list[str] | None = None, on_build_phase=None,
-                 on_build_step=None, stages: list[str] | None = None):
+    def __init__(self, settings, config_path: Path, overrides: list[str] | None = None,
+                 events: StageEvents | None = None, stages: list[str] | None = None):
         self.settings = settings
         self.config_path = config_path
         self.overrides = list(overrides or [])
         if settings.model is None:
             raise UsageError(f"{config_path} has no model:", "add `model: path/to/model.onnx` to the config")
+        self.context = StageContext.for_config(settings, events)
         self.source = settings.resolve(settings.model)
-        self.workdir = settings.resolve(settings.workdir)
+        self.workdir = self.context.workdir
         self.name = settings.artifact_name
         # the configured stages say where build reads its model; --stages may add a convert the config leaves out
         converting = "convert" in settings.run.stages or "convert" in (stages or [])
         self.converted: Path | None = settings.converted_path() if converting else None
         self.engine = settings.engine_path()
         self.opt_shapes = settings.first_opt_shapes()
-        self.on_build_phase, self.on_build_step = on_build_phase, on_build_step
 
     @property
     def build_model(self) -> Path:
@@ -104,8 +105,7 @@ class Pipeline:
             from trtkit.stages.convert import check_model_exists, convert
 
             check_model_exists(self.source)
-            result = convert(self.source, converted, section, base_dir=self.settings.resolve("."),
-                             profile_shapes=self.opt_shapes)
+            result = convert(self.source, converted, section, self.context, profile_shapes=self.opt_shapes)
             report = write_json(self.report("convert"), convert_document(result))
             nodes = f"{result.steps[0].nodes_before} -> {result.steps[-1].nodes_after} nodes" if result.steps else ""
             summary = f"{_precision_of(section)}, {nodes}; {_verdict(result.verification, result.verification_note)}"
@@ -131,8 +131,8 @@ class Pipeline:
             from trtkit.report.build import builder_log_echo
             from trtkit.stages.build import build_engine
 
-            result = build_engine(self.build_model, self.engine, self.settings, on_phase=self.on_build_phase,
-                                  on_step=self.on_build_step, on_log=builder_log_echo())
+            events = replace(self.context.events, on_log=builder_log_echo())
+            result = build_engine(self.build_model, self.engine, section, replace(self.context, events=events))
             summary = (f"{_display(result.backend)} {result.tensorrt_version}: "
                        f"{format_bytes(result.engine_bytes or 0)} engine in {result.build_seconds or 0:.1f} s; "
                        f"layers from {result.graph_source}")
@@ -153,7 +153,7 @@ class Pipeline:
             from trtkit.report.profile import profile_document
             from trtkit.stages.profile import profile_engine
 
-            result = profile_engine(self.engine, section, self.settings.backend, self.settings.resolve("."))
+            result = profile_engine(self.engine, section, self.context)
             report = write_json(self.report("profile"), profile_document(result))
             figure = result.figures.get("latency")
             median = "unknown" if figure is None or figure.median is None else f"{figure.median:.3f} ms"
@@ -177,7 +177,7 @@ class Pipeline:
             artifacts = self._engine_artifacts()
             if not artifacts:
                 raise InputFileError(f"no artifacts of {self.engine} to inspect", "run the build stage first")
-            result = run_inspect(artifacts, InspectOptions())
+            result = run_inspect(artifacts, InspectOptions(), self.context)
             report = write_json(self.report("inspect"), inspect_document(result))
             summary = "; ".join(
                 f"{view.summary.layer_count} layers ("
@@ -198,7 +198,7 @@ class Pipeline:
             from trtkit.report.lint import lint_document, sarif_document
             from trtkit.stages.lint import LintOptions, run_lint_paths
 
-            result = run_lint_paths(self._lint_inputs(), LintOptions(overrides=self.overrides))
+            result = run_lint_paths(self._lint_inputs(), LintOptions(overrides=self.overrides), self.context)
             outputs = [write_json(self.report("lint"), lint_document(result)),
                        write_json(self.report("lint", "sarif"), sarif_document(result, all_rules()))]
             counts = {severity: sum(finding.severity == severity for finding in result.findings)
@@ -223,14 +223,14 @@ class Pipeline:
             parts: list[str] = []
             failed = False
             if self.converted is not None:
-                outputs = compare_outputs(self.source, self.converted, section, self.opt_shapes,
-                                          base_dir=self.settings.resolve("."))
+                outputs = compare_outputs(self.source, self.converted, section, self.context,
+                                          shapes=self.opt_shapes)
                 payload["outputs"] = outputs_document(outputs)
                 parts.append(f"{outputs.precision} outputs vs the original: {_verdict(outputs, None)}")
                 failed |= not outputs.passed
             if baseline is not None:
                 if EngineArtifacts(self.engine).existing().keys() & {"timing", "profile", "profile_metadata"}:
-                    engines = compare_engines([self.engine], baseline, section)
+                    engines = compare_engines([self.engine], baseline, section, self.context)
                     payload["engines"] = engine_document(engines)
                     verdicts = sorted({gate.verdict for gate in engines.gates})
                     parts.append(f"{', '.join(verdicts)} against the baseline")
@@ -275,17 +275,18 @@ def selected_stages(configured: list[str], options: RunOptions) -> list[str]:
 
 
 def run_pipeline(config_path: Path, options: RunOptions, overrides: list[str] | None = None,
-                 on_stage: Callable[[StageOutcome | str], None] | None = None, on_build_phase=None,
-                 on_build_step=None, on_wait: Callable[[], None] | None = None) -> RunResult:
+                 on_stage: Callable[[StageOutcome | str], None] | None = None, events: StageEvents | None = None,
+                 on_wait: Callable[[], None] | None = None) -> RunResult:
     """Run the selected stages of a pipeline config; `on_stage` gets each stage's name as it starts and its
-    outcome when it ends. Another `trtkit run` on the same work directory is waited for (`on_wait`)."""
+    outcome when it ends; `events`: the build's progress (StageEvents). Another `trtkit run` on the same work
+    directory is waited for (`on_wait`)."""
     from trtkit.config.loader import load_config
     from trtkit.io.locks import locked
     from trtkit.io.paths import ensure_directory
 
     settings = load_config(config_path, overrides)
     stages = selected_stages(settings.run.stages, options)
-    pipeline = Pipeline(settings, config_path, overrides, on_build_phase, on_build_step, stages)
+    pipeline = Pipeline(settings, config_path, overrides, events, stages)
     reads_model = "convert" in stages or ("build" in stages and pipeline.converted is None)
     if reads_model and not pipeline.source.is_file():  # before a work directory that would hold only a manifest
         raise InputFileError(f"model {pipeline.source} does not exist",

@@ -57,12 +57,12 @@ class BuildProgress:
             self.progress.update(self.tasks[name], completed=step + 1)
 
 
-def builder_log_echo() -> Callable[[str, str], None] | None:
-    """What streams the builder log to stderr as TensorRT writes it (build_engine's `on_log`): `-v` its info,
-    warnings and errors, `-vv` its verbose lines too (trtexec --verbose); None without -v. The .build.log keeps
-    every line either way."""
+def builder_log_echo() -> Callable[[str, str], None]:
+    """What streams the builder log to stderr as TensorRT writes it (build_engine's `StageEvents.on_log`): `-v` its
+    info, warnings and errors, `-vv` its verbose lines too (trtexec --verbose); nothing without -v. The .build.log
+    keeps every line either way."""
     if not console.OUTPUT.verbose or console.OUTPUT.quiet:
-        return None
+        return _silent
     from trtkit.backends.trt_builder import log_line
 
     shown = None if console.OUTPUT.verbose > 1 else {"INTERNAL_ERROR", "ERROR", "WARNING", "INFO"}
@@ -72,6 +72,10 @@ def builder_log_echo() -> Callable[[str, str], None] | None:
             console.err().print(log_line(severity, message), markup=False, highlight=False, soft_wrap=True)
 
     return echo
+
+
+def _silent(severity: str, message: str) -> None:
+    """The builder log, not streamed (without -v)."""
 
 
 def render_build(result: BuildResult) -> None:

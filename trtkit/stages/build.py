@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trtkit import __version__
+from trtkit.config.context import DEFAULT_CONTEXT
 from trtkit.errors import InputFileError, TrtkitError, UsageError
 from trtkit.io.artifacts import EngineArtifacts, external_data_files, sha256_file
 from trtkit.io.locks import locked
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
     from types import ModuleType
 
     from trtkit.backends.trt_builder import NetworkSummary
-    from trtkit.config.models import BuildConfig, PipelineConfig
+    from trtkit.config.context import StageContext
+    from trtkit.config.models import BuildConfig
 
 # build option -> (what the installed TensorRT must have, "attr" on IBuilderConfig or "flag" in BuilderFlag)
 REQUIRES = {
@@ -235,10 +237,10 @@ class _Parsed:
 
 
 def _parse(trt, model: Path, plugins: Sequence[Path] = (), parser_flags: Sequence[str] = (),
-           strongly_typed: bool | None = None, on_log: Callable[[str, str], None] | None = None) -> _Parsed:
+           strongly_typed: bool | None = None, on_log: Callable[[str, str], None] | None = None,
+           verbose: int = 0) -> _Parsed:
     from trtkit.backends import trt_builder
     from trtkit.backends.quiet import third_party_output
-    from trtkit.io.output_settings import OUTPUT
 
     lines: list[tuple[str, str]] = []
     logger = trt_builder.make_logger(trt, lines, echo=on_log)
@@ -246,22 +248,19 @@ def _parse(trt, model: Path, plugins: Sequence[Path] = (), parser_flags: Sequenc
     trt_builder.load_plugins(trt, builder, list(plugins))
     printed: list[str] = []  # the parser also writes to stderr itself ("Unsupported ONNX data type"): to the log
     try:
-        with third_party_output(printed, enabled=not OUTPUT.verbose, python=False):
+        with third_party_output(printed, enabled=not verbose, python=False):
             parsed = trt_builder.parse(trt, builder, logger, model, list(parser_flags), strongly_typed)
     finally:
         lines.extend(("STDERR", line) for line in printed)
     return _Parsed(lines, logger, builder, *parsed)
 
 
-def build_engine(model: Path, engine: Path, settings: PipelineConfig, dry_run: bool = False,
-                 on_phase: Callable[[str, str | None, int], None] | None = None,
-                 on_step: Callable[[str, int], None] | None = None,
-                 while_building: Callable[[], object] | None = None,
-                 on_log: Callable[[str, str], None] | None = None) -> BuildResult:
-    """Parse, validate, build and write the engine and its artifacts (atomically); `settings` is a PipelineConfig.
-    `while_building`: the caller's own preparation (imports for its report), run in a thread while TensorRT
-    builds; `on_log`: called with (severity, message) for each builder log line as TensorRT writes it (build -v
-    streams it to stderr; the .build.log keeps every line either way)."""
+def build_engine(model: Path, engine: Path, build: BuildConfig, context: StageContext = DEFAULT_CONTEXT, *,
+                 dry_run: bool = False) -> BuildResult:
+    """Parse, validate, build and write the engine and its artifacts (atomically) as the `build:` section says,
+    with the context's backend; relative paths of the section (plugins, timing cache, calibration data) resolve
+    against `context.base_dir`. The context's events hear the builder's progress and log (build -v streams the
+    log to stderr) and run the caller's preparation while TensorRT builds (`StageEvents`)."""
     from trtkit.backends import trt_builder
     from trtkit.backends.tensorrt import DISPLAY_NAMES, import_backend
     from trtkit.io.onnx_model import check_external_data_locations
@@ -272,7 +271,7 @@ def build_engine(model: Path, engine: Path, settings: PipelineConfig, dry_run: b
         require_utf8_path,
     )
 
-    build = settings.build
+    events = context.events
     require_regular_file(model, "ONNX model")
     require_onnx_model(model, "build")
     require_utf8_path(model, "ONNX model")
@@ -280,10 +279,10 @@ def build_engine(model: Path, engine: Path, settings: PipelineConfig, dry_run: b
         refuse_non_regular_output(path, role)
         # `-o model.onnx` would put the engine over the model; a previous build's companions are replaced
         refuse_output_over_input(path, [model], role, artifacts_read=False)
-    backend, trt = import_backend(settings.backend)
+    backend, trt = import_backend(context.backend)
     warnings = validate_options(build, backend, trt)  # before minutes of parsing
-    parsed = _parse(trt, model, [settings.resolve(path) for path in build.plugins], build.parser_flags,
-                    build.strongly_typed, on_log)
+    parsed = _parse(trt, model, [context.resolve(path) for path in build.plugins], build.parser_flags,
+                    build.strongly_typed, events.on_log, context.output.verbose)
     lines, builder, network, ok, problems = parsed.lines, parsed.builder, parsed.network, parsed.ok, parsed.problems
     result = BuildResult(backend, trt.__version__, str(model), None, warnings=warnings,
                          parser_errors=[asdict(problem) for problem in problems], dry_run=dry_run,
@@ -308,7 +307,7 @@ def build_engine(model: Path, engine: Path, settings: PipelineConfig, dry_run: b
         raise ParseFailed(f"{model} parsed to a network with no outputs; it is not a usable ONNX model",
                           "check the file is the exported model (`trtkit lint MODEL` reads it)", result.parser_errors)
     result.network = summary
-    result.effective_config = {"backend": settings.backend, "build": build.model_dump(mode="json")}
+    result.effective_config = {"backend": context.backend, "build": build.model_dump(mode="json")}
     result.effective_config["build"]["output"] = str(engine)  # where this build writes: -o, or the default filled in
     check_profiles(build, summary)
     result.profiles = result.effective_config["build"]["profiles"]
@@ -316,7 +315,7 @@ def build_engine(model: Path, engine: Path, settings: PipelineConfig, dry_run: b
         check_external_data_locations(model)
         return result
     config = trt_builder.configure(trt, builder, network, build, backend)
-    calibrator = _calibrator(trt, config, build, settings, model) if build.calibration is not None else None
+    calibrator = _calibrator(trt, config, build, context, model) if build.calibration is not None else None
     # what the outputs need besides the engine is made while TensorRT builds (it releases the GIL): the model's
     # hashes, the imports, probes and host facts of the metadata (~0.1 s less after the build: bench/README.md)
     helper = concurrent.futures.ThreadPoolExecutor(max_workers=1)
@@ -324,14 +323,14 @@ def build_engine(model: Path, engine: Path, settings: PipelineConfig, dry_run: b
     # external data outside the model's folder would put another file's bytes in the engine: looked for while
     # TensorRT builds (scanning a 50 MB model costs ~0.07 s), and nothing is written if it is there
     escaping = helper.submit(check_external_data_locations, model)
-    host = helper.submit(_prepare_outputs, while_building)
-    cache_path = settings.resolve(build.timing_cache) if build.timing_cache and backend != "tensorrt-rtx" else None
+    host = helper.submit(_prepare_outputs, events.while_building)
+    cache_path = context.resolve(build.timing_cache) if build.timing_cache and backend != "tensorrt-rtx" else None
     if cache_path is not None:
         with locked(cache_path):
             data = cache_path.read_bytes() if cache_path.is_file() else b""
         config.set_timing_cache(config.create_timing_cache(data), False)
     try:
-        run = trt_builder.build_serialized(trt, builder, network, config, lines, on_phase, on_step)
+        run = trt_builder.build_serialized(trt, builder, network, config, lines, events.on_phase, events.on_step)
     finally:
         helper.shutdown(wait=True)
         if calibrator is not None:
@@ -352,12 +351,10 @@ def build_engine(model: Path, engine: Path, settings: PipelineConfig, dry_run: b
     result.memory = {match.group(1).lower().replace(" ", "_") + "_bytes": int(match.group(2))
                      for _, message in lines for match in [_MEMORY.search(message)] if match}
     result.timing_cache = trt_builder.timing_cache_statistics(message for _, message in lines)
-    if on_phase:
-        on_phase(WRITING_PHASE, None, 1)
-    _write_outputs(result, engine, run, lines, settings, trt, model, cache_path, config,
+    events.on_phase(WRITING_PHASE, None, 1)
+    _write_outputs(result, engine, run, lines, build, trt, model, cache_path, config,
                    {"model": hashes.result(), "host": host.result()})
-    if on_step:
-        on_step(WRITING_PHASE, 0)
+    events.on_step(WRITING_PHASE, 0)
     return result
 
 
@@ -385,7 +382,7 @@ def _refuse_missing_external_data(model: Path) -> None:
                              "to the model file")
 
 
-def _calibrator(trt, config, build, settings, model: Path):
+def _calibrator(trt, config, build: BuildConfig, context: StageContext, model: Path):
     """TensorRT 10.x implicit INT8 calibration: feeds from the shared data spec at the first profile's opt
     shapes (the calibration profile), on the GPU TensorRT calibrates on."""
     from trtkit.backends.calibrator import make_calibrator
@@ -398,15 +395,16 @@ def _calibrator(trt, config, build, settings, model: Path):
         raise BackendUnavailableError("INT8 calibration runs the network on a GPU and none is usable here",
                                       "build on a machine with a GPU (trtkit doctor), or quantize with trtkit convert")
     calibration = build.calibration
-    feeds, _ = feeds_for(calibration.data, graph_inputs(load_onnx(model)), settings.resolve("."),
-                         settings.first_opt_shapes())
-    cache = settings.resolve(calibration.cache) if calibration.cache else None
+    assert calibration is not None  # called only for a build with calibration
+    feeds, _ = feeds_for(calibration.data, graph_inputs(load_onnx(model)), context.resolve("."),
+                         build.first_opt_shapes())
+    cache = context.resolve(calibration.cache) if calibration.cache else None
     calibrator = make_calibrator(trt, calibration.algorithm, feeds, cache)
     config.int8_calibrator = calibrator  # configure() made the first profile the calibration profile
     return calibrator
 
 
-def _prepare_outputs(while_building=None) -> dict:
+def _prepare_outputs(while_building: Callable[[], object]) -> dict:
     """Import and probe what writing the outputs needs, while TensorRT builds. Returns the host facts of the
     metadata."""
     from trtkit.backends.cuda import probe_cuda
@@ -414,8 +412,7 @@ def _prepare_outputs(while_building=None) -> dict:
     from trtkit.plan import inspector  # noqa: F401 - the layer listing's parser
 
     probe_cuda()  # cached for the metadata and the graph
-    if while_building is not None:
-        while_building()
+    while_building()
     return {"platform": platform.platform(), "machine": platform.machine(), "node": platform.node()}
 
 
@@ -425,7 +422,7 @@ def _model_hashes(model: Path) -> dict:
             "external_data": {path.name: sha256_file(path) for path in external}}
 
 
-def _write_outputs(result: BuildResult, engine: Path, run, lines, settings, trt, model: Path,
+def _write_outputs(result: BuildResult, engine: Path, run, lines, build: BuildConfig, trt, model: Path,
                    cache_path: Path | None, config, prepared: dict) -> None:
     from trtkit.backends import trt_builder
     from trtkit.io.atomic import commit_marker, staged_writes, write_bytes_atomic
@@ -451,7 +448,7 @@ def _write_outputs(result: BuildResult, engine: Path, run, lines, settings, trt,
         result.engine = str(engine)
         result.written = [str(path) for path in (engine, artifacts.build_log, artifacts.graph,
                                                  artifacts.build_metadata) if path != artifacts.graph or graph]
-        stage(artifacts.build_metadata, dumps(document("build-metadata", _metadata(result, settings, model, prepared))))
+        stage(artifacts.build_metadata, dumps(document("build-metadata", _metadata(result, build, model, prepared))))
         engine_written.result()
     if cache_path is not None:
         with locked(cache_path):
@@ -488,7 +485,7 @@ def _graph_document(serialized: bytes, log: str, trt) -> tuple[dict | None, str]
     return document, "builder log layer listing (verbose, detailed profiling verbosity)"
 
 
-def _metadata(result: BuildResult, settings, model: Path, prepared: dict) -> dict:
+def _metadata(result: BuildResult, build: BuildConfig, model: Path, prepared: dict) -> dict:
     from trtkit.backends.cuda import probe_cuda
 
     cuda = probe_cuda()
@@ -503,7 +500,7 @@ def _metadata(result: BuildResult, settings, model: Path, prepared: dict) -> dic
                      "cuda_driver": cuda.driver_version, "cuda_driver_api": cuda.driver_api_version},
         "host": prepared["host"],
         "targets": {"gpus": [asdict(gpu) for gpu in cuda.gpus],
-                    "compute_capabilities": settings.build.compute_capabilities},
+                    "compute_capabilities": build.compute_capabilities},
         "model": prepared["model"],
         "network": asdict(result.network) if result.network is not None else None, "profiles": result.profiles,
         "build_seconds": result.build_seconds, "phases_seconds": result.phases,

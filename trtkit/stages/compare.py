@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING
 from trtkit.analysis.align import Alignment, align
 from trtkit.analysis.regression import gate
 from trtkit.analysis.summary import summarize
+from trtkit.config.context import DEFAULT_CONTEXT
 from trtkit.errors import InputFileError, UsageError
 from trtkit.plan.model import EnginePlan
 from trtkit.results.compare import EngineComparison, EngineView, OutputComparison
 
 if TYPE_CHECKING:
+    from trtkit.config.context import StageContext
     from trtkit.config.models import CompareConfig
     from trtkit.io.data import Feed
 
@@ -30,8 +32,10 @@ def _plans(path: Path) -> list[EnginePlan]:
     return loaded.plans
 
 
-def compare_engines(paths: list[Path], baseline: Path | None, compare_config: CompareConfig) -> EngineComparison:
-    """Every engine against the first (the baseline when given); the gate runs when a baseline is given."""
+def compare_engines(paths: list[Path], baseline: Path | None, compare_config: CompareConfig,
+                    context: StageContext = DEFAULT_CONTEXT) -> EngineComparison:
+    """Every engine against the first (the baseline when given); the gate runs when a baseline is given. The
+    context is not used: the artifacts are read where they are given."""
     plans = [plan for path in ([baseline] if baseline else []) + list(paths) for plan in _plans(path)]
     if len(plans) < 2:
         raise UsageError("compare needs two or more engines", "give a baseline and a current engine's artifacts")
@@ -136,10 +140,11 @@ def detect_precision(model) -> str:
 
 
 def compare_outputs(reference: Path, candidate: Path, compare_config: CompareConfig,
-                    shapes: dict[str, tuple[int, ...]] | None = None, precision: str | None = None,
-                    base_dir: Path | None = None) -> OutputComparison:
+                    context: StageContext = DEFAULT_CONTEXT, *, shapes: dict[str, tuple[int, ...]] | None = None,
+                    precision: str | None = None) -> OutputComparison:
     """Run (or read) both sides on the same inputs and compare every output of the reference; an FP16/BF16 ONNX
-    model runs in the faithful reference runner (backends.reference), other ONNX models in onnxruntime."""
+    model runs in the faithful reference runner (backends.reference), other ONNX models in onnxruntime. The data
+    path of the `compare:` section is relative to `context.base_dir`."""
     from trtkit.backends.reference import run_model
     from trtkit.io.data import feeds_for
     from trtkit.io.onnx_model import graph_inputs, load_onnx
@@ -150,7 +155,7 @@ def compare_outputs(reference: Path, candidate: Path, compare_config: CompareCon
     feeds, data = [], "saved outputs (no inputs needed)"
     if models:
         first_model = models.get(reference) or models[candidate]
-        feeds, data = feeds_for(compare_config.data, graph_inputs(first_model), base_dir, shapes)
+        feeds, data = feeds_for(compare_config.data, graph_inputs(first_model), context.base_dir, shapes)
     elif "engine" in kinds.values():
         if compare_config.data.path is None:
             raise UsageError("random inputs for an engine need the model's input list",
@@ -158,7 +163,7 @@ def compare_outputs(reference: Path, candidate: Path, compare_config: CompareCon
         from trtkit.io.data import load_feeds
 
         path = compare_config.data.path
-        path = path if path.is_absolute() or base_dir is None else base_dir / path
+        path = path if path.is_absolute() else context.base_dir / path
         feeds, data = load_feeds(path), str(path)
     results, runners = {}, {}
     for path, kind in kinds.items():

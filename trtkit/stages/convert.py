@@ -11,12 +11,14 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from trtkit.config.context import DEFAULT_CONTEXT
 from trtkit.errors import InputFileError, UsageError
 from trtkit.io.artifacts import external_data_files
 from trtkit.io.atomic import scratch_folder, staged_writes
 from trtkit.results.convert import ConvertResult, StepReport
 
 if TYPE_CHECKING:
+    from trtkit.config.context import StageContext
     from trtkit.config.models import ConvertConfig
 
 TWO_GIB = 2**31  # protobuf's limit on one serialized message
@@ -111,11 +113,12 @@ class Steps:
         self.result.steps.append(report)
 
 
-def convert(source: Path, output: Path, config: ConvertConfig, shapes: dict[str, tuple[int, ...]] | None = None,
-            verify: bool | None = None, base_dir: Path | None = None,
+def convert(source: Path, output: Path, config: ConvertConfig, context: StageContext = DEFAULT_CONTEXT, *,
+            shapes: dict[str, tuple[int, ...]] | None = None, verify: bool | None = None,
             profile_shapes: dict[str, tuple[int, ...]] | None = None) -> ConvertResult:
-    """Convert `source` to `output` following `config` (a PipelineConfig's `convert` section); random
-    calibration and verification data take `profile_shapes` (a build profile's opt shapes) for dynamic inputs."""
+    """Convert `source` to `output` following `config` (a PipelineConfig's `convert` section; its data paths
+    relative to `context.base_dir`); random calibration and verification data take `profile_shapes` (a build
+    profile's opt shapes) for dynamic inputs."""
     import onnx
 
     from trtkit.analysis.onnx_model import precision_profile
@@ -167,7 +170,7 @@ def convert(source: Path, output: Path, config: ConvertConfig, shapes: dict[str,
 
         spec = config.quantize.calibration if config.quantize is not None and config.quantize.calibration.path \
             else config.data
-        feeds, data = feeds_for(spec, graph_inputs(ref[0]), base_dir, input_shapes or profile_shapes)
+        feeds, data = feeds_for(spec, graph_inputs(ref[0]), context.base_dir, input_shapes or profile_shapes)
         result.data = data
         if spec.path is None and config.quantize is not None:
             result.warnings.append("calibration uses random data: the quantization scales will be meaningless; "
@@ -199,11 +202,11 @@ def convert(source: Path, output: Path, config: ConvertConfig, shapes: dict[str,
     if _verify(config, verify) and not result.passed and config.precision_search:
         if shapes:
             config = config.model_copy(update={"input_shapes": {**(config.input_shapes or {}), **shapes}})
-        return _searched(source, output, config, result, base_dir, profile_shapes)
+        return _searched(source, output, config, result, context, profile_shapes)
     return result
 
 
-def _searched(source: Path, output: Path, config, failed: ConvertResult, base_dir: Path | None,
+def _searched(source: Path, output: Path, config, failed: ConvertResult, context: StageContext,
               profile_shapes: dict | None) -> ConvertResult:
     """convert.precision_search: find the nodes to keep in FP32 (or to leave out of quantization) and convert
     again with them; the failed result stands, with what the search said, when no set is found."""
@@ -215,7 +218,7 @@ def _searched(source: Path, output: Path, config, failed: ConvertResult, base_di
         failed.precision_search = {"kept": None, "message": "the search covers FP16/BF16 conversions and INT8/FP8 "
                                                             "quantization"}
         return failed
-    search = debug_precision(source, config, base_dir or Path.cwd(), profile_shapes)
+    search = debug_precision(source, config, context, profile_shapes=profile_shapes)
     summary = {"kept": search.patterns if search.found else None, "trials": len(search.trials),
                "message": search.message, "stopped": search.stopped,
                "before": _figures(failed.verification)}
@@ -229,7 +232,7 @@ def _searched(source: Path, output: Path, config, failed: ConvertResult, base_di
     else:
         fixed = config.model_copy(update={"keep_fp32_nodes": [*config.keep_fp32_nodes, *search.patterns],
                                           "precision_search": False})
-    result = convert(source, output, fixed, base_dir=base_dir, profile_shapes=profile_shapes)
+    result = convert(source, output, fixed, context, profile_shapes=profile_shapes)
     result.precision_search = summary
     return result
 

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trtkit.config.context import DEFAULT_CONTEXT
 from trtkit.errors import UsageError
 from trtkit.results.debug_precision import PrecisionSearch, Trial, node_pattern
 
 if TYPE_CHECKING:
+    from trtkit.config.context import StageContext
     from trtkit.config.models import ConvertConfig
 
 
@@ -142,12 +144,12 @@ def setting_key(section: Any) -> str:
     return "convert.quantize.exclude_nodes" if section.quantize is not None else "convert.keep_fp32_nodes"
 
 
-def debug_precision(source: Path, section: ConvertConfig, base_dir: Path,
+def debug_precision(source: Path, section: ConvertConfig, context: StageContext = DEFAULT_CONTEXT, *,
                     profile_shapes: dict[str, tuple[int, ...]] | None = None,
                     max_trials: int = 40, time_limit: float | None = None,
                     progress: Callable[[Trial], None] = lambda trial: None) -> PrecisionSearch:
     """Search the nodes of `source` to keep in FP32 (`section`: a convert config with precision fp16/bf16) or to
-    leave unquantized (with quantize.mode int8/fp8)."""
+    leave unquantized (with quantize.mode int8/fp8); its data paths are relative to `context.base_dir`."""
     import numpy as np
 
     from trtkit.analysis.layerwise import ranked_nodes
@@ -170,12 +172,12 @@ def debug_precision(source: Path, section: ConvertConfig, base_dir: Path,
         fp32 = section.model_copy(update={"precision": "fp32", "quantize": None, "keep_fp32_nodes": [],
                                           "keep_fp32_op_types": [], "precision_search": False,
                                           "verify": section.verify.model_copy(update={"enabled": False})})
-        convert(source, prepared, fp32, base_dir=base_dir, profile_shapes=profile_shapes)
+        convert(source, prepared, fp32, context, profile_shapes=profile_shapes)
         model = load_onnx(prepared, load_weights=True)
         shapes = dict(section.input_shapes or {}) or profile_shapes
         # as convert does: calibration data where given, else the verification data, for both
         spec = quantize.calibration if quantize is not None and quantize.calibration.path else section.data
-        feeds, data = feeds_for(spec, graph_inputs(model), base_dir, shapes)
+        feeds, data = feeds_for(spec, graph_inputs(model), context.base_dir, shapes)
         arrays: dict[str, Any] = {name: np.concatenate([feed[name] for feed in feeds]) for name in feeds[0]}
         compare = CompareConfig.model_validate({"data": spec, "tolerances": section.verify.tolerances})
         result = PrecisionSearch(str(source), mode, data, setting=setting_key(section))
@@ -188,7 +190,7 @@ def debug_precision(source: Path, section: ConvertConfig, base_dir: Path,
             baseline (to rank the nodes), by its outputs for the others."""
             candidate, converted = convert_trial([node_pattern(name) for name in kept])
             if not result.trials:
-                return compare_layerwise(prepared, candidate, compare, shapes, mode, base_dir)
+                return compare_layerwise(prepared, candidate, compare, context, shapes=shapes, precision=mode)
             runner, candidate_runs = run_model(candidate, feeds, model=converted)
             comparison = OutputComparison(str(prepared), str(candidate), data, mode,
                                           reference_runner=reference_runner, runner=runner)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trtkit.analysis.summary import by_onnx_node, filter_layers, group_layers, summarize
+from trtkit.config.context import DEFAULT_CONTEXT, StageContext
 from trtkit.errors import UsageError
 from trtkit.plan.loader import load
 from trtkit.plan.model import EnginePlan
@@ -48,7 +49,10 @@ def profile_names(plan: EnginePlan) -> str:
     return f"{len(indices)} optimization profile{'s' if len(indices) != 1 else ''}: {listed}"
 
 
-def run_inspect(paths: Sequence[str | Path], options: InspectOptions) -> InspectResult:
+def run_inspect(paths: Sequence[str | Path], options: InspectOptions,
+                context: StageContext = DEFAULT_CONTEXT) -> InspectResult:
+    """What is inside `paths` (artifacts, logs, ONNX models), per engine, as `options` say. The context is not
+    used: the files are read where they are given."""
     key_of = _grouping(options.by)
     if options.filter:
         import re

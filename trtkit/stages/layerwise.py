@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trtkit.analysis.layerwise import PASS_THROUGH_OPS, GraphNode, analyse
+from trtkit.config.context import DEFAULT_CONTEXT
 from trtkit.errors import InputFileError, UsageError
 from trtkit.results.compare import OutputComparison
 from trtkit.results.layerwise import LayerwiseComparison
 from trtkit.stages.compare import detect_precision, source_kind
 
 if TYPE_CHECKING:
+    from trtkit.config.context import StageContext
     from trtkit.config.models import CompareConfig
 
 _FLOAT_TYPES = (1, 10, 11, 16)  # FLOAT, FLOAT16, DOUBLE, BFLOAT16
@@ -43,10 +45,11 @@ def shared_tensors(reference_model: Any, candidate_model: Any) -> tuple[list[str
 
 
 def compare_layerwise(reference: Path, candidate: Path, compare_config: CompareConfig,
-                      shapes: dict[str, tuple[int, ...]] | None = None,
-                      precision: str | None = None, base_dir: Path | None = None) -> LayerwiseComparison:
+                      context: StageContext = DEFAULT_CONTEXT, *, shapes: dict[str, tuple[int, ...]] | None = None,
+                      precision: str | None = None) -> LayerwiseComparison:
     """Run both ONNX models with every shared intermediate tensor marked as an output (the candidate in the runner
-    that verifies it) and compare each tensor; the graph outputs give the verdict."""
+    that verifies it) and compare each tensor; the graph outputs give the verdict. The data path of the
+    `compare:` section is relative to `context.base_dir`."""
     import numpy as np
 
     from trtkit.analysis.accuracy import compare_arrays, resolve_tolerance
@@ -61,7 +64,7 @@ def compare_layerwise(reference: Path, candidate: Path, compare_config: CompareC
                          "give the FP32 model and its conversion, or an engine built with build.mark_all_outputs")
     reference_model = load_onnx(reference, True)
     declared = [output.name for output in reference_model.graph.output]
-    feeds, data = feeds_for(compare_config.data, graph_inputs(reference_model), base_dir, shapes)
+    feeds, data = feeds_for(compare_config.data, graph_inputs(reference_model), context.base_dir, shapes)
     if kinds[1] == "engine":
         from trtkit.backends.trt_runner import run_engine
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trtkit.analysis.lint import Finding, LintContext, all_rules, resolve_settings, run_lint
+from trtkit.config.context import DEFAULT_CONTEXT, StageContext
 from trtkit.errors import UsageError
 from trtkit.results.lint import LintResult
 
@@ -37,7 +38,10 @@ def default_target(config=None) -> str:
     return "rtx" if probe("tensorrt-rtx").available else "10"
 
 
-def run_lint_paths(inputs: Sequence[str | Path], options: LintOptions) -> LintResult:
+def run_lint_paths(inputs: Sequence[str | Path], options: LintOptions,
+                   context: StageContext = DEFAULT_CONTEXT) -> LintResult:
+    """The findings of the rules over `inputs` (engine artifacts, ONNX models, at most one config), as `options`
+    say. The context is not used: a config among the inputs brings its own folder and backend."""
     from trtkit.analysis.summary import summarize
     from trtkit.config.loader import load_config_for_lint
     from trtkit.plan.loader import load
@@ -104,8 +108,8 @@ def run_lint_paths(inputs: Sequence[str | Path], options: LintOptions) -> LintRe
                          "give engine artifacts with layers, ONNX models or a config file")
     findings: list[Finding] = []
     ran: set[str] = set()
-    for context in contexts:
-        found, rules_run = run_lint(context, settings)
+    for lint_context in contexts:
+        found, rules_run = run_lint(lint_context, settings)
         findings.extend(found)
         ran.update(rules_run)
     from trtkit.analysis.lint import SEVERITY_RANK

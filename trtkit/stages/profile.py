@@ -9,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from trtkit.config.context import DEFAULT_CONTEXT
 from trtkit.errors import UsageError
 from trtkit.results.profile import ProfileResult
 from trtkit.stages.input_kind import require_engine
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from trtkit.backends.timing import Executor, Measurement, TimingMode
+    from trtkit.config.context import StageContext
     from trtkit.config.models import ProfileConfig
 
 FIGURES = {"latency": "latency", "gpu_compute": "compute", "enqueue": "enqueue", "h2d": "h2d", "d2h": "d2h"}
@@ -70,10 +72,10 @@ def measure_with(executors: Sequence[Executor], config: ProfileConfig,
     return result, measurement
 
 
-def profile_engine(engine: Path, config: ProfileConfig, backend: str = "auto",
-                   base_dir: Path | None = None) -> ProfileResult:
-    """Measure `engine`; write its `.timing.json`, `.profile.json` (per-layer run) and
-    `.profile.metadata.json` beside it, atomically."""
+def profile_engine(engine: Path, config: ProfileConfig, context: StageContext = DEFAULT_CONTEXT) -> ProfileResult:
+    """Measure `engine` with the context's backend as the `profile:` section says (its data path relative to
+    `context.base_dir`); write its `.timing.json`, `.profile.json` (per-layer run) and `.profile.metadata.json`
+    beside it, atomically."""
     import json
 
     from trtkit.analysis.profile_records import layer_profile_records, profile_metadata, timing_records
@@ -88,7 +90,7 @@ def profile_engine(engine: Path, config: ProfileConfig, backend: str = "auto",
         raise InputFileError(f"engine {engine} does not exist", "build it first: trtkit build")
     require_engine(engine, "profile")
     check_set_complete(engine, "build")
-    trt, loaded = load_engine(engine, backend, "profiling the engine",
+    trt, loaded = load_engine(engine, context.backend, "profiling the engine",
                               "profile on a machine with a GPU and TensorRT (trtkit doctor says what this one has)")
     if config.optimization_profile >= loaded.num_optimization_profiles:
         raise UsageError(f"profile.optimization_profile {config.optimization_profile} is out of range: the engine "
@@ -96,7 +98,7 @@ def profile_engine(engine: Path, config: ProfileConfig, backend: str = "auto",
     specs = engine_inputs(trt, loaded, config.optimization_profile)
     shapes = {spec.name: tuple(spec.dims) for spec in specs if all(isinstance(dim, int) for dim in spec.dims)}
     shapes.update({name: tuple(shape) for name, shape in (config.shapes or {}).items()})
-    feeds, _ = feeds_for(config.data, specs, base_dir, shapes)
+    feeds, _ = feeds_for(config.data, specs, context.base_dir, shapes)
     executors = []
     try:  # one context per stream; whatever was made is freed, whatever fails
         for _ in range(config.streams):
