@@ -377,8 +377,12 @@ def _precision_of(section) -> str:
 def _verdict(comparison, note: str | None) -> str:
     if comparison is None:
         return note or "not verified"
-    worst = max(comparison.outputs, key=lambda output: output.max_abs, default=None)
-    figures = f" (max abs error {worst.max_abs:.3g}, cosine {worst.cosine:.6f}" if worst is not None else ""
+    from trtkit.analysis.accuracy import worst_figures
+    from trtkit.report.console import format_figure
+
+    max_abs, cosine = worst_figures(comparison.outputs)
+    figures = (f" (max abs error {format_figure(max_abs)}, cosine {format_figure(cosine, '.6f')}"
+               if comparison.outputs else "")
     runner = getattr(comparison, "runner", None)
     figures += (f", {runner}" if runner else "") + (")" if figures else "")
     return ("outputs within tolerance" if comparison.passed else "outputs BEYOND tolerance") + figures
