@@ -313,7 +313,7 @@ def _failed(point: Point, report: dict) -> bool:
         point.reason = report.get("error") or f"{failed[0]['stage']}: {failed[0]['summary']}"
         return True
     for outcome in report["outcomes"]:
-        if outcome["status"] in ("ran", "unchanged") and outcome.get("exit_code") == EXIT_CHECK_FAILED:
+        if outcome["status"] in ("ran", "unchanged", "no data") and outcome.get("exit_code") == EXIT_CHECK_FAILED:
             check = CHECK_NAMES.get(outcome["stage"], outcome["stage"])
             if check not in point.failed_checks:
                 point.failed_checks.append(check)
