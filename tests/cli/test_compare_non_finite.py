@@ -104,3 +104,14 @@ def test_html_view_shows_unknown_not_zero():
     # output, shape, max abs, p99 abs, cosine: the figures unknown, shown as —, not as the finite rest's 0 and 1
     assert [cell.rsplit(">", 1)[1] for cell in cells[2:5]] == ["—", "—", "—"]
     assert "data-v=\"nan\"" not in page and ">1 / 0</td>" in page
+
+
+def test_inspect_of_the_saved_comparison_says_why_figures_are_unknown(run_cli, tmp_path):
+    with_nan, finite, inputs = _models(tmp_path)
+    saved = tmp_path / "outputs.json"
+    saved.write_text(run_cli("compare", "outputs", with_nan, finite, "--data", inputs, "--json").stdout)
+    shown = run_cli("--no-color", "inspect", saved)
+    assert shown.exit_code == 0, shown.stderr
+    text = " ".join(shown.stdout.replace("│", " ").split())
+    assert "max abs error —, cosine —" in text
+    assert "reference 2 NaN, 0 Inf; candidate 0 NaN, 0 Inf; error figures unknown: 2 element(s)" in text

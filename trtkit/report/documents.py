@@ -58,8 +58,8 @@ def _non_finite(output: dict[str, Any]) -> str:
     if not any(isinstance(count, int) and count for count in counts):
         return ""
     unknown = output.get("unknown_errors")
-    return (f"; NaN/Inf: reference {_figure(counts[0], 'd')}/{_figure(counts[1], 'd')}, candidate "
-            f"{_figure(counts[2], 'd')}/{_figure(counts[3], 'd')}"
+    return (f"; reference {_figure(counts[0], 'd')} NaN, {_figure(counts[1], 'd')} Inf; candidate "
+            f"{_figure(counts[2], 'd')} NaN, {_figure(counts[3], 'd')} Inf"
             + (f"; error figures unknown: {unknown} element(s) NaN or Inf on one side only" if unknown else ""))
 
 
