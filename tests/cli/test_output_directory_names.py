@@ -61,3 +61,14 @@ def test_file_spellings(text):
     from trtkit.io.paths import refuse_directory_name
 
     assert str(refuse_directory_name(text)) == str(Path(text))
+
+
+@pytest.mark.parametrize("key", ["build.output", "convert.output"])
+def test_config_output_spelled_as_a_directory_is_a_config_error(run_cli, example_models, tmp_path, key):
+    config = tmp_path / "pipeline.yaml"
+    section, field = key.split(".")
+    config.write_text(f"model: {example_models['resnet18']}\nworkdir: out\n{section}:\n  {field}: engines/\n")
+    result = run_cli("run", config, "--stages", section)
+    assert result.exit_code == 2, result
+    assert f"{key}: 'engines/' names a directory" in result.stderr
+    assert not (tmp_path / "engines").exists() and not (tmp_path / "out").exists()
