@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trtkit.io.jsonout import document
 from trtkit.report import console
 from trtkit.report.console import format_ms
 from trtkit.results.compare import EngineComparison, OutputComparison
+
+if TYPE_CHECKING:
+    from trtkit.analysis.accuracy import OutputMetrics
 
 
 def _median(view) -> float | None:
@@ -228,7 +231,7 @@ def outputs_document(comparison: OutputComparison) -> dict[str, Any]:
     return document("compare-outputs", {**asdict(comparison), "passed": comparison.passed})
 
 
-def non_finite_counts(output) -> str:
+def non_finite_counts(output: OutputMetrics) -> str:
     """NaN and Inf values of an output in the reference and in the candidate: `0`, or `2 / 0`."""
     reference, candidate = output.nan_reference + output.inf_reference, output.nan_candidate + output.inf_candidate
     return f"{reference} / {candidate}" if reference or candidate else "0"
