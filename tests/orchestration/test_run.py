@@ -86,21 +86,21 @@ def test_second_run_does_no_work_and_a_build_option_reruns_from_build(run_cli, e
 
 @needs_rtx
 def test_lint_gate_fails_again_when_unchanged_and_a_deleted_output_is_redone(run_cli, example_models, tmp_path):
-    # no convert stage: the build takes the model itself, and compare has nothing to compare; the optimization
-    # level is a no-op on TensorRT-RTX, which lint warns about, and warnings fail this pipeline
+    # no convert stage: the build takes the model itself, and compare has no data (nothing to compare); the
+    # optimization level is a no-op on TensorRT-RTX, which lint warns about, and warnings fail this pipeline
     config = _pipeline(tmp_path, example_models["resnet18"], "  optimization_level: 3\nlint:\n  fail_on: warning\n"
                                                              "run:\n  stages: [build, inspect, lint, compare]\n")
     first = run_cli("run", config, "--json")
     assert first.exit_code == 1, first.stderr
     outcomes = {stage["stage"]: stage for stage in first.json()["outcomes"]}
     assert outcomes["lint"]["exit_code"] == 1 and outcomes["lint"]["status"] == "ran"
-    assert outcomes["compare"]["status"] == "skipped" and "nothing to compare" in outcomes["compare"]["summary"]
+    assert outcomes["compare"]["status"] == "no data" and "nothing to compare" in outcomes["compare"]["summary"]
     assert first.json()["exit_code"] == 1
 
     second = run_cli("run", config, "--json")
     assert second.exit_code == 1
     assert _statuses(second) == {"build": "unchanged", "inspect": "unchanged", "lint": "unchanged",
-                                 "compare": "skipped"}
+                                 "compare": "no data"}
 
     (tmp_path / "out" / "cnn.inspect.json").unlink()
     third = run_cli("run", config, "--json")

@@ -5,10 +5,14 @@ point that does not stop the others, resuming after a kill, and the GPU placemen
 import importlib.util
 import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -156,29 +160,76 @@ sweep:
 """
 
 
+def _free_port() -> int:
+    """A TCP port nothing listens on now (the kernel's pick for port 0)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.fixture
-def ray_cluster(tmp_path):
-    """An existing Ray cluster on this machine (`ray start --head`), as a team's cluster would be."""
+def ray_cluster():
+    """An existing Ray cluster on this machine (`ray start --head`), as a team's cluster would be; on free ports and
+    in its own temporary folder, so that another cluster on the machine (another test run) neither blocks it nor
+    is joined by it. Its processes form one process group, led by `ray start --block`, which is ended afterwards
+    whatever the test did (`ray stop` would end every Ray cluster on the machine)."""
     ray = os.path.join(os.path.dirname(sys.executable), "ray")
-    port = 6391
-    started = subprocess.run([ray, "start", "--head", "--num-cpus", "2", "--port", str(port), "--node-ip-address",
-                              "127.0.0.1", "--disable-usage-stats", "--include-dashboard=false"],
-                             capture_output=True, text=True, timeout=180)
-    assert started.returncode == 0, started.stderr[-2000:]
+    port = _free_port()
+    temp_dir = tempfile.mkdtemp(prefix="trtkit-ray-", dir="/tmp")  # short: Ray's socket paths must fit 107 bytes
+    log = Path(temp_dir) / "start.log"
+    with log.open("wb") as output:
+        head = subprocess.Popen(
+            [ray, "start", "--head", "--block", "--num-cpus", "2", "--port", str(port), "--node-ip-address",
+             "127.0.0.1", "--dashboard-agent-listen-port", str(_free_port()), "--temp-dir", temp_dir,
+             "--disable-usage-stats", "--include-dashboard=false"],
+            stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
     try:
+        deadline = time.monotonic() + 180
+        while b"Ray runtime started" not in log.read_bytes():
+            assert head.poll() is None, log.read_text(errors="replace")[-2000:]
+            assert time.monotonic() < deadline, "ray start did not finish in 180 s"
+            time.sleep(0.5)
         yield f"127.0.0.1:{port}"
     finally:
-        subprocess.run([ray, "stop"], capture_output=True, timeout=120)
+        _end_group(head)
+        shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def _end_group(head: subprocess.Popen) -> None:
+    """End the process group `head` leads: SIGTERM (Ray's processes stop gracefully), SIGKILL what is left."""
+    for sent, grace in ((signal.SIGTERM, 15.0), (signal.SIGKILL, 30.0)):
+        if not _group_alive(head.pid):
+            return
+        try:
+            os.killpg(head.pid, sent)
+        except ProcessLookupError:  # ended between the check and the signal
+            return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            head.poll()  # reaps the head, whose zombie would keep the group alive
+            if not _group_alive(head.pid):
+                return
+            time.sleep(0.5)
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 @needs_pipeline
 @needs_ray
-def test_ray_sweep_gives_the_same_table(run_cli, example_models, tmp_path, ray_cluster):
+def test_ray_sweep_gives_the_same_table(run_cli, example_models, tmp_path, ray_cluster, monkeypatch):
     # the example CNN and the example encoder, each precision x two profiles: a local Ray instance started on the
     # fly gives the local executor's table
     encoder = tmp_path / "encoder"
     encoder.mkdir()
     (encoder / "sweep.yaml").write_text(ENCODER.format(model=example_models["transformer_encoder"]))
+    # "local": ray.init() starts its own instance instead of joining the latest cluster `ray start` left on the machine
+    monkeypatch.setenv("RAY_ADDRESS", "local")
     for config in (_config(tmp_path, example_models["resnet18"]), encoder / "sweep.yaml"):
         local = run_cli("--json", "sweep", config, "--set", "sweep.workdir=local")
         assert local.exit_code == 0, local.stderr
@@ -189,6 +240,7 @@ def test_ray_sweep_gives_the_same_table(run_cli, example_models, tmp_path, ray_c
         assert _table(shared.json()) == _table(local.json())
     # an existing cluster, whose workers do not share the work directory: each point in a scratch folder, its
     # files sent back to the driver
+    monkeypatch.delenv("RAY_ADDRESS")  # it would take precedence over sweep.ray_address
     returned = run_cli("--json", "sweep", encoder / "sweep.yaml", "--ray", "--set", "sweep.workdir=returned",
                        "--set", "sweep.return_artifacts=true", "--set", f"sweep.ray_address={ray_cluster}")
     assert returned.exit_code == 0, returned.stderr

@@ -4,6 +4,7 @@ status, and is never on the Pareto front. Real conversions and TensorRT-RTX buil
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +58,17 @@ def test_failed_points_are_never_on_the_front():
     points[2].pareto = True  # a stale mark from an earlier pass is cleared
     mark_pareto(points)
     assert [p.name for p in points if p.pareto] == ["fp32", "fp16"]
+
+
+def test_a_gate_with_no_data_is_a_failed_check_of_the_point():
+    """`run` reports a compare with nothing to compare as status "no data", exit 1: the point is not "done"."""
+    from trtkit.orchestration.sweep import _failed, finish
+
+    point = Point("fp16", {}, [], Path("out"))
+    report = {"exit_code": 1, "outcomes": [
+        {"stage": "build", "status": "ran", "exit_code": 0, "summary": "engine"},
+        {"stage": "compare", "status": "no data", "exit_code": 1, "summary": "nothing to compare (no convert stage "
+                                                                             "and no compare.baseline)"}]}
+    assert not _failed(point, report)
+    finish(point)
+    assert point.status == "failed: compare" and "nothing to compare" in point.reason

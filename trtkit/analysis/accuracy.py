@@ -71,6 +71,9 @@ class OutputMetrics:
     inf_candidate: int
     outside_tolerance: int
     histogram: dict[str, int] = field(default_factory=dict)
+    # elements NaN or Inf on one side only (or opposite infinities): their error is not a number, so every error
+    # figure above (max abs, cosine, SNR, ...) is unknown (NaN, null in JSON, — in tables), never the finite rest's
+    unknown_errors: int = 0
     tolerance: Tolerance | None = None
     passed: bool = False
     reasons: list[str] = field(default_factory=list)
@@ -163,24 +166,49 @@ def compare_arrays(name: str, reference, candidate, tolerance: Tolerance) -> Out
         terms = [f"atol {tolerance.atol:g}"] if tolerance.atol or not (tolerance.rtol or tolerance.range_tol) else []
         terms += [f"rtol {tolerance.rtol:g} x |reference|"] if tolerance.rtol else []
         terms += [f"range tol {tolerance.range_tol:g} x range {span:.3g}"] if tolerance.range_tol else []
-        metrics.reasons.append(f"{outside} of {abs_error.size} elements exceed {' + '.join(terms)} "
+        compared = "elements" if all_finite else "elements finite in both"
+        metrics.reasons.append(f"{outside} of {abs_error.size} {compared} exceed {' + '.join(terms)} "
                                f"(max abs error {metrics.max_abs:.3g})")
     if tolerance.min_cosine is not None and metrics.cosine < tolerance.min_cosine:
         metrics.reasons.append(f"cosine similarity {metrics.cosine:.6f} below {tolerance.min_cosine:g}")
     if tolerance.min_snr_db is not None and metrics.snr_db < tolerance.min_snr_db:
         metrics.reasons.append(f"SNR {metrics.snr_db:.1f} dB below {tolerance.min_snr_db:g} dB")
-    new_nan = 0 if all_finite else int(np.sum(np.isnan(cand) & ~np.isnan(ref)))
-    new_inf = 0 if all_finite else int(np.sum(np.isinf(cand) & ~np.isinf(ref)))
-    if new_nan or new_inf:
-        metrics.reasons.append(f"{new_nan} NaN and {new_inf} Inf values where the reference is finite")
-    # the metrics above skip non-finite elements: a reference NaN or Inf the candidate does not reproduce (a finite
-    # value, the other infinity) would otherwise pass on the elements left
-    with np.errstate(invalid="ignore"):
-        unmatched = 0 if all_finite else int(np.sum(~np.isfinite(ref) & ~np.isnan(cand) & (ref != cand)))
-    if unmatched:
-        metrics.reasons.append(f"{unmatched} elements where the reference is NaN or Inf and the candidate differs")
+    if not all_finite:
+        with np.errstate(invalid="ignore"):  # NaN in both, or the same infinity in both, is an agreement
+            agreeing = (np.isnan(ref) & np.isnan(cand)) | (ref == cand)
+        metrics.unknown_errors = int(np.count_nonzero(~finite & ~agreeing))
+        new_nan = int(np.count_nonzero(np.isnan(cand) & np.isfinite(ref)))
+        new_inf = int(np.count_nonzero(np.isinf(cand) & np.isfinite(ref)))
+        if new_nan or new_inf:
+            metrics.reasons.append(f"{new_nan} NaN and {new_inf} Inf values where the reference is finite")
+        # the figures above skip non-finite elements: a reference NaN or Inf the candidate does not reproduce (a
+        # finite value, NaN for Inf, the other infinity) would otherwise pass on the elements left
+        unmatched = int(np.count_nonzero(~np.isfinite(ref) & ~agreeing))
+        if unmatched:
+            metrics.reasons.append(f"{unmatched} elements where the reference is NaN or Inf and the candidate "
+                                   "differs")
+    if metrics.unknown_errors:
+        _unknown_figures(metrics)
     metrics.passed = not metrics.reasons
     return metrics
+
+
+ERROR_FIGURES = ("max_abs", "mean_abs", "median_abs", "p99_abs", "max_rel", "range_error", "mean_rel", "median_rel",
+                 "p99_rel", "cosine", "snr_db", "psnr_db")
+
+
+def _unknown_figures(metrics: OutputMetrics) -> None:
+    for name in ERROR_FIGURES:
+        setattr(metrics, name, math.nan)
+
+
+def worst_figures(outputs: list[OutputMetrics]) -> tuple[float | None, float | None]:
+    """The largest max abs error and the smallest cosine over `outputs`; None where any output's figure is
+    unknown (NaN: NaN or Inf on one side only, or shapes that differ) or there is no output."""
+    max_abs = [output.max_abs for output in outputs]
+    cosine = [output.cosine for output in outputs]
+    return (None if not max_abs or any(math.isnan(value) for value in max_abs) else max(max_abs),
+            None if not cosine or any(math.isnan(value) for value in cosine) else min(cosine))
 
 
 def _empty(name: str, reference) -> OutputMetrics:

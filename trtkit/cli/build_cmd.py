@@ -13,6 +13,7 @@ from trtkit.cli.options import (
     SetOption,
     config_flags,
     flag_overrides,
+    output_file,
     wants_json,
 )
 
@@ -20,8 +21,9 @@ from trtkit.cli.options import (
 def build(
     model: Annotated[OptionalPath, typer.Argument(metavar="MODEL.onnx", help="Model to build (default: the "
                                                                             "config's model).")] = None,
-    output: Annotated[OptionalPath, typer.Option("-o", "--output", help="Engine path (build.output; default "
-                                                 "<workdir>/<name>.engine).")] = None,
+    output: Annotated[OptionalPath, typer.Option(
+        "-o", "--output", metavar="FILE", parser=output_file(), help="Engine path (build.output; default "
+                                                                      "<workdir>/<name>.engine).")] = None,
     config: Annotated[OptionalPath, typer.Option("--config", help="Pipeline config with a build: section.")] = None,
     backend: BackendOption = None,
     shapes: Annotated[OptionalText, typer.Option(

@@ -15,6 +15,7 @@ from trtkit.cli.options import (
     OptionalText,
     OutputsSetOption,
     flag_overrides,
+    output_file,
     wants_json,
 )
 from trtkit.config.choices import CompareMetric, spoken_list
@@ -138,7 +139,8 @@ def compare_outputs(
         "--layerwise", help="Also compare every intermediate tensor the two ONNX models share by name, in execution "
                             "order: the first beyond tolerance, the node where the error jumps.")] = False,
     html: Annotated[OptionalPath, typer.Option(
-        "--html", metavar="FILE", help="With --layerwise: also write the comparison as an HTML page.")] = None,
+        "--html", metavar="FILE", help="With --layerwise: also write the comparison as an HTML page.",
+        parser=output_file("--html"))] = None,
     tensors: Annotated[int, typer.Option("--tensors", min=0, help="With --layerwise: tensors to list around the "
                                                                   "first beyond tolerance and the largest error "
                                                                   "jumps.")] = 10,

@@ -6,14 +6,15 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from trtkit.cli.options import ConfigFile, ConfigForceOption, ForceOption, JsonFlag, SetOption, wants_json
+from trtkit.cli.options import ConfigFile, ConfigForceOption, ForceOption, JsonFlag, SetOption, output_file, wants_json
 
 config_app = typer.Typer(help="Validate, show, document and start pipeline config files.", no_args_is_help=True,
                          rich_markup_mode=None)
 
 OutputPath = Annotated[
     Optional[Path],  # noqa: UP045 - typer reads this annotation at runtime on Python 3.10
-    typer.Option("-o", "--output", help="Write to this file (atomically) instead of stdout."),
+    typer.Option("-o", "--output", help="Write to this file (atomically) instead of stdout.", metavar="FILE",
+                 parser=output_file()),
 ]
 
 

@@ -12,6 +12,7 @@ from trtkit.cli.options import (
     OptionalPath,
     OptionalText,
     flag_overrides,
+    output_file,
     wants_json,
 )
 
@@ -19,8 +20,9 @@ from trtkit.cli.options import (
 def convert(
     model: Annotated[OptionalPath, typer.Argument(metavar="MODEL.onnx", help="Model to convert (default: the "
                                                                             "config's model).")] = None,
-    output: Annotated[OptionalPath, typer.Option("-o", "--output", help="Converted model (convert.output; default "
-                                                 "<workdir>/<model>.<precision>.onnx).")] = None,
+    output: Annotated[OptionalPath, typer.Option(
+        "-o", "--output", metavar="FILE", parser=output_file(), help="Converted model (convert.output; default "
+                                                                      "<workdir>/<model>.<precision>.onnx).")] = None,
     config: Annotated[OptionalPath, typer.Option("--config", help="Pipeline config with a convert: section.")] = None,
     precision: Annotated[OptionalText, typer.Option("--precision", help="fp32, fp16 or bf16 (convert.precision).")]
     = None,

@@ -5,7 +5,15 @@ from typing import Annotated
 
 import typer
 
-from trtkit.cli.options import ConfigForceOption, JsonFlag, OptionalPath, OptionalText, SetOption, wants_json
+from trtkit.cli.options import (
+    ConfigForceOption,
+    JsonFlag,
+    OptionalPath,
+    OptionalText,
+    SetOption,
+    output_file,
+    wants_json,
+)
 
 debug_app = typer.Typer(help="Searches that find what to change: `debug precision` (nodes to keep in FP32).",
                         no_args_is_help=True, rich_markup_mode=None)
@@ -30,8 +38,9 @@ def precision(
     time_limit: Annotated[OptionalText, typer.Option("--time-limit", help="Stop searching after this long, e.g. "
                                                      "60s (the best set found so far is kept).")] = None,
     write_config: Annotated[OptionalPath, typer.Option(
-        "--write-config", metavar="FILE", help="Add the found nodes to convert.keep_fp32_nodes of this config "
-                                               "(created when missing); for --quantize, write a new config with "
+        "--write-config", metavar="FILE", parser=output_file("--write-config"),
+        help="Add the found nodes to convert.keep_fp32_nodes of this config "
+             "(created when missing); for --quantize, write a new config with "
                                                "convert.quantize.exclude_nodes.")] = None,
     overrides: SetOption = None,
     force: ConfigForceOption = False,

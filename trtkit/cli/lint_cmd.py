@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from trtkit.cli.options import ForceOption, JsonFlag, LintSetOption, wants_json
+from trtkit.cli.options import ForceOption, JsonFlag, LintSetOption, output_file, wants_json
 from trtkit.config.choices import FailOn, spoken_list
 
 RuleIds = Annotated[
@@ -40,7 +40,8 @@ def lint(
     ] = "table",
     output: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("-o", "--output", help="Write the JSON or SARIF to this file (atomically)."),
+        typer.Option("-o", "--output", help="Write the JSON or SARIF to this file (atomically).",
+                     metavar="FILE", parser=output_file()),
     ] = None,
     list_rules: Annotated[bool, typer.Option("--list-rules", help="Document every rule and exit.")] = False,
     overrides: LintSetOption = None,

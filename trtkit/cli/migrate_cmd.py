@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from trtkit.cli.options import ConfigForceOption, JsonFlag, OptionalPath, OptionalText, wants_json
+from trtkit.cli.options import ConfigForceOption, JsonFlag, OptionalPath, OptionalText, output_file, wants_json
 
 
 def migrate(
@@ -13,7 +13,8 @@ def migrate(
     log: Annotated[OptionalPath, typer.Option(
         "--log", help="Take the command line from a trtexec log (its &&&& RUNNING line).")] = None,
     output: Annotated[OptionalPath, typer.Option(
-        "-o", "--output", help="Write the config here (atomically); paths are made relative to it.")] = None,
+        "-o", "--output", help="Write the config here (atomically); paths are made relative to it.",
+        metavar="FILE", parser=output_file())] = None,
     target: Annotated[str, typer.Option(
         "--target", help="11 (default): weak typing becomes convert:; 10: keep it in build: (TensorRT 10.x).")]
     = "11",

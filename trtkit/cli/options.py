@@ -1,6 +1,7 @@
 """Options shared by several subcommands, defined once so they mean the same everywhere."""
 
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -60,3 +61,16 @@ def flag_overrides(flags: list[str], key: str, value: str | None, typed: str,
 def wants_json(flag: bool) -> bool:
     """JSON output was asked for, on this subcommand or globally."""
     return flag or OUTPUT.json
+
+
+def output_file(option: str = "-o/--output", example: str | None = None) -> Callable[[Any], Path]:
+    """The parser of an option naming a file the command writes (-o/--output, --html, --write-config): it refuses,
+    exit 2, a path spelled as a directory (`out/`), which pathlib would turn into a file named `out`. `option`
+    names the option in the error; `example` is the file name suggested inside such a directory (the command's
+    default name), when it has one. Use with metavar="FILE" (a parser's own metavar reads FUNCTION)."""
+    from trtkit.io.paths import refuse_directory_name
+
+    def parse(value: Any) -> Path:
+        return refuse_directory_name(value, option, example)
+
+    return parse

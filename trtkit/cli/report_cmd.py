@@ -5,13 +5,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from trtkit.cli.options import ForceOption, JsonFlag, OptionalText, wants_json
+from trtkit.cli.options import ForceOption, JsonFlag, OptionalText, output_file, wants_json
 
 
 def report(
     paths: Annotated[list[Path], typer.Argument(metavar="ARTIFACTS...", help="Engine artifacts (files or folders); "
                                                                             "several engines are compared.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")] = Path("report.html"),
+    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.", metavar="FILE",
+                                         parser=output_file(example="report.html"))] = Path("report.html"),
     top: Annotated[int, typer.Option("--top", min=1, help="Layers in the slowest-layers and deltas tables.")] = 50,
     query: Annotated[OptionalText, typer.Option(
         "--query", metavar="REGEX", help="Graph: only layers whose name, type or ONNX node matches.")] = None,

@@ -23,7 +23,15 @@ from pydantic import (
 from trtkit.config.choices import Backend, CompareMetric, FailOn, Severity
 from trtkit.config.context import DEFAULT_WORKDIR
 from trtkit.config.units import Duration, Percentage, ShapeSpec, Size, format_shape
-from trtkit.io.paths import check_file_name, resolve_against
+from trtkit.io.paths import check_file_name, names_directory, resolve_against
+
+
+def _file_path(value: Any) -> Any:
+    """An output file path as given; ValueError when it is spelled as a folder (`out/`): pathlib drops the slash,
+    and a file named like the folder would be written."""
+    if isinstance(value, str) and names_directory(value):
+        raise ValueError(f"{value!r} names a directory; give the file to write")
+    return value
 
 
 class StrictModel(BaseModel):
@@ -98,6 +106,11 @@ class ConvertConfig(StrictModel):
     """Prepare the ONNX model: the only place precision is chosen for strongly typed builds."""
 
     output: Path | None = Field(None, description="converted model; default <workdir>/<name>.<precision>.onnx")
+
+    @field_validator("output", mode="before")
+    @classmethod
+    def _output_is_a_file(cls, value: Any) -> Any:
+        return _file_path(value)
     input_shapes: ShapeSpec | None = Field(None, description="fix input shapes before shape inference")
     fold_constants: bool = True
     simplify: bool = True
@@ -195,6 +208,11 @@ class BuildConfig(StrictModel):
     """Build an engine with the TensorRT builder API; trtexec's build options, one field each."""
 
     output: Path | None = Field(None, description="engine path; default <workdir>/<name>.engine")
+
+    @field_validator("output", mode="before")
+    @classmethod
+    def _output_is_a_file(cls, value: Any) -> Any:
+        return _file_path(value)
     profiles: dict[str, OptimizationProfile] = Field(
         default_factory=dict, description="named optimization profiles, in order")
     workspace: Size | None = Field(None, description="workspace memory pool limit")

@@ -23,7 +23,7 @@ SCHEMA = "trtkit/manifest/v1"
 class StageRecord:
     """What one stage did last: its key, what it read and wrote, and its result."""
 
-    status: str  # ran | unchanged | skipped | failed | not run
+    status: str  # ran | unchanged | skipped | no data | failed | not run
     key: str | None = None
     exit_code: int = 0
     seconds: float = 0.0

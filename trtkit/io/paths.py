@@ -54,6 +54,24 @@ def refuse_non_regular_output(path: str | os.PathLike[str], what: str = "output"
                          "choose a file path to write")
 
 
+def names_directory(text: str) -> bool:
+    """Whether `text` is spelled as a directory: a trailing `/`, or `.` or `..` as its last part."""
+    last = text.rstrip("/" + os.sep).rsplit("/", 1)[-1].rsplit(os.sep, 1)[-1]
+    return bool(text) and (text.endswith(("/", os.sep)) or last in (".", ".."))
+
+
+def refuse_directory_name(text: str | os.PathLike[str], what: str = "output", example: str | None = None) -> Path:
+    """`text` as a Path when it names a file; exit 2 when it names a directory by its spelling: a trailing `/`, or
+    `.` or `..` as its last part. pathlib drops those (`out/` is `Path("out")`), and the file would be written
+    named like the folder the user meant. An existing directory is refused by `refuse_non_regular_output`.
+    `example`: the file name to suggest inside it (the command's default name)."""
+    raw = os.fspath(text)
+    if names_directory(raw):
+        inside = f", e.g. {Path(raw) / example}" if example else ""
+        raise UsageError(f"{what} {raw} names a directory, not a file", f"give the file to write{inside}")
+    return Path(raw)
+
+
 def check_file_name(name: str) -> str:
     """`name` when it can be used as one file name inside a folder; else ValueError saying why (for the config's
     validators). Artifact names become `<workdir>/<name>.engine`: a separator or `..` would write elsewhere."""

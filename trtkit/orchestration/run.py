@@ -88,8 +88,13 @@ class Pipeline:
 
             report = run_doctor()
             return None if engine_runtime(report) else f"needs a GPU and TensorRT: {runtime_missing(report)}"
+        return None
+
+    def without_data(self, stage: str) -> str | None:
+        """Why a gate the run was asked for has nothing to check, or None. Unlike a stage that cannot run here,
+        this is the gate's verdict: 'no data', a failed check unless compare.allow_missing_data allows it."""
         if stage == "compare" and self.converted is None and self.settings.compare.baseline is None:
-            return "nothing to compare: no convert stage and no compare.baseline"
+            return "no convert stage and no compare.baseline"
         return None
 
     # ---- the stages ------------------------------------------------------------------------------------
@@ -318,6 +323,17 @@ def _run_stage(stage: str, pipeline: Pipeline, manifest: Manifest, force: bool) 
     if reason is not None:
         manifest.stages[stage] = StageRecord("skipped", summary=reason)
         return StageOutcome(stage, "skipped", summary=reason)
+    reason = pipeline.without_data(stage)
+    if reason is not None:  # a gate asked for with nothing to compare is not a pass (no green on missing data)
+        if pipeline.settings.compare.allow_missing_data:
+            status, exit_code = "skipped", EXIT_OK
+            summary = f"nothing to compare ({reason}): allowed by compare.allow_missing_data"
+        else:
+            status, exit_code = "no data", EXIT_CHECK_FAILED
+            summary = (f"nothing to compare ({reason}); add the convert stage or a compare.baseline, or set "
+                       "compare.allow_missing_data to let this pass")
+        manifest.stages[stage] = StageRecord(status, exit_code=exit_code, summary=summary)
+        return StageOutcome(stage, status, exit_code, summary=summary)
     work = pipeline.work(stage)
     missing = [path for path in work.inputs if not path.is_file()]
     if missing:
@@ -378,8 +394,12 @@ def _precision_of(section) -> str:
 def _verdict(comparison, note: str | None) -> str:
     if comparison is None:
         return note or "not verified"
-    worst = max(comparison.outputs, key=lambda output: output.max_abs, default=None)
-    figures = f" (max abs error {worst.max_abs:.3g}, cosine {worst.cosine:.6f}" if worst is not None else ""
+    from trtkit.analysis.accuracy import worst_figures
+    from trtkit.report.console import format_figure
+
+    max_abs, cosine = worst_figures(comparison.outputs)
+    figures = (f" (max abs error {format_figure(max_abs)}, cosine {format_figure(cosine, '.6f')}"
+               if comparison.outputs else "")
     runner = getattr(comparison, "runner", None)
     figures += (f", {runner}" if runner else "") + (")" if figures else "")
     return ("outputs within tolerance" if comparison.passed else "outputs BEYOND tolerance") + figures

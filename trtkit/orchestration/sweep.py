@@ -313,7 +313,7 @@ def _failed(point: Point, report: dict) -> bool:
         point.reason = report.get("error") or f"{failed[0]['stage']}: {failed[0]['summary']}"
         return True
     for outcome in report["outcomes"]:
-        if outcome["status"] in ("ran", "unchanged") and outcome.get("exit_code") == EXIT_CHECK_FAILED:
+        if outcome["status"] in ("ran", "unchanged", "no data") and outcome.get("exit_code") == EXIT_CHECK_FAILED:
             check = CHECK_NAMES.get(outcome["stage"], outcome["stage"])
             if check not in point.failed_checks:
                 point.failed_checks.append(check)
@@ -350,8 +350,11 @@ def collect_figures(point: Point, name: str) -> dict[str, Any]:
     compare = _read(point.workdir / f"{name}.compare.json")
     outputs = (compare or {}).get("outputs")
     if outputs and outputs.get("outputs"):
-        figures["accuracy_max_abs"] = max(output["max_abs"] for output in outputs["outputs"])
-        figures["accuracy_min_cosine"] = min(output["cosine"] for output in outputs["outputs"])
+        # null where an output's figure is unknown (NaN or Inf on one side): no worst figure is known then
+        max_abs = [output.get("max_abs") for output in outputs["outputs"]]
+        cosine = [output.get("cosine") for output in outputs["outputs"]]
+        figures["accuracy_max_abs"] = None if None in max_abs else max(max_abs)
+        figures["accuracy_min_cosine"] = None if None in cosine else min(cosine)
         figures["accuracy_passed"] = outputs.get("passed")
         figures["accuracy_runner"] = outputs.get("runner")
     lint = _read(point.workdir / f"{name}.lint.json")

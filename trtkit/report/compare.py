@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trtkit.io.jsonout import document
 from trtkit.report import console
 from trtkit.report.console import format_ms
 from trtkit.results.compare import EngineComparison, OutputComparison
+
+if TYPE_CHECKING:
+    from trtkit.analysis.accuracy import OutputMetrics
 
 
 def _median(view) -> float | None:
@@ -228,6 +231,12 @@ def outputs_document(comparison: OutputComparison) -> dict[str, Any]:
     return document("compare-outputs", {**asdict(comparison), "passed": comparison.passed})
 
 
+def non_finite_counts(output: OutputMetrics) -> str:
+    """NaN and Inf values of an output in the reference and in the candidate: `0`, or `2 / 0`."""
+    reference, candidate = output.nan_reference + output.inf_reference, output.nan_candidate + output.inf_candidate
+    return f"{reference} / {candidate}" if reference or candidate else "0"
+
+
 def render_outputs(comparison: OutputComparison) -> None:
     from rich.markup import escape
 
@@ -237,21 +246,28 @@ def render_outputs(comparison: OutputComparison) -> None:
     out.print(f"runners: reference {escape(comparison.reference_runner or '—')}, candidate "
               f"{escape(comparison.runner or '—')}")
     rows = []
+    figure = console.format_figure
     for output in comparison.outputs:
-        rows.append((escape(output.name), "x".join(map(str, output.shape)), f"{output.max_abs:.3g}",
-                     f"{output.mean_abs:.3g}", f"{output.p99_abs:.3g}", f"{output.median_rel:.3g}",
-                     f"{output.p99_rel:.3g}", f"{output.cosine:.6f}", f"{output.snr_db:.1f}",
-                     str(output.nan_candidate + output.inf_candidate),
-                     "[green]pass[/green]" if output.passed else "[red]FAIL[/red]"))
+        rows.append((escape(output.name), "x".join(map(str, output.shape)), figure(output.max_abs),
+                     figure(output.mean_abs), figure(output.p99_abs), figure(output.median_rel),
+                     figure(output.p99_rel), figure(output.cosine, ".6f"), figure(output.snr_db, ".1f"),
+                     non_finite_counts(output), "[green]pass[/green]" if output.passed else "[red]FAIL[/red]"))
     # names, shapes and verdicts stay; the figures that repeat max abs and cosine go first when narrow
     out.print(console.table("Output accuracy", ["output", "shape", "max abs", "mean abs", "p99 abs", "median rel",
-                                                "p99 rel", "cosine", "SNR dB", "NaN/Inf", "verdict"], rows,
+                                                "p99 rel", "cosine", "SNR dB", "NaN/Inf ref / cand", "verdict"], rows,
                             optional=("mean abs", "median rel", "p99 abs", "p99 rel", "SNR dB")))
     for output in comparison.outputs:
         histogram = ", ".join(f"{label}: {count}" for label, count in output.histogram.items() if count)
         tolerance = output.tolerance
-        out.print(f"  {escape(output.name)}: |error| histogram {histogram}; tolerance {tolerance.describe()} "
-                  f"({escape(tolerance.source)})" if tolerance else f"  {escape(output.name)}")
+        over = " (of the elements finite in both)" if non_finite_counts(output) != "0" else ""
+        out.print(f"  {escape(output.name)}: |error| histogram{over} {histogram or 'empty'}; tolerance "
+                  f"{tolerance.describe()} ({escape(tolerance.source)})" if tolerance else f"  {escape(output.name)}")
+        if output.unknown_errors:
+            out.print(f"    [red]error figures unknown (—): {output.unknown_errors} element(s) NaN or Inf in only one "
+                      "of reference and candidate[/red]")
+        elif output.nan_reference + output.inf_reference:
+            out.print(f"    figures over the elements finite in both; "
+                      f"{output.nan_reference + output.inf_reference} NaN/Inf element(s) agree in both")
         for reason in output.reasons:
             out.print(f"    [red]{escape(reason)}[/red]")
     for name in comparison.missing:

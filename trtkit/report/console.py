@@ -136,6 +136,12 @@ def format_percent(value: float | None) -> str:
     return UNKNOWN if value is None else f"{value:.1f}"
 
 
+def format_figure(value: float | None, spec: str = ".3g") -> str:
+    """An error figure (max abs, cosine, SNR dB) in `spec`; — when it is unknown: None, or NaN from NaN or Inf on
+    one side of a comparison (an infinite SNR, no error at all, stays `inf`)."""
+    return UNKNOWN if value is None or value != value else format(value, spec)
+
+
 def build_figures(build: Any) -> list[tuple[str, str]]:
     """Engine size, build time and targets of a plan.model.BuildFacts (None: not recorded, all —)."""
     if build is None:

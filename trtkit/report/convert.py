@@ -49,8 +49,8 @@ def render_convert(result: ConvertResult) -> None:
     search = result.precision_search
     if search is not None:
         before = search.get("before") or {}
-        figures = f" (before: max abs error {before['max_abs']:.3g}, cosine {before['min_cosine']:.6f})" \
-            if before else ""
+        figures = (f" (before: max abs error {console.format_figure(before.get('max_abs'))}, cosine "
+                   f"{console.format_figure(before.get('min_cosine'), '.6f')})" if before else "")
         kept = ", ".join(search["kept"] or [])
         out.print(f"precision search{figures}: {escape(search['message'])}" + (f": {escape(kept)}" if kept else ""))
     if result.verification is not None:

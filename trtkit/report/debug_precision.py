@@ -14,7 +14,7 @@ from trtkit.results.debug_precision import PrecisionSearch, Trial
 def _figures(trial: Trial | None) -> str:
     if trial is None or trial.max_abs is None:
         return "—"
-    return f"max abs error {trial.max_abs:.3g}, cosine {trial.min_cosine:.6f}"
+    return f"max abs error {trial.max_abs:.3g}, cosine {console.format_figure(trial.min_cosine, '.6f')}"
 
 
 def render_trial(trial: Trial) -> None:

@@ -52,6 +52,17 @@ def _figure(value: Any, digits: str = ".3g") -> str:
     return "—" if not isinstance(value, (int, float)) or isinstance(value, bool) else format(value, digits)
 
 
+def _non_finite(output: dict[str, Any]) -> str:
+    """NaN/Inf counts of an output of a compare-outputs document, and why its figures are unknown (— above)."""
+    counts = [output.get(key) for key in ("nan_reference", "inf_reference", "nan_candidate", "inf_candidate")]
+    if not any(isinstance(count, int) and count for count in counts):
+        return ""
+    unknown = output.get("unknown_errors")
+    return (f"; reference {_figure(counts[0], 'd')} NaN, {_figure(counts[1], 'd')} Inf; candidate "
+            f"{_figure(counts[2], 'd')} NaN, {_figure(counts[3], 'd')} Inf"
+            + (f"; error figures unknown: {unknown} element(s) NaN or Inf on one side only" if unknown else ""))
+
+
 def _outputs(document: dict[str, Any]) -> Rows:
     rows: Rows = [("reference", str(document.get("reference"))), ("candidate", str(document.get("candidate"))),
                   ("precision", str(document.get("precision"))),
@@ -61,7 +72,8 @@ def _outputs(document: dict[str, Any]) -> Rows:
         if isinstance(output, dict):
             rows.append((f"output {output.get('name')}",
                          f"{_verdict(output.get('passed'))}: max abs error {_figure(output.get('max_abs'))}, cosine "
-                         f"{_figure(output.get('cosine'), '.6f')}, SNR {_figure(output.get('snr_db'), '.1f')} dB"))
+                         f"{_figure(output.get('cosine'), '.6f')}, SNR {_figure(output.get('snr_db'), '.1f')} dB"
+                         + _non_finite(output)))
     return rows
 
 

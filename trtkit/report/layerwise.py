@@ -69,8 +69,9 @@ def render_layerwise(result: LayerwiseComparison, top: int) -> None:
         marks = [label for label, hit in (("first beyond tolerance", tensor.name == result.first_beyond_tolerance),
                                           ("error jumps here", tensor.name == jump)) if hit]
         rows.append((str(tensor.index), escape(tensor.name), escape(f"{tensor.node} ({tensor.op_type})"),
-                     "x".join(map(str, metrics.shape)), f"{metrics.max_abs:.3g}", f"{metrics.cosine:.6f}",
-                     f"{tensor.relative_error:.3g}", f"{tensor.added_error:+.3g}",
+                     "x".join(map(str, metrics.shape)), console.format_figure(metrics.max_abs),
+                     console.format_figure(metrics.cosine, ".6f"),
+                     console.format_figure(tensor.relative_error), console.format_figure(tensor.added_error, "+.3g"),
                      "[green]pass[/green]" if metrics.passed else "[red]FAIL[/red]", escape("; ".join(marks))))
     title = "Layer-wise accuracy, execution order (relative error: ||candidate - reference|| / ||reference||; " \
             "added: the tensor's minus its node's inputs')"

@@ -7,6 +7,7 @@ import math
 from html import escape
 
 from trtkit.report import svg
+from trtkit.report.console import format_figure
 from trtkit.report.html import SCRIPT, STYLE, _card, _figure, _table
 from trtkit.report.svg import Bar
 from trtkit.results.layerwise import LayerwiseComparison
@@ -37,8 +38,9 @@ def _chart(result: LayerwiseComparison) -> str:
         value = tensor.relative_error if math.isfinite(tensor.relative_error) else 0.0
         color = JUMP_COLOR if tensor.name == jump else (PASSED_COLOR if tensor.metrics.passed else FAILED_COLOR)
         bars.append(Bar(tensor.name, value, color, f"#{tensor.index} {tensor.name} ({tensor.node}, {tensor.op_type}): "
-                                                   f"relative error {tensor.relative_error:.3g}, added "
-                                                   f"{tensor.added_error:+.3g}, max abs {tensor.metrics.max_abs:.3g}"))
+                                                   f"relative error {format_figure(tensor.relative_error)}, added "
+                                                   f"{format_figure(tensor.added_error, '+.3g')}, max abs "
+                                                   f"{format_figure(tensor.metrics.max_abs)}"))
     chart = svg.column_chart("layerwise-error", bars, "relative error", "Relative error along execution order")
     legend = svg.legend({"within tolerance": PASSED_COLOR, "beyond tolerance": FAILED_COLOR,
                          "error jumps here": JUMP_COLOR})
@@ -52,9 +54,10 @@ def _tensor_table(result: LayerwiseComparison) -> str:
         metrics = tensor.metrics
         rows.append([(str(tensor.index), tensor.index), (escape(tensor.name), None),
                      (escape(f"{tensor.node} ({tensor.op_type})"), None), ("x".join(map(str, metrics.shape)), None),
-                     (f"{metrics.max_abs:.3g}", metrics.max_abs), (f"{metrics.cosine:.6f}", metrics.cosine),
-                     (f"{tensor.relative_error:.3g}", tensor.relative_error),
-                     (f"{tensor.added_error:+.3g}", tensor.added_error),
+                     (format_figure(metrics.max_abs), metrics.max_abs),
+                     (format_figure(metrics.cosine, ".6f"), metrics.cosine),
+                     (format_figure(tensor.relative_error), tensor.relative_error),
+                     (format_figure(tensor.added_error, "+.3g"), tensor.added_error),
                      ("pass" if metrics.passed else '<span class="sev-error">FAIL</span>', None)])
     return _table(["#", "tensor", "node (op)", "shape", "max abs", "cosine", "rel error", "added", "verdict"], rows,
                   {"#", "max abs", "cosine", "rel error", "added"}, sortable=True, name="layerwise-tensors")

@@ -12,7 +12,8 @@ from trtkit.analysis.summary import summarize
 from trtkit.io.display import register_html
 from trtkit.plan.model import EnginePlan
 from trtkit.report import html
-from trtkit.report.console import UNKNOWN
+from trtkit.report.compare import non_finite_counts
+from trtkit.report.console import UNKNOWN, format_figure
 from trtkit.results.compare import EngineComparison, OutputComparison
 from trtkit.results.inspect import InspectResult
 from trtkit.results.lint import LintResult
@@ -111,16 +112,23 @@ def engines_html(comparison: EngineComparison) -> str:
 def outputs_html(comparison: OutputComparison) -> str:
     """Outputs of a candidate against a reference: per output its errors, cosine and verdict."""
     rows = [[(escape(output.name), None), (escape("x".join(map(str, output.shape))), None),
-             (f"{output.max_abs:.3g}", output.max_abs), (f"{output.p99_abs:.3g}", output.p99_abs),
-             (f"{output.cosine:.6f}", output.cosine), (str(output.outside_tolerance), output.outside_tolerance),
+             (format_figure(output.max_abs), _sortable(output.max_abs)),
+             (format_figure(output.p99_abs), _sortable(output.p99_abs)),
+             (format_figure(output.cosine, ".6f"), _sortable(output.cosine)),
+             (str(output.outside_tolerance), output.outside_tolerance), (non_finite_counts(output), None),
              ("pass" if output.passed else "FAIL", None)] for output in comparison.outputs]
     head = (f"<h3>{escape(comparison.candidate)} against {escape(comparison.reference)}: "
             f"{'passed' if comparison.passed else 'failed'}</h3><p class=\"note\">inputs: {escape(comparison.data)}"
             f"; precision {escape(comparison.precision)}"
             + (f"; missing outputs: {escape(', '.join(comparison.missing))}" if comparison.missing else "") + "</p>")
     return _scoped("outputs", head + html._table(
-        ["output", "shape", "max abs", "p99 abs", "cosine", "outside tolerance", "verdict"], rows,
+        ["output", "shape", "max abs", "p99 abs", "cosine", "outside tolerance", "NaN/Inf ref / cand", "verdict"], rows,
         {"max abs", "p99 abs", "cosine", "outside tolerance"}, name="outputs"))
+
+
+def _sortable(value: float) -> float | None:
+    """A figure as a cell's sort value; none for NaN (unknown), which no sort order places."""
+    return None if value != value else value
 
 
 def _figure(value: float | None) -> str:

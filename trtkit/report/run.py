@@ -11,7 +11,9 @@ from trtkit.report import console
 from trtkit.report.build import BuildProgress
 from trtkit.results.run import RunResult, StageOutcome
 
-_STYLES = {"ran": "green", "unchanged": "cyan", "skipped": "yellow", "failed": "bold red", "not run": "dim"}
+_STYLES = {"ran": "green", "unchanged": "cyan", "skipped": "yellow", "no data": "bold red", "failed": "bold red",
+           "not run": "dim"}
+_DID_NOT_RUN = ("skipped", "not run")
 
 
 class RunDisplay:
@@ -65,8 +67,13 @@ def render_run(result: RunResult) -> None:
         style = _STYLES.get(outcome.status, "")
         rows.append((outcome.stage, f"[{style}]{outcome.status}[/{style}]",
                      f"{outcome.seconds:.1f}" if outcome.status == "ran" else "",
-                     str(outcome.exit_code), escape(outcome.summary)))
+                     # a stage that did not run has no exit code of its own: not a 0 that reads as passed
+                     console.UNKNOWN if outcome.status in _DID_NOT_RUN else str(outcome.exit_code),
+                     escape(outcome.summary)))
     out = console.out()
     out.print(console.table(f"Pipeline {escape(result.config)}", ["stage", "status", "seconds", "exit", "result"],
                             rows, right_align=("seconds", "exit")))
     out.print(f"artifacts in {escape(result.workdir)}; what produced each: {escape(result.manifest)}")
+    skipped = [outcome.stage for outcome in result.outcomes if outcome.status == "skipped"]
+    if skipped:
+        out.print(f"[yellow]not checked in this run: {', '.join(skipped)}[/yellow] (skipped: see their result)")

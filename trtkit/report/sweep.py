@@ -84,8 +84,10 @@ def render_sweep(result: SweepResult) -> None:
     for point in sorted(result.points, key=lambda item: (item.status != "done", not item.pareto, item.name)):
         figures = point.figures
         style = _style(point)
-        accuracy = "" if figures.get("accuracy_max_abs") is None else (
-            f"{figures['accuracy_max_abs']:.3g} (cos {figures['accuracy_min_cosine']:.5f}"
+        # — where outputs were compared but their worst error is unknown (NaN or Inf on one side)
+        accuracy = (console.UNKNOWN if "accuracy_passed" in figures else "") if figures.get(
+            "accuracy_max_abs") is None else (
+            f"{figures['accuracy_max_abs']:.3g} (cos {console.format_figure(figures['accuracy_min_cosine'], '.5f')}"
             + (f", {figures['accuracy_runner']})" if figures.get("accuracy_runner") else ")"))
         rows.append(("*" if point.pareto else "", escape(point.name), f"[{style}]{point.status}[/{style}]",
                      format_ms(figures.get("latency_ms")),

@@ -10,7 +10,7 @@ from trtkit.errors import EXIT_OK
 @dataclass
 class StageOutcome:
     stage: str
-    status: str  # ran | unchanged | skipped | failed | not run
+    status: str  # ran | unchanged | skipped | no data (a gate with nothing to check) | failed | not run
     exit_code: int = EXIT_OK
     seconds: float = 0.0
     summary: str = ""

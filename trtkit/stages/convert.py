@@ -332,8 +332,10 @@ def _figures(comparison) -> dict | None:
     """The worst output's error of a verification, for the record of what the search fixed."""
     if comparison is None or not comparison.outputs:
         return None
-    return {"passed": comparison.passed, "max_abs": max(output.max_abs for output in comparison.outputs),
-            "min_cosine": min(output.cosine for output in comparison.outputs), "runner": comparison.runner}
+    from trtkit.analysis.accuracy import worst_figures
+
+    max_abs, min_cosine = worst_figures(comparison.outputs)  # None: unknown (NaN or Inf on one side)
+    return {"passed": comparison.passed, "max_abs": max_abs, "min_cosine": min_cosine, "runner": comparison.runner}
 
 
 def check_model_exists(path: Path) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from trtkit.analysis.accuracy import worst_figures
 from trtkit.config.context import DEFAULT_CONTEXT
 from trtkit.errors import UsageError
 from trtkit.results.debug_precision import PrecisionSearch, Trial, node_pattern
@@ -49,9 +50,9 @@ class _Searcher:
         start = time.perf_counter()
         comparison = self.run_trial(kept)
         outputs = comparison.outputs.outputs
-        record = Trial(len(self.result.trials), phase, list(kept), comparison.passed,
-                       max((output.max_abs for output in outputs), default=None),
-                       min((output.cosine for output in outputs), default=None), time.perf_counter() - start)
+        max_abs, min_cosine = worst_figures(outputs)  # None: unknown (NaN or Inf on one side) or no output
+        record = Trial(len(self.result.trials), phase, list(kept), comparison.passed, max_abs, min_cosine,
+                       time.perf_counter() - start)
         self.result.trials.append(record)
         self.progress(record)
         self.cache[key] = (record, comparison)
