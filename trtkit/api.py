@@ -84,8 +84,11 @@ def inspect(*paths: PathLike, by: str | None = None, top: int | None = None, fil
     """What is inside engine artifacts, trtexec logs, ONNX models and other files: per engine its plan, summary,
     layers grouped `by` type (the default), precision or onnx-node, and the `top` slowest layers (`trtkit
     inspect`; an option left None takes the command's default)."""
+    from trtkit.errors import UsageError
     from trtkit.stages.inspect import InspectOptions, run_inspect
 
+    if not paths:  # the command requires a PATH; an empty result would read as "nothing inside"
+        raise UsageError("inspect needs a path", "give engine artifacts, trtexec logs, ONNX models or a folder")
     return run_inspect(paths, InspectOptions(**_given(by=by, top=top, filter=filter, profile=profile,
                                                       precision=precision)))
 

@@ -54,6 +54,9 @@ def run_inspect(paths: Sequence[str | Path], options: InspectOptions,
     """What is inside `paths` (artifacts, logs, ONNX models), per engine, as `options` say. The context is not
     used: the files are read where they are given."""
     key_of = _grouping(options.by)
+    # bool is an int to Python, and a negative --top would silently show no layer at all
+    if not isinstance(options.top, int) or isinstance(options.top, bool) or options.top < 0:
+        raise UsageError(f"--top {options.top!r} is not a number of layers", "give an integer of 0 or more")
     if options.filter:
         import re
 
