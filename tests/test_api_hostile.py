@@ -4,6 +4,7 @@ says "passed" about input it did not judge."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,3 +41,25 @@ def test_inspect_without_a_path_is_refused_not_an_empty_result(capfd) -> None:
     with pytest.raises(trtkit.UsageError, match="inspect needs a path"):
         trtkit.inspect()
     assert capfd.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize(("option", "value", "refusal"), [
+    ("top", -1, "--top -1 is not a count"),
+    ("top", 0, "--top 0 is not a count"),
+    ("top", "3", "--top '3' is not a count"),
+    ("max_graph_nodes", -1, "--max-graph-nodes -1 is not a count"),
+    ("profile", 9, "--profile 9 is out of range: resnet-qat.onnx.engine has 1 optimization profile: 0"),
+])
+def test_write_report_refuses_an_option_out_of_range_and_writes_nothing(option: str, value: Any, refusal: str,
+                                                                        tmp_path: Path) -> None:
+    output = tmp_path / "report.html"
+    with pytest.raises(trtkit.UsageError) as refused:
+        trtkit.write_report(QAT, output=output, **{option: value})
+    assert refusal in refused.value.message and refused.value.exit_code == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_report_with_the_first_profile_still_draws_the_engine(tmp_path: Path) -> None:
+    result = trtkit.write_report(QAT, output=tmp_path / "report.html", profile=0, top=1, max_graph_nodes=1)
+    assert (tmp_path / "report.html").is_file()
+    assert not [note for note in result.graph_notes if "no layer information" in note]

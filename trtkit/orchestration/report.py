@@ -74,6 +74,10 @@ def build_report(paths: list[Path], output: Path, options: ReportOptions) -> Rep
         except re.error as error:
             raise UsageError(f"--query {options.query!r} is not a regular expression: {error}",
                              "escape special characters, e.g. 'conv\\.1'") from None
+    for name, count, least in (("--top", options.top, 1), ("--max-graph-nodes", options.max_graph_nodes, 1)):
+        # the command's flags take integers of 1 or more; a string or a negative count broke the page's slicing
+        if not isinstance(count, int) or isinstance(count, bool) or count < least:
+            raise UsageError(f"{name} {count!r} is not a count", f"give an integer of {least} or more")
     if options.color_by not in ("precision", "type"):
         raise UsageError(f"--color-by {options.color_by!r}", "use precision or type")
     loaded = load(paths)
@@ -85,6 +89,12 @@ def build_report(paths: list[Path], output: Path, options: ReportOptions) -> Rep
     settings = resolve_settings(all_rules())
     engines: list[EngineReport] = []
     for slot, plan in enumerate(loaded.plans):
+        if options.profile is not None and options.profile not in plan.optimization_profiles:
+            # else the page would say the engine has "no layer information", as if its artifacts lacked it
+            from trtkit.stages.inspect import profile_names
+
+            raise UsageError(f"--profile {options.profile} is out of range: {plan.name} has {profile_names(plan)}",
+                             "choose one of them (default: the first)")
         summary = summarize(plan, options.profile)
         engine = EngineReport(slot, plan, summary, plan.layers_of_profile(summary.profile))
         if options.lint:
