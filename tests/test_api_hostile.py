@@ -63,3 +63,14 @@ def test_write_report_with_the_first_profile_still_draws_the_engine(tmp_path: Pa
     result = trtkit.write_report(QAT, output=tmp_path / "report.html", profile=0, top=1, max_graph_nodes=1)
     assert (tmp_path / "report.html").is_file()
     assert not [note for note in result.graph_notes if "no layer information" in note]
+
+
+@pytest.mark.parametrize("compare", [trtkit.compare_outputs, trtkit.compare_layers])
+@pytest.mark.parametrize("precision", ["bogus", "FP16", "float16"])
+def test_comparing_outputs_refuses_a_precision_with_no_tolerances(compare: Any, precision: str,
+                                                                  example_models: dict[str, Path], capfd) -> None:
+    model = example_models["resnet18"]
+    with pytest.raises(trtkit.UsageError, match=f"--precision '{precision}' is not a precision") as refused:
+        compare(model, model, precision=precision)
+    assert "fp16" in (refused.value.hint or "")
+    assert capfd.readouterr() == ("", "")
