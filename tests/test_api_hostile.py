@@ -74,3 +74,50 @@ def test_comparing_outputs_refuses_a_precision_with_no_tolerances(compare: Any, 
         compare(model, model, precision=precision)
     assert "fp16" in (refused.value.hint or "")
     assert capfd.readouterr() == ("", "")
+
+
+# A value of the wrong type where the API takes a path, strings or shapes: pathlib's or the loader's TypeError and
+# AttributeError leaked, and a str given for a list of strings was read one character at a time.
+WRONG_TYPES = {
+    "load_plan(int)": (lambda: trtkit.load_plan(5), "path 5 is not a path"),
+    "load_plan(None)": (lambda: trtkit.load_plan(None), "path None is not a path"),
+    "load_plan('')": (lambda: trtkit.load_plan(""), "path '' is not a path"),
+    "load_plans([paths])": (lambda: trtkit.load_plans([QAT]), "is not a path"),
+    "inspect(int)": (lambda: trtkit.inspect(3), "path 3 is not a path"),
+    "compare_engines([paths])": (lambda: trtkit.compare_engines([QAT, QAT]), "is not a path"),
+    "compare_engines(baseline=int)": (lambda: trtkit.compare_engines(QAT, QAT, baseline=3), "baseline 3 is not"),
+    "compare_engines(config=int)": (lambda: trtkit.compare_engines(QAT, QAT, config=5), "config 5 is not a path"),
+    "load_config(dict)": (lambda: trtkit.load_config({"compare": {}}), "config {'compare': {}} is not a path"),
+    "load_config(overrides=[int])": (lambda: trtkit.load_config(None, [5]), "overrides [5] is not a list of str"),
+    "lint(enable=[int])": (lambda: trtkit.lint(QAT, enable=[1]), "enable [1] is not a list of strings"),
+    "write_report(output=int)": (lambda: trtkit.write_report(QAT, output=5), "output 5 is not a path"),
+    "run(None)": (lambda: trtkit.run(None), "config None is not a path"),
+    "build(int)": (lambda: trtkit.build(5), "model 5 is not a path"),
+    "profile(int)": (lambda: trtkit.profile(5), "engine 5 is not a path"),
+    "compare_outputs(int, path)": (lambda: trtkit.compare_outputs(1, QAT), "reference 1 is not a path"),
+    "to_document(object())": (lambda: trtkit.to_document(object()), "object is not a result of trtkit's API"),
+}
+
+
+@pytest.mark.parametrize("call", WRONG_TYPES.values(), ids=WRONG_TYPES.keys())
+def test_a_value_of_the_wrong_type_is_a_usage_error(call: tuple[Any, str], capfd) -> None:
+    function, refusal = call
+    with pytest.raises(trtkit.UsageError) as refused:
+        function()
+    assert refusal in refused.value.message and refused.value.exit_code == 2
+    assert capfd.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize("shapes", [[1, 3, 64, 64], 5])
+def test_shapes_that_name_no_input_are_a_usage_error(shapes: Any, example_models: dict[str, Path]) -> None:
+    model = example_models["resnet18"]
+    with pytest.raises(trtkit.UsageError, match="names no input"):
+        trtkit.compare_outputs(model, model, shapes=shapes)
+
+
+def test_one_string_where_a_list_is_taken_is_one_item() -> None:
+    """A str is a Sequence[str] to the type checker; its characters are not what the caller meant."""
+    assert trtkit.load_config(trtkit.load_config(), "build.workspace=1GiB").build.workspace == 2**30
+    assert trtkit.lint(QAT, overrides="lint.fail_on=never").fail_on == "never"
+    with pytest.raises(trtkit.UsageError, match="unknown lint rule 'abc'"):
+        trtkit.lint(QAT, enable="abc")

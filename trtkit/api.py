@@ -46,24 +46,25 @@ def load_config(config: ConfigSource = None, overrides: Sequence[str] = ()) -> P
     from trtkit.config.loader import load_config as load_file
     from trtkit.config.models import PipelineConfig
 
+    flags = _strings(overrides, "overrides")
     if isinstance(config, PipelineConfig):
-        if not overrides:
+        if not flags:
             return config
         from trtkit.config.loader import SourceMap, apply_overrides, validate_config
 
         data = config.model_dump(mode="json", exclude_unset=True)
-        apply_overrides(data, list(overrides), SourceMap("the PipelineConfig given"))
+        apply_overrides(data, flags, SourceMap("the PipelineConfig given"))
         validated = validate_config(data, SourceMap("the PipelineConfig given"))
         validated._base_dir = config.base_dir
         return validated
-    return load_file(None if config is None else Path(config), list(overrides))
+    return load_file(None if config is None else _path(config, "config", "a YAML file or a PipelineConfig"), flags)
 
 
 def load_plans(*paths: PathLike) -> list[EnginePlan]:
     """Every engine plan in `paths` (engine artifacts, TREx files, trtexec logs, folders of them), one per engine."""
     from trtkit.plan.loader import load
 
-    return load(paths).plans
+    return load(_paths(paths)).plans
 
 
 def load_plan(*paths: PathLike) -> EnginePlan:
@@ -89,7 +90,7 @@ def inspect(*paths: PathLike, by: str | None = None, top: int | None = None, fil
 
     if not paths:  # the command requires a PATH; an empty result would read as "nothing inside"
         raise UsageError("inspect needs a path", "give engine artifacts, trtexec logs, ONNX models or a folder")
-    return run_inspect(paths, InspectOptions(**_given(by=by, top=top, filter=filter, profile=profile,
+    return run_inspect(_paths(paths), InspectOptions(**_given(by=by, top=top, filter=filter, profile=profile,
                                                       precision=precision)))
 
 
@@ -103,8 +104,9 @@ def lint(*paths: PathLike, enable: Sequence[str] = (), disable: Sequence[str] = 
 
     if not paths:
         raise UsageError("lint needs a path", "give engine artifacts, ONNX models or a config file")
-    return run_lint_paths(paths, LintOptions(enable=list(enable), disable=list(disable), fail_on=fail_on,
-                                             target=target, overrides=list(overrides)))
+    return run_lint_paths(_paths(paths), LintOptions(enable=_strings(enable, "enable"),
+                                                     disable=_strings(disable, "disable"), fail_on=fail_on,
+                                                     target=target, overrides=_strings(overrides, "overrides")))
 
 
 def compare_engines(*paths: PathLike, baseline: PathLike | None = None, config: ConfigSource = None,
@@ -114,9 +116,9 @@ def compare_engines(*paths: PathLike, baseline: PathLike | None = None, config: 
     from trtkit.stages.compare import compare_engines as run_compare
 
     settings = load_config(config, overrides)
-    chosen = Path(baseline) if baseline is not None else (
+    chosen = _path(baseline, "baseline") if baseline is not None else (
         settings.resolve(settings.compare.baseline) if settings.compare.baseline else None)
-    return run_compare([Path(path) for path in paths], chosen, settings.compare, _context(settings))
+    return run_compare(_paths(paths), chosen, settings.compare, _context(settings))
 
 
 def compare_outputs(reference: PathLike, candidate: PathLike, *, config: ConfigSource = None,
@@ -127,8 +129,8 @@ def compare_outputs(reference: PathLike, candidate: PathLike, *, config: ConfigS
     from trtkit.stages.compare import compare_outputs as run_compare
 
     settings = load_config(config, overrides)
-    return run_compare(Path(reference), Path(candidate), settings.compare, _context(settings), shapes=_shapes(shapes),
-                       precision=precision)
+    return run_compare(_path(reference, "reference"), _path(candidate, "candidate"), settings.compare,
+                       _context(settings), shapes=_shapes(shapes), precision=precision)
 
 
 def compare_layers(reference: PathLike, candidate: PathLike, *, config: ConfigSource = None,
@@ -139,8 +141,8 @@ def compare_layers(reference: PathLike, candidate: PathLike, *, config: ConfigSo
     from trtkit.stages.layerwise import compare_layerwise
 
     settings = load_config(config, overrides)
-    return compare_layerwise(Path(reference), Path(candidate), settings.compare, _context(settings),
-                             shapes=_shapes(shapes), precision=precision)
+    return compare_layerwise(_path(reference, "reference"), _path(candidate, "candidate"), settings.compare,
+                             _context(settings), shapes=_shapes(shapes), precision=precision)
 
 
 def convert(model: PathLike | None = None, *, output: PathLike | None = None, config: ConfigSource = None,
@@ -154,7 +156,7 @@ def convert(model: PathLike | None = None, *, output: PathLike | None = None, co
     from trtkit.stages.convert import check_model_exists
     from trtkit.stages.convert import convert as run_convert
 
-    flags = list(overrides)
+    flags = _strings(overrides, "overrides")
     if precision is not None:
         flags.append(f"convert.precision={precision}")
     if quantize is not None:
@@ -162,7 +164,7 @@ def convert(model: PathLike | None = None, *, output: PathLike | None = None, co
     settings = load_config(config, flags)
     source = _model(model, settings, "convert")
     check_model_exists(source)
-    target = Path(output) if output is not None else settings.converted_path(source)
+    target = _path(output, "output") if output is not None else settings.converted_path(source)
     if target.resolve() != source.resolve():  # the stage refuses the input as output in its own words
         _check_overwrite(target, "onnx", force, "converted model")
     return run_convert(source, target, settings.convert, _context(settings), profile_shapes=settings.first_opt_shapes())
@@ -177,14 +179,14 @@ def build(model: PathLike | None = None, *, output: PathLike | None = None, conf
     engine is replaced only with `force` (the command's `--force`); otherwise UsageError before anything is built."""
     from trtkit.stages.build import build_engine
 
-    flags = list(overrides)
+    flags = _strings(overrides, "overrides")
     if backend is not None:
         flags.append(f"backend={backend}")
     if shapes is not None:
         flags.extend(f"build.profiles.shapes.{key}={shapes}" for key in ("min", "opt", "max"))
     settings = load_config(config, flags)
     source = _model(model, settings, "build")
-    engine = Path(output) if output is not None else settings.engine_path(source)
+    engine = _path(output, "output") if output is not None else settings.engine_path(source)
     if not dry_run:
         _check_overwrite(engine, "engine", force, "engine output")
     return build_engine(source, engine, settings.build, _context(settings), dry_run=dry_run)
@@ -196,13 +198,13 @@ def profile(engine: PathLike | None = None, *, config: ConfigSource = None, back
     .profile.metadata.json (`trtkit profile`); raises BackendUnavailableError without a GPU and TensorRT."""
     from trtkit.stages.profile import profile_engine
 
-    flags = list(overrides)
+    flags = _strings(overrides, "overrides")
     if backend is not None:
         flags.append(f"backend={backend}")
     if shapes is not None:
         flags.append(f"profile.shapes={shapes}")
     settings = load_config(config, flags)
-    target = Path(engine) if engine is not None else settings.profiled_engine_path()
+    target = _path(engine, "engine") if engine is not None else settings.profiled_engine_path()
     return profile_engine(target, settings.profile, _context(settings))
 
 
@@ -216,12 +218,13 @@ def write_report(*paths: PathLike, output: PathLike = "report.html", top: int | 
     from trtkit.io.paths import refuse_output_over_input
     from trtkit.orchestration.report import ReportOptions, build_report
 
-    target = Path(output)
-    refuse_output_over_input(target, [Path(path) for path in paths], "report")
+    target = _path(output, "output")
+    inputs = _paths(paths)
+    refuse_output_over_input(target, inputs, "report")
     _check_overwrite(target, "html", force, "report")
     options = ReportOptions(**_given(top=top, lint=lint, graph=graph, query=query, beam=beam, color_by=color_by,
                                      max_graph_nodes=max_graph_nodes, profile=profile))
-    return build_report([Path(path) for path in paths], target, options)
+    return build_report(inputs, target, options)
 
 
 def run(config: PathLike, *, stages: Sequence[str] | None = None, start: str | None = None,
@@ -230,8 +233,9 @@ def run(config: PathLike, *, stages: Sequence[str] | None = None, start: str | N
     `result.exit_code` is the worst of the stages (lint and compare gates included)."""
     from trtkit.orchestration.run import RunOptions, run_pipeline
 
-    return run_pipeline(Path(config), RunOptions(None if stages is None else list(stages), start, until, force),
-                        list(overrides))
+    return run_pipeline(_path(config, "config", "a YAML file"),
+                        RunOptions(None if stages is None else _strings(stages, "stages"), start, until, force),
+                        _strings(overrides, "overrides"))
 
 
 def _check_overwrite(path: Path, kind: str, force: bool, what: str) -> None:
@@ -246,6 +250,37 @@ def _check_overwrite(path: Path, kind: str, force: bool, what: str) -> None:
         if "--force" not in (refused.hint or ""):  # not the overwrite refusal: a directory, a device...
             raise
         raise UsageError(refused.message, "choose another output or pass force=True to replace it") from None
+
+
+def _path(value: object, what: str, kind: str = "a str or pathlib.Path") -> Path:
+    """`value` as a Path; anything else (an int, None, a list of paths) is the caller's mistake, said in the API's
+    words rather than as pathlib's TypeError. An empty string would silently mean the current folder."""
+    import os
+
+    from trtkit.errors import UsageError
+
+    if isinstance(value, (str, os.PathLike)) and str(value):
+        return Path(value)
+    hint = (f"give the paths as separate arguments (*{what}s)" if isinstance(value, (list, tuple))
+            else f"give {kind}")
+    raise UsageError(f"{what} {value!r:.80} is not a path", hint)
+
+
+def _paths(values: Sequence[object]) -> list[Path]:
+    return [_path(value, "path") for value in values]
+
+
+def _strings(values: object, what: str) -> list[str]:
+    """A list of strings: one str is one item (not its characters), None is none."""
+    from trtkit.errors import UsageError
+
+    if values is None:
+        return []
+    if isinstance(values, str):
+        return [values]
+    if isinstance(values, (list, tuple)) and all(isinstance(item, str) for item in values):
+        return list(values)
+    raise UsageError(f"{what} {values!r:.80} is not a list of strings", f"give {what} as a list of str")
 
 
 def _given(**options: Any) -> dict[str, Any]:
@@ -264,7 +299,7 @@ def _model(model: PathLike | None, settings: PipelineConfig, command: str) -> Pa
     from trtkit.errors import UsageError
 
     if model is not None:
-        return Path(model)
+        return _path(model, "model")
     if settings.model is None:
         raise UsageError(f"{command} needs a model", "give a model path or a config with model:")
     return settings.resolve(settings.model)
@@ -276,6 +311,9 @@ def _shapes(shapes: Shapes) -> dict[str, tuple[int, ...]] | None:
 
     if shapes is None:
         return None
+    if not isinstance(shapes, (str, Mapping)):  # a bare list of dims does not say which input it is for
+        raise UsageError(f"shapes {shapes!r:.80} names no input",
+                         'give "input:1x3x224x224" or {"input": (1, 3, 224, 224)}')
     try:
         return parse_shape_spec(shapes if isinstance(shapes, str) else dict(shapes))
     except ValueError as error:
@@ -306,8 +344,11 @@ def to_document(result: object) -> dict[str, Any]:
     from trtkit.io.jsonout import dumps
 
     name = type(result).__name__
-    if name not in _DOCUMENTS:
-        raise TypeError(f"{name} is not a result of trtkit's API")
+    if name not in _DOCUMENTS:  # the API's errors are trtkit's, with an exit code, even for this one
+        from trtkit.errors import UsageError
+
+        raise UsageError(f"{name} is not a result of trtkit's API",
+                         "give what trtkit.inspect, lint, compare_engines, build... returned")
     module, function = _DOCUMENTS[name]
     document = getattr(importlib.import_module(module), function)(result)
     return dict(json.loads(dumps(document, indent=None)))
