@@ -121,3 +121,14 @@ def test_one_string_where_a_list_is_taken_is_one_item() -> None:
     assert trtkit.lint(QAT, overrides="lint.fail_on=never").fail_on == "never"
     with pytest.raises(trtkit.UsageError, match="unknown lint rule 'abc'"):
         trtkit.lint(QAT, enable="abc")
+
+
+@pytest.mark.parametrize("compare", [trtkit.compare_outputs, trtkit.compare_layers])
+@pytest.mark.parametrize("shapes", ["inptu:2x3x64x64", {"inptu": (2, 3, 64, 64)}])
+def test_shapes_for_an_input_the_model_lacks_are_refused(compare: Any, shapes: Any,
+                                                         example_models: dict[str, Path]) -> None:
+    """A misspelt input name kept the input's default shape and the comparison passed on inputs not asked for."""
+    model = example_models["resnet18"]
+    with pytest.raises(trtkit.UsageError, match="the shapes name 'inptu', not an input of the model") as refused:
+        compare(model, model, shapes=shapes)
+    assert refused.value.hint == "the inputs are input"
