@@ -132,3 +132,28 @@ def test_shapes_for_an_input_the_model_lacks_are_refused(compare: Any, shapes: A
     with pytest.raises(trtkit.UsageError, match="the shapes name 'inptu', not an input of the model") as refused:
         compare(model, model, shapes=shapes)
     assert refused.value.hint == "the inputs are input"
+
+
+@pytest.mark.parametrize(("section", "field", "value", "problem"), [
+    ("compare", "max_regression", "abc", "assigning to CompareConfig: max_regression: expected a percentage"),
+    ("compare", "metrics", 5, "assigning to CompareConfig: metrics: Input should be a valid list, got 5"),
+    ("build", "workspace", "lots", "assigning to BuildConfig: workspace: expected a size such as 4GiB"),
+    (None, "backend", "cuda", "assigning to PipelineConfig: backend: Input should be 'auto'"),
+])
+def test_a_config_changed_in_a_notebook_to_a_bad_value_is_a_config_error(section: str | None, field: str,
+                                                                         value: Any, problem: str) -> None:
+    """Assignments are validated; the refusal was pydantic's ValidationError, not trtkit's ConfigError."""
+    config = trtkit.load_config()
+    target = getattr(config, section) if section else config
+    before = getattr(target, field)
+    with pytest.raises(trtkit.ConfigError) as refused:
+        setattr(target, field, value)
+    assert refused.value.message.startswith(problem) and refused.value.exit_code == 2
+    assert getattr(target, field) == before  # the config is left as it was
+
+
+def test_a_config_changed_to_a_good_value_is_used() -> None:
+    config = trtkit.load_config()
+    config.compare.max_regression = "50%"
+    config.build.workspace = "1GiB"
+    assert config.compare.max_regression == 50.0 and config.build.workspace == 2**30

@@ -29,6 +29,19 @@ from trtkit.io.paths import check_file_name, resolve_against
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True, validate_assignment=True)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """An assignment that does not validate (`config.compare.max_regression = "abc"` in a notebook) raises
+        trtkit's ConfigError, in the words loading the same value from YAML uses, not pydantic's ValidationError."""
+        from pydantic import ValidationError
+
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as error:
+            from trtkit.config.loader import SourceMap, describe_problems
+
+            where = SourceMap(f"assigning to {type(self).__name__}")
+            raise describe_problems(error, {name: value}, where) from None
+
 
 def _path_to_data_spec(value: Any) -> Any:
     # `data: calib.npz` is shorthand for `data: {path: calib.npz}`.
