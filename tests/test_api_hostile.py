@@ -157,3 +157,19 @@ def test_a_config_changed_to_a_good_value_is_used() -> None:
     config.compare.max_regression = "50%"
     config.build.workspace = "1GiB"
     assert config.compare.max_regression == 50.0 and config.build.workspace == 2**30
+
+
+def test_successful_calls_print_nothing_even_from_tensorrt(example_models: dict[str, Path], tmp_path: Path,
+                                                          capfd) -> None:
+    """The API prints nothing: not the stages, not TensorRT-RTX's builder logger (captured at the file
+    descriptors, where a C library writes)."""
+    pytest.importorskip("tensorrt_rtx", reason="TensorRT-RTX is not installed (pip install 'trtkit[rtx]')")
+    engine = tmp_path / "cnn.engine"
+    built = trtkit.build(example_models["resnet18"], output=engine, backend="tensorrt-rtx", shapes="input:1x3x64x64")
+    assert engine.stat().st_size > 0 and built.engine == str(engine)
+    trtkit.inspect(engine)
+    trtkit.lint(QAT)
+    trtkit.write_report(QAT, output=tmp_path / "report.html")
+    assert capfd.readouterr() == ("", "")
+    assert sorted(path.name for path in tmp_path.iterdir() if not path.name.startswith("cnn.engine")) == [
+        "report.html"]
