@@ -173,3 +173,25 @@ def test_successful_calls_print_nothing_even_from_tensorrt(example_models: dict[
     assert capfd.readouterr() == ("", "")
     assert sorted(path.name for path in tmp_path.iterdir() if not path.name.startswith("cnn.engine")) == [
         "report.html"]
+
+
+@pytest.mark.parametrize("make", ["folder", "fifo"])
+@pytest.mark.parametrize(("call", "what"), [
+    (lambda path: trtkit.lint(path), "config file"),
+    (lambda path: trtkit.profile(path), "engine"),
+])
+def test_a_folder_or_fifo_given_as_a_file_is_named_not_missing(make: str, call: Any, what: str,
+                                                              tmp_path: Path) -> None:
+    """They exist: "does not exist" (and "build it first") sent the user looking for the wrong problem."""
+    import os
+
+    path = tmp_path / "cnn.yaml"
+    if make == "folder":
+        path.mkdir()
+    else:
+        os.mkfifo(path)
+    with pytest.raises(trtkit.InputFileError) as refused:
+        call(path)
+    kind = "a directory" if make == "folder" else "a FIFO"
+    assert refused.value.message == f"{what} {path} is not a regular file ({kind})"
+    assert refused.value.exit_code == 3

@@ -63,10 +63,9 @@ def run_lint_paths(inputs: Sequence[str | Path], options: LintOptions,
     config = sources = None
     problems: list[str] = []
     if configs:
-        if not configs[0].is_file():
-            from trtkit.errors import InputFileError
+        from trtkit.io.paths import require_regular_file
 
-            raise InputFileError(f"config file {configs[0]} does not exist", "check the path")
+        require_regular_file(configs[0], "config file")  # a folder named x.yaml exists: say what it is
         config, sources, problems = load_config_for_lint(configs[0], options.overrides)
     elif options.overrides:  # --set without a config file applies to the defaults (it was silently ignored)
         from trtkit.config.loader import load_config

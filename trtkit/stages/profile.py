@@ -84,10 +84,13 @@ def profile_engine(engine: Path, config: ProfileConfig, context: StageContext = 
     from trtkit.io.atomic import check_set_complete
     from trtkit.io.data import feeds_for
 
-    if not engine.is_file():
+    if not engine.exists():
         from trtkit.errors import InputFileError
 
         raise InputFileError(f"engine {engine} does not exist", "build it first: trtkit build")
+    from trtkit.io.paths import require_regular_file
+
+    require_regular_file(engine, "engine")  # a folder or a FIFO is not "missing": say what it is
     require_engine(engine, "profile")
     check_set_complete(engine, "build")
     trt, loaded = load_engine(engine, context.backend, "profiling the engine",
