@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from trtkit.errors import ConfigError, InputFileError, UsageError
 
 if TYPE_CHECKING:
-    from pydantic import ValidationError
     from pydantic_core import ErrorDetails
 
 Location = tuple[Any, ...]
@@ -278,13 +277,8 @@ def validate_config(data: dict[str, Any], sources: SourceMap):
     try:
         return PipelineConfig.model_validate(data)
     except ValidationError as error:
-        raise describe_problems(error, data, sources) from None
-
-
-def describe_problems(error: ValidationError, data: dict[str, Any], sources: SourceMap) -> ConfigError:
-    """pydantic's errors over `data` as one ConfigError, one line per problem with its path and origin."""
-    problems = [_describe(item, data, sources) for item in error.errors(include_url=False)]
-    return ConfigError(list(dict.fromkeys(problems)))
+        problems = [_describe(item, data, sources) for item in error.errors(include_url=False)]
+        raise ConfigError(list(dict.fromkeys(problems))) from None
 
 
 def _data_path(loc: Location, data: Any) -> Location:

@@ -37,10 +37,14 @@ class StrictModel(BaseModel):
         try:
             super().__setattr__(name, value)
         except ValidationError as error:
-            from trtkit.config.loader import SourceMap, describe_problems
+            from trtkit.errors import ConfigError
 
-            where = SourceMap(f"assigning to {type(self).__name__}")
-            raise describe_problems(error, {name: value}, where) from None
+            problems = []
+            for item in error.errors(include_url=False):
+                message = item["msg"].removeprefix("Value error, ")  # the validators' own words say what they got
+                got = "" if item["type"] == "value_error" else f", got {value!r:.80}"
+                problems.append(f"assigning to {type(self).__name__}: {name}: {message}{got}")
+            raise ConfigError(problems) from None
 
 
 def _path_to_data_spec(value: Any) -> Any:
