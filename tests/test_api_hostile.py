@@ -26,10 +26,20 @@ def test_lint_refuses_a_fail_on_that_is_not_a_severity(fail_on: str, capfd) -> N
     assert capfd.readouterr() == ("", "")
 
 
-@pytest.mark.parametrize("top", [-1, "5", 2.5, True])
-def test_inspect_refuses_a_top_that_is_not_a_count(top: Any) -> None:
-    with pytest.raises(trtkit.UsageError, match="--top .* is not a number of layers"):
-        trtkit.inspect(QAT, top=top)
+@pytest.mark.parametrize(("option", "value", "refusal"), [
+    ("top", -1, "--top -1 is not a count"),
+    ("top", "5", "--top '5' is not a count"),
+    ("top", 2.5, "--top 2.5 is not a count"),
+    ("top", True, "--top True is not a count"),
+    ("profile", "0", "--profile '0' is not a count"),  # was told "--profile 0 is out of range: ... profile: 0"
+    ("profile", True, "--profile True is not a count"),
+    ("filter", 5, "--filter 5 is not text"),  # TypeError from re.compile
+    ("precision", 8, "--precision 8 is not text"),  # AttributeError: 'int' object has no attribute 'upper'
+])
+def test_inspect_refuses_an_option_of_the_wrong_kind(option: str, value: Any, refusal: str) -> None:
+    with pytest.raises(trtkit.UsageError) as refused:
+        trtkit.inspect(QAT, **{option: value})
+    assert refused.value.message == refusal and refused.value.exit_code == 2
 
 
 def test_inspect_top_zero_and_a_count_still_work() -> None:
@@ -49,6 +59,10 @@ def test_inspect_without_a_path_is_refused_not_an_empty_result(capfd) -> None:
     ("top", "3", "--top '3' is not a count"),
     ("max_graph_nodes", -1, "--max-graph-nodes -1 is not a count"),
     ("profile", 9, "--profile 9 is out of range: resnet-qat.onnx.engine has 1 optimization profile: 0"),
+    ("profile", "0", "--profile '0' is not a count"),
+    ("query", 5, "--query 5 is not text"),  # TypeError from re.compile
+    ("beam", 5, "--beam 5 is not text"),  # AttributeError from the beam parser
+    ("lint", "no", "lint 'no' is not True or False"),  # a truthy string ran the lint rules
 ])
 def test_write_report_refuses_an_option_out_of_range_and_writes_nothing(option: str, value: Any, refusal: str,
                                                                         tmp_path: Path) -> None:

@@ -58,8 +58,17 @@ def build_report(paths: list[Path], output: Path, options: ReportOptions) -> Rep
     from trtkit.report import graph as graphs
     from trtkit.report import html
     from trtkit.report.svg import category_colors
+    from trtkit.stages.option_checks import require_count, require_profile, require_switch, require_text
 
     started = time.perf_counter()
+    # the command's flags are typed by its parser; the API's arguments are checked here, before anything is read
+    require_count(options.top, "--top", 1)
+    require_count(options.max_graph_nodes, "--max-graph-nodes", 1)
+    for flag, text in (("--query", options.query), ("--beam", options.beam), ("--color-by", options.color_by)):
+        require_text(text, flag)
+    for flag, switch in (("lint", options.lint), ("graph", options.graph)):
+        require_switch(switch, flag)
+    require_profile(options.profile)
     beam = None
     if options.beam is not None:
         try:
@@ -74,10 +83,6 @@ def build_report(paths: list[Path], output: Path, options: ReportOptions) -> Rep
         except re.error as error:
             raise UsageError(f"--query {options.query!r} is not a regular expression: {error}",
                              "escape special characters, e.g. 'conv\\.1'") from None
-    for name, count, least in (("--top", options.top, 1), ("--max-graph-nodes", options.max_graph_nodes, 1)):
-        # the command's flags take integers of 1 or more; a string or a negative count broke the page's slicing
-        if not isinstance(count, int) or isinstance(count, bool) or count < least:
-            raise UsageError(f"{name} {count!r} is not a count", f"give an integer of {least} or more")
     if options.color_by not in ("precision", "type"):
         raise UsageError(f"--color-by {options.color_by!r}", "use precision or type")
     loaded = load(paths)
