@@ -209,3 +209,8 @@ def test_a_folder_or_fifo_given_as_a_file_is_named_not_missing(make: str, call: 
     kind = "a directory" if make == "folder" else "a FIFO"
     assert refused.value.message == f"{what} {path} is not a regular file ({kind})"
     assert refused.value.exit_code == 3
+
+
+@pytest.mark.parametrize("target", [10, "10"])
+def test_lint_takes_the_tensorrt_version_as_a_number_too(target: Any) -> None:
+    assert trtkit.lint(QAT, target=target).target == "10"

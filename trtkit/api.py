@@ -95,7 +95,7 @@ def inspect(*paths: PathLike, by: str | None = None, top: int | None = None, fil
 
 
 def lint(*paths: PathLike, enable: Sequence[str] = (), disable: Sequence[str] = (), fail_on: str | None = None,
-         target: str | None = None, overrides: Sequence[str] = ()) -> LintResult:
+         target: str | int | None = None, overrides: Sequence[str] = ()) -> LintResult:
     """The lint findings of engine artifacts, ONNX models and at most one config (`trtkit lint`); `result.failed`
     says whether one reaches `fail_on` (default: the config's lint.fail_on, else error). `target`: the TensorRT
     checked for, 8, 10, 11 or rtx."""
@@ -106,7 +106,9 @@ def lint(*paths: PathLike, enable: Sequence[str] = (), disable: Sequence[str] = 
         raise UsageError("lint needs a path", "give engine artifacts, ONNX models or a config file")
     return run_lint_paths(_paths(paths), LintOptions(enable=_strings(enable, "enable"),
                                                      disable=_strings(disable, "disable"), fail_on=fail_on,
-                                                     target=target, overrides=_strings(overrides, "overrides")))
+                                                     # target=10 is "10": it was refused as not one of 8, 10, 11
+                                                     target=None if target is None else str(target),
+                                                     overrides=_strings(overrides, "overrides")))
 
 
 def compare_engines(*paths: PathLike, baseline: PathLike | None = None, config: ConfigSource = None,
