@@ -214,3 +214,11 @@ def test_a_folder_or_fifo_given_as_a_file_is_named_not_missing(make: str, call: 
 @pytest.mark.parametrize("target", [10, "10"])
 def test_lint_takes_the_tensorrt_version_as_a_number_too(target: Any) -> None:
     assert trtkit.lint(QAT, target=target).target == "10"
+
+
+def test_profile_of_an_empty_engine_is_a_bad_input_not_a_missing_backend(tmp_path: Path) -> None:
+    engine = tmp_path / "cnn.engine"
+    engine.write_bytes(b"")
+    with pytest.raises(trtkit.InputFileError, match="cnn.engine is empty, not a TensorRT engine") as refused:
+        trtkit.profile(engine)
+    assert refused.value.exit_code == 3  # was 4: "needs TensorRT and a GPU", though no GPU could read it
