@@ -222,3 +222,17 @@ def test_profile_of_an_empty_engine_is_a_bad_input_not_a_missing_backend(tmp_pat
     with pytest.raises(trtkit.InputFileError, match="cnn.engine is empty, not a TensorRT engine") as refused:
         trtkit.profile(engine)
     assert refused.value.exit_code == 3  # was 4: "needs TensorRT and a GPU", though no GPU could read it
+
+
+def test_compare_layers_of_a_model_whose_external_data_is_gone(example_models: dict[str, Path],
+                                                               tmp_path: Path) -> None:
+    """onnx's checker ValidationError (not a ValueError) leaked from loading the weights."""
+    import onnx
+
+    model = tmp_path / "cnn.onnx"
+    onnx.save(onnx.load(str(example_models["resnet18"])), str(model), save_as_external_data=True,
+              location="cnn.onnx.data", size_threshold=0)
+    (tmp_path / "cnn.onnx.data").unlink()
+    with pytest.raises(trtkit.InputFileError, match="keeps its data in 'cnn.onnx.data', which is not beside"):
+        trtkit.compare_layers(model, model)
+
