@@ -236,3 +236,15 @@ def test_compare_layers_of_a_model_whose_external_data_is_gone(example_models: d
     with pytest.raises(trtkit.InputFileError, match="keeps its data in 'cnn.onnx.data', which is not beside"):
         trtkit.compare_layers(model, model)
 
+
+def test_a_model_onnxruntime_refuses_is_one_error_and_nothing_on_stderr(tmp_path: Path, capfd) -> None:
+    """onnxruntime logged its refusal (a graph without outputs) to stderr in colour before trtkit raised it."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([], "empty", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 4])], [])
+    model = tmp_path / "no_outputs.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(model))
+    with pytest.raises(trtkit.InputFileError, match="onnxruntime cannot load"):
+        trtkit.compare_outputs(model, model)
+    assert capfd.readouterr() == ("", "")
