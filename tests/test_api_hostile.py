@@ -248,3 +248,31 @@ def test_a_model_onnxruntime_refuses_is_one_error_and_nothing_on_stderr(tmp_path
     with pytest.raises(trtkit.InputFileError, match="onnxruntime cannot load"):
         trtkit.compare_outputs(model, model)
     assert capfd.readouterr() == ("", "")
+
+
+def _graph_model(path: Path, nodes: list[Any], outputs: bool = True) -> Path:
+    import onnx
+    from onnx import TensorProto, helper
+
+    value = helper.make_tensor_value_info
+    graph = helper.make_graph(nodes, "g", [value("input", TensorProto.FLOAT, [1, 4])],
+                              [value("output", TensorProto.FLOAT, [1, 4])] if outputs else [])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    return path
+
+
+def test_lint_fails_a_model_no_parser_can_load(tmp_path: Path, example_models: dict[str, Path]) -> None:
+    """Lint passed these (no rule found anything) though onnxruntime and TensorRT refuse them."""
+    from onnx import helper
+
+    dangling = _graph_model(tmp_path / "dangling.onnx", [helper.make_node("Add", ["input", "ghost"], ["output"],
+                                                                          name="add")])
+    no_outputs = _graph_model(tmp_path / "no_outputs.onnx", [], outputs=False)
+    result = trtkit.lint(dangling)
+    assert result.failed and [(f.rule, f.message) for f in result.findings] == [
+        ("onnx-broken-graph", "node add reads ghost, which no node, input or initializer produces")]
+    assert [f.message for f in trtkit.lint(no_outputs).findings] == ["the graph has no outputs"]
+    # an omitted optional input ("") is no dangling tensor; nor is anything in the example models
+    clip = _graph_model(tmp_path / "clip.onnx", [helper.make_node("Clip", ["input", "", ""], ["output"])])
+    for model in (clip, *example_models.values()):
+        assert "onnx-broken-graph" not in {finding.rule for finding in trtkit.lint(model).findings}
