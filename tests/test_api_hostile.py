@@ -276,3 +276,19 @@ def test_lint_fails_a_model_no_parser_can_load(tmp_path: Path, example_models: d
     clip = _graph_model(tmp_path / "clip.onnx", [helper.make_node("Clip", ["input", "", ""], ["output"])])
     for model in (clip, *example_models.values()):
         assert "onnx-broken-graph" not in {finding.rule for finding in trtkit.lint(model).findings}
+
+
+def test_overrides_on_a_config_keep_what_the_caller_assigned(tmp_path: Path) -> None:
+    config = trtkit.load_config()
+    config.build.workspace = "1GiB"
+    config.compare.max_regression = "20%"
+    changed = trtkit.load_config(config, ["compare.confidence=0.9"])
+    assert (changed.build.workspace, changed.compare.max_regression, changed.compare.confidence) == (2**30, 20.0, 0.9)
+    # and a config loaded from a file keeps its values and its folder
+    path = tmp_path / "cnn.yaml"
+    path.write_text("model: cnn.onnx\nbuild:\n  workspace: 2GiB\n")
+    loaded = trtkit.load_config(path)
+    loaded.compare.max_regression = "10%"
+    again = trtkit.load_config(loaded, ["compare.confidence=0.9"])
+    assert again.build.workspace == 2 * 2**30 and again.compare.max_regression == 10.0
+    assert again.resolve(again.model or Path()) == tmp_path / "cnn.onnx"

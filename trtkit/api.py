@@ -52,7 +52,9 @@ def load_config(config: ConfigSource = None, overrides: Sequence[str] = ()) -> P
             return config
         from trtkit.config.loader import SourceMap, apply_overrides, validate_config
 
-        data = config.model_dump(mode="json", exclude_unset=True)
+        # every field: exclude_unset dropped what the caller assigned inside a section it had not set itself
+        # (config.build.workspace = "1GiB" on the defaults was lost once overrides were given)
+        data = config.model_dump(mode="json")
         apply_overrides(data, flags, SourceMap("the PipelineConfig given"))
         validated = validate_config(data, SourceMap("the PipelineConfig given"))
         validated._base_dir = config.base_dir
