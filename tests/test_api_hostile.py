@@ -292,3 +292,18 @@ def test_overrides_on_a_config_keep_what_the_caller_assigned(tmp_path: Path) -> 
     again = trtkit.load_config(loaded, ["compare.confidence=0.9"])
     assert again.build.workspace == 2 * 2**30 and again.compare.max_regression == 10.0
     assert again.resolve(again.model or Path()) == tmp_path / "cnn.onnx"
+
+
+@pytest.mark.parametrize("shapes", ["input:2x3x64x64", {"input": (2, 3, 64, 64)}])
+def test_build_takes_shapes_as_the_comparisons_do(shapes: Any, example_models: dict[str, Path],
+                                                  tmp_path: Path) -> None:
+    """A mapping was written into the override as its repr and refused: "expected a shape ..., got '(2'"."""
+    pytest.importorskip("tensorrt_rtx", reason="TensorRT-RTX is not installed (pip install 'trtkit[rtx]')")
+    built = trtkit.build(example_models["resnet18"], output=tmp_path / "cnn.engine", backend="tensorrt-rtx",
+                         shapes=shapes, dry_run=True)
+    assert built.profiles == {"shapes": {"min": "input:2x3x64x64", "opt": "input:2x3x64x64", "max": "input:2x3x64x64"}}
+
+
+def test_build_refuses_shapes_that_name_no_input() -> None:
+    with pytest.raises(trtkit.UsageError, match="names no input"):
+        trtkit.build(QAT / "model.onnx", shapes=[1, 3, 64, 64])  # type: ignore[arg-type]

@@ -175,19 +175,20 @@ def convert(model: PathLike | None = None, *, output: PathLike | None = None, co
 
 
 def build(model: PathLike | None = None, *, output: PathLike | None = None, config: ConfigSource = None,
-          backend: str | None = None, shapes: str | None = None, dry_run: bool = False, force: bool = False,
+          backend: str | None = None, shapes: Shapes = None, dry_run: bool = False, force: bool = False,
           overrides: Sequence[str] = ()) -> BuildResult:
     """Build an engine from an ONNX model and write it with its .graph.json, .build.metadata.json and .build.log
     (`trtkit build`). `backend`: auto, tensorrt or tensorrt-rtx; `shapes`: one optimization profile with
-    min=opt=max ("input:1x3x224x224"); `dry_run`: parse and validate only. An existing output that is not an
-    engine is replaced only with `force` (the command's `--force`); otherwise UsageError before anything is built."""
+    min=opt=max ("input:1x3x224x224" or {"input": (1, 3, 224, 224)}); `dry_run`: parse and validate only. An
+    existing output that is not an engine is replaced only with `force` (the command's `--force`); otherwise
+    UsageError before anything is built."""
     from trtkit.stages.build import build_engine
 
     flags = _strings(overrides, "overrides")
     if backend is not None:
         flags.append(f"backend={backend}")
     if shapes is not None:
-        flags.extend(f"build.profiles.shapes.{key}={shapes}" for key in ("min", "opt", "max"))
+        flags.extend(f"build.profiles.shapes.{key}={_shape_text(shapes)}" for key in ("min", "opt", "max"))
     settings = load_config(config, flags)
     source = _model(model, settings, "build")
     engine = _path(output, "output") if output is not None else settings.engine_path(source)
@@ -197,7 +198,7 @@ def build(model: PathLike | None = None, *, output: PathLike | None = None, conf
 
 
 def profile(engine: PathLike | None = None, *, config: ConfigSource = None, backend: str | None = None,
-            shapes: str | None = None, overrides: Sequence[str] = ()) -> ProfileResult:
+            shapes: Shapes = None, overrides: Sequence[str] = ()) -> ProfileResult:
     """Measure an engine on the GPU like trtexec and write its .timing.json, .profile.json and
     .profile.metadata.json (`trtkit profile`); raises BackendUnavailableError without a GPU and TensorRT."""
     from trtkit.stages.profile import profile_engine
@@ -206,7 +207,7 @@ def profile(engine: PathLike | None = None, *, config: ConfigSource = None, back
     if backend is not None:
         flags.append(f"backend={backend}")
     if shapes is not None:
-        flags.append(f"profile.shapes={shapes}")
+        flags.append(f"profile.shapes={_shape_text(shapes)}")
     settings = load_config(config, flags)
     target = _path(engine, "engine") if engine is not None else settings.profiled_engine_path()
     return profile_engine(target, settings.profile, _context(settings))
@@ -307,6 +308,16 @@ def _model(model: PathLike | None, settings: PipelineConfig, command: str) -> Pa
     if settings.model is None:
         raise UsageError(f"{command} needs a model", "give a model path or a config with model:")
     return settings.resolve(settings.model)
+
+
+def _shape_text(shapes: Shapes) -> str:
+    """`shapes` as the command line writes them ("input:1x3x224x224"), for an override; a mapping was written as
+    its Python repr, which the config then refused as "expected a shape ..., got '(1'"."""
+    from trtkit.config.units import format_shape_spec
+
+    if isinstance(shapes, str):
+        return shapes
+    return format_shape_spec(_shapes(shapes) or {})
 
 
 def _shapes(shapes: Shapes) -> dict[str, tuple[int, ...]] | None:
