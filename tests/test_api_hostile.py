@@ -307,3 +307,28 @@ def test_build_takes_shapes_as_the_comparisons_do(shapes: Any, example_models: d
 def test_build_refuses_shapes_that_name_no_input() -> None:
     with pytest.raises(trtkit.UsageError, match="names no input"):
         trtkit.build(QAT / "model.onnx", shapes=[1, 3, 64, 64])  # type: ignore[arg-type]
+
+
+def test_an_output_path_with_a_nul_byte_is_refused(tmp_path: Path) -> None:
+    """tempfile's ValueError ("embedded null byte") leaked from the atomic writer."""
+    with pytest.raises(trtkit.InputFileError, match=r"cannot write '.*a\\x00b.html': embedded null byte"):
+        trtkit.write_report(QAT, output=tmp_path / "a\x00b.html")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_build_refuses_an_engine_path_that_is_not_utf8_before_building(example_models: dict[str, Path],
+                                                                      tmp_path: Path) -> None:
+    """The build ran, then writing its metadata (which names the engine) raised UnicodeEncodeError."""
+    import os
+
+    pytest.importorskip("tensorrt_rtx", reason="TensorRT-RTX is not installed (pip install 'trtkit[rtx]')")
+    engine = tmp_path / os.fsdecode(b"cnn\xff.engine")
+    with pytest.raises(trtkit.InputFileError, match="is not valid UTF-8"):
+        trtkit.build(example_models["resnet18"], output=engine, backend="tensorrt-rtx", shapes="input:1x3x64x64")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_path_too_long_for_the_file_system_is_a_bad_input(tmp_path: Path) -> None:
+    with pytest.raises(trtkit.InputFileError, match="File name too long") as refused:
+        trtkit.inspect(tmp_path / ("x" * 300))
+    assert refused.value.exit_code == 3

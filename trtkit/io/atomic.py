@@ -296,6 +296,8 @@ def _temp_beside(target: Path) -> tuple[int, Path]:
     except OSError as error:
         raise InputFileError(f"cannot write {target}: {error.strerror}",
                              "check the folder exists and is writable") from error
+    except ValueError as error:  # a NUL byte in the path: no system call takes it
+        raise InputFileError(f"cannot write {str(target)!r}: {error}", "give a path without NUL bytes") from None
     return fd, Path(temp_name)
 
 
