@@ -328,7 +328,24 @@ def test_build_refuses_an_engine_path_that_is_not_utf8_before_building(example_m
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_path_too_long_for_the_file_system_is_a_bad_input(tmp_path: Path) -> None:
-    with pytest.raises(trtkit.InputFileError, match="File name too long") as refused:
-        trtkit.inspect(tmp_path / ("x" * 300))
-    assert refused.value.exit_code == 3
+# A file name longer than the file system allows: Path.exists/is_file/is_dir raise OSError for it (not only False)
+LONG_NAME = "x" * 300
+TOO_LONG = {
+    "inspect": lambda folder, model: trtkit.inspect(folder / LONG_NAME),
+    "compare_engines": lambda folder, model: trtkit.compare_engines(QAT, folder / LONG_NAME),
+    "compare_outputs": lambda folder, model: trtkit.compare_outputs(folder / LONG_NAME, model),
+    "compare_layers": lambda folder, model: trtkit.compare_layers(model, folder / f"{LONG_NAME}.onnx"),
+    "compare data": lambda folder, model: trtkit.compare_outputs(model, model, overrides=[
+        f"compare.data.path={folder / LONG_NAME}"]),
+    "profile": lambda folder, model: trtkit.profile(folder / f"{LONG_NAME}.engine"),
+    "convert output": lambda folder, model: trtkit.convert(model, output=folder / f"{LONG_NAME}.onnx"),
+}
+
+
+@pytest.mark.parametrize("call", TOO_LONG.values(), ids=TOO_LONG.keys())
+def test_a_path_too_long_for_the_file_system_is_a_bad_input(call: Any, example_models: dict[str, Path],
+                                                            tmp_path: Path) -> None:
+    with pytest.raises(trtkit.InputFileError) as refused:
+        call(tmp_path, example_models["resnet18"])
+    assert refused.value.exit_code == 3 and LONG_NAME in refused.value.message
+    assert list(tmp_path.iterdir()) == []

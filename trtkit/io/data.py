@@ -5,6 +5,7 @@ seed and value ranges per input."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -79,7 +80,7 @@ def load_feeds(path: Path) -> list[Feed]:
 
     import numpy as np
 
-    if not path.exists():
+    if not os.path.exists(path):  # never raises (Path.exists did for a name too long)
         raise InputFileError(f"data {path} does not exist", "check the path")
     try:
         if path.is_dir():

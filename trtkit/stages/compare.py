@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,7 +78,7 @@ def source_kind(path: Path) -> str:
     """What an output source is: onnx, engine, saved (.npz or a folder of .npy) or polygraphy-results."""
     from trtkit.plan.artifacts import read_artifact
 
-    if path.suffix == ".npz" or path.is_dir():
+    if path.suffix == ".npz" or os.path.isdir(path):  # never raises (Path.is_dir did for a name too long)
         return "saved"
     artifact = read_artifact(path)
     if artifact.kind in ("onnx", "engine"):

@@ -5,6 +5,7 @@ warnings) runs with any executor; `profile_engine` adds TensorRT (engine, contex
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,7 +85,7 @@ def profile_engine(engine: Path, config: ProfileConfig, context: StageContext = 
     from trtkit.io.atomic import check_set_complete
     from trtkit.io.data import feeds_for
 
-    if not engine.exists():
+    if not os.path.exists(engine):  # never raises: a name too long to look up does not exist either
         from trtkit.errors import InputFileError
 
         raise InputFileError(f"engine {engine} does not exist", "build it first: trtkit build")
