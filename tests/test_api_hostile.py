@@ -349,3 +349,17 @@ def test_a_path_too_long_for_the_file_system_is_a_bad_input(call: Any, example_m
         call(tmp_path, example_models["resnet18"])
     assert refused.value.exit_code == 3 and LONG_NAME in refused.value.message
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("write", [
+    lambda folder, model: trtkit.write_report(QAT, output=folder / "notes.txt" / "report.html"),
+    lambda folder, model: trtkit.convert(model, output=folder / "notes.txt" / "cnn.onnx"),
+], ids=["write_report", "convert"])
+def test_an_output_under_a_file_names_the_file_in_the_way(write: Any, example_models: dict[str, Path],
+                                                          tmp_path: Path) -> None:
+    """mkdir's errno said "File exists", which sent the user looking for an existing output."""
+    (tmp_path / "notes.txt").write_text("kept")
+    with pytest.raises(trtkit.InputFileError) as refused:
+        write(tmp_path, example_models["resnet18"])
+    assert refused.value.message.endswith(f"{tmp_path / 'notes.txt'} is a file, not a folder")
+    assert (tmp_path / "notes.txt").read_text() == "kept"

@@ -280,9 +280,17 @@ def _make_parents(target: Path) -> list[Path]:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise InputFileError(f"cannot write {target}: {error.strerror}",
-                             "check the folder exists and is writable") from error
+        raise _folder_error(target, error) from error
     return missing
+
+
+def _folder_error(target: Path, error: OSError) -> InputFileError:
+    """Why the folders above `target` cannot be made: mkdir's "File exists" means a file where a folder must be."""
+    if isinstance(error, FileExistsError):
+        blocking = next((folder for folder in reversed(target.parents) if folder.is_file()), target.parent)
+        return InputFileError(f"cannot write {target}: {blocking} is a file, not a folder",
+                              "choose an output path inside a folder")
+    return InputFileError(f"cannot write {target}: {error.strerror}", "check the folder exists and is writable")
 
 
 def _temp_beside(target: Path) -> tuple[int, Path]:
@@ -294,8 +302,7 @@ def _temp_beside(target: Path) -> tuple[int, Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
     except OSError as error:
-        raise InputFileError(f"cannot write {target}: {error.strerror}",
-                             "check the folder exists and is writable") from error
+        raise _folder_error(target, error) from error
     except ValueError as error:  # a NUL byte in the path: no system call takes it
         raise InputFileError(f"cannot write {str(target)!r}: {error}", "give a path without NUL bytes") from None
     return fd, Path(temp_name)
