@@ -363,3 +363,13 @@ def test_an_output_under_a_file_names_the_file_in_the_way(write: Any, example_mo
         write(tmp_path, example_models["resnet18"])
     assert refused.value.message.endswith(f"{tmp_path / 'notes.txt'} is a file, not a folder")
     assert (tmp_path / "notes.txt").read_text() == "kept"
+
+
+def test_a_json_artifact_of_random_bytes_is_called_corrupt_json_not_an_onnx_model(tmp_path: Path) -> None:
+    folder = tmp_path / "engine"
+    folder.mkdir()
+    (folder / "cnn.engine.graph.json").write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(trtkit.InputFileError) as refused:
+        trtkit.load_plan(folder)
+    assert refused.value.message == f"{folder / 'cnn.engine.graph.json'} holds binary data, not JSON; the file is " \
+        "corrupt"

@@ -73,6 +73,9 @@ def _classified(path: Path, data: bytes) -> Artifact:
 def _binary(path: Path) -> Artifact:
     if path.suffix.lower() in (".engine", ".plan", ".trt"):
         return Artifact(path, "engine", None)
+    if path.suffix.lower() == ".json":  # else read as an ONNX model, and refused as one ("not a readable ONNX model")
+        raise InputFileError(f"{path} holds binary data, not JSON; the file is corrupt",
+                             "re-export it from TensorRT")
     from trtkit.io.onnx_model import load_onnx
 
     return Artifact(path, "onnx", load_onnx(path))
