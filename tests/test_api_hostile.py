@@ -373,3 +373,12 @@ def test_a_json_artifact_of_random_bytes_is_called_corrupt_json_not_an_onnx_mode
         trtkit.load_plan(folder)
     assert refused.value.message == f"{folder / 'cnn.engine.graph.json'} holds binary data, not JSON; the file is " \
         "corrupt"
+
+
+def test_lint_with_every_rule_disabled_says_nothing_was_checked() -> None:
+    from trtkit.analysis.lint import all_rules
+
+    result = trtkit.lint(QAT, disable=list(all_rules()))
+    assert result.findings == [] and result.rules_run == []
+    assert result.notes == ["no rule ran: every rule that applies to these inputs is disabled"]
+    assert trtkit.lint(QAT).notes == []

@@ -121,6 +121,8 @@ def run_lint_paths(inputs: Sequence[str | Path], options: LintOptions,
         found, rules_run = run_lint(lint_context, settings)
         findings.extend(found)
         ran.update(rules_run)
+    if not ran:  # a pass with nothing checked is no pass: say so
+        notes.append("no rule ran: every rule that applies to these inputs is disabled")
     from trtkit.analysis.lint import SEVERITY_RANK
 
     findings.sort(key=lambda finding: (-SEVERITY_RANK[finding.severity], finding.rule))
