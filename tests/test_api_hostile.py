@@ -309,10 +309,15 @@ def test_build_refuses_shapes_that_name_no_input() -> None:
         trtkit.build(QAT / "model.onnx", shapes=[1, 3, 64, 64])  # type: ignore[arg-type]
 
 
-def test_an_output_path_with_a_nul_byte_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("write", [
+    lambda folder, model: trtkit.write_report(QAT, output=folder / "a\x00b.html"),
+    lambda folder, model: trtkit.convert(model, output=folder / "a\x00b.onnx"),  # ValueError from Path.resolve
+], ids=["write_report", "convert"])
+def test_an_output_path_with_a_nul_byte_is_refused(write: Any, example_models: dict[str, Path],
+                                                   tmp_path: Path) -> None:
     """tempfile's ValueError ("embedded null byte") leaked from the atomic writer."""
-    with pytest.raises(trtkit.InputFileError, match=r"cannot write '.*a\\x00b.html': embedded null byte"):
-        trtkit.write_report(QAT, output=tmp_path / "a\x00b.html")
+    with pytest.raises(trtkit.InputFileError, match=r"cannot write '.*a\\x00b.(html|onnx)': embedded null byte"):
+        write(tmp_path, example_models["resnet18"])
     assert list(tmp_path.iterdir()) == []
 
 
@@ -339,6 +344,7 @@ TOO_LONG = {
         f"compare.data.path={folder / LONG_NAME}"]),
     "profile": lambda folder, model: trtkit.profile(folder / f"{LONG_NAME}.engine"),
     "convert output": lambda folder, model: trtkit.convert(model, output=folder / f"{LONG_NAME}.onnx"),
+    "convert output folder": lambda folder, model: trtkit.convert(model, output=folder / LONG_NAME / "cnn.onnx"),
 }
 
 

@@ -157,7 +157,7 @@ def convert(model: PathLike | None = None, *, output: PathLike | None = None, co
     and `output` default to the config's; `precision` (fp32, fp16, bf16) and `quantize` (int8, fp8, int4) set
     convert.precision and convert.quantize.mode. An existing output that is not an ONNX model is replaced only
     with `force` (the command's `--force`); otherwise UsageError, and the file is left as it was."""
-    from trtkit.stages.convert import check_model_exists
+    from trtkit.stages.convert import check_model_exists, refuse_output_over_source
     from trtkit.stages.convert import convert as run_convert
 
     flags = _strings(overrides, "overrides")
@@ -169,8 +169,8 @@ def convert(model: PathLike | None = None, *, output: PathLike | None = None, co
     source = _model(model, settings, "convert")
     check_model_exists(source)
     target = _path(output, "output") if output is not None else settings.converted_path(source)
-    if target.resolve() != source.resolve():  # the stage refuses the input as output in its own words
-        _check_overwrite(target, "onnx", force, "converted model")
+    refuse_output_over_source(source, target)  # in its own words, before the overwrite rule would name force=True
+    _check_overwrite(target, "onnx", force, "converted model")
     return run_convert(source, target, settings.convert, _context(settings), profile_shapes=settings.first_opt_shapes())
 
 

@@ -276,7 +276,8 @@ def staged_writes(marker: str | os.PathLike[str] | None = None) -> Iterator[Stag
 
 def _make_parents(target: Path) -> list[Path]:
     """Make the missing folders above `target`; returns those it made, outermost first."""
-    missing = [folder for folder in reversed(target.parents) if not folder.exists()]
+    # os.path.exists never raises: Path.exists raised OSError for a folder name too long (mkdir then says why)
+    missing = [folder for folder in reversed(target.parents) if not os.path.exists(folder)]
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
