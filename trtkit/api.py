@@ -46,24 +46,27 @@ def load_config(config: ConfigSource = None, overrides: Sequence[str] = ()) -> P
     from trtkit.config.loader import load_config as load_file
     from trtkit.config.models import PipelineConfig
 
+    flags = _strings(overrides, "overrides")
     if isinstance(config, PipelineConfig):
-        if not overrides:
+        if not flags:
             return config
         from trtkit.config.loader import SourceMap, apply_overrides, validate_config
 
-        data = config.model_dump(mode="json", exclude_unset=True)
-        apply_overrides(data, list(overrides), SourceMap("the PipelineConfig given"))
+        # every field: exclude_unset dropped what the caller assigned inside a section it had not set itself
+        # (config.build.workspace = "1GiB" on the defaults was lost once overrides were given)
+        data = config.model_dump(mode="json")
+        apply_overrides(data, flags, SourceMap("the PipelineConfig given"))
         validated = validate_config(data, SourceMap("the PipelineConfig given"))
         validated._base_dir = config.base_dir
         return validated
-    return load_file(None if config is None else Path(config), list(overrides))
+    return load_file(None if config is None else _path(config, "config", "a YAML file or a PipelineConfig"), flags)
 
 
 def load_plans(*paths: PathLike) -> list[EnginePlan]:
     """Every engine plan in `paths` (engine artifacts, TREx files, trtexec logs, folders of them), one per engine."""
     from trtkit.plan.loader import load
 
-    return load(paths).plans
+    return load(_paths(paths)).plans
 
 
 def load_plan(*paths: PathLike) -> EnginePlan:
@@ -84,14 +87,17 @@ def inspect(*paths: PathLike, by: str | None = None, top: int | None = None, fil
     """What is inside engine artifacts, trtexec logs, ONNX models and other files: per engine its plan, summary,
     layers grouped `by` type (the default), precision or onnx-node, and the `top` slowest layers (`trtkit
     inspect`; an option left None takes the command's default)."""
+    from trtkit.errors import UsageError
     from trtkit.stages.inspect import InspectOptions, run_inspect
 
-    return run_inspect(paths, InspectOptions(**_given(by=by, top=top, filter=filter, profile=profile,
+    if not paths:  # the command requires a PATH; an empty result would read as "nothing inside"
+        raise UsageError("inspect needs a path", "give engine artifacts, trtexec logs, ONNX models or a folder")
+    return run_inspect(_paths(paths), InspectOptions(**_given(by=by, top=top, filter=filter, profile=profile,
                                                       precision=precision)))
 
 
 def lint(*paths: PathLike, enable: Sequence[str] = (), disable: Sequence[str] = (), fail_on: str | None = None,
-         target: str | None = None, overrides: Sequence[str] = ()) -> LintResult:
+         target: str | int | None = None, overrides: Sequence[str] = ()) -> LintResult:
     """The lint findings of engine artifacts, ONNX models and at most one config (`trtkit lint`); `result.failed`
     says whether one reaches `fail_on` (default: the config's lint.fail_on, else error). `target`: the TensorRT
     checked for, 8, 10, 11 or rtx."""
@@ -100,8 +106,11 @@ def lint(*paths: PathLike, enable: Sequence[str] = (), disable: Sequence[str] = 
 
     if not paths:
         raise UsageError("lint needs a path", "give engine artifacts, ONNX models or a config file")
-    return run_lint_paths(paths, LintOptions(enable=list(enable), disable=list(disable), fail_on=fail_on,
-                                             target=target, overrides=list(overrides)))
+    return run_lint_paths(_paths(paths), LintOptions(enable=_strings(enable, "enable"),
+                                                     disable=_strings(disable, "disable"), fail_on=fail_on,
+                                                     # target=10 is "10": it was refused as not one of 8, 10, 11
+                                                     target=None if target is None else str(target),
+                                                     overrides=_strings(overrides, "overrides")))
 
 
 def compare_engines(*paths: PathLike, baseline: PathLike | None = None, config: ConfigSource = None,
@@ -111,9 +120,9 @@ def compare_engines(*paths: PathLike, baseline: PathLike | None = None, config: 
     from trtkit.stages.compare import compare_engines as run_compare
 
     settings = load_config(config, overrides)
-    chosen = Path(baseline) if baseline is not None else (
+    chosen = _path(baseline, "baseline") if baseline is not None else (
         settings.resolve(settings.compare.baseline) if settings.compare.baseline else None)
-    return run_compare([Path(path) for path in paths], chosen, settings.compare, _context(settings))
+    return run_compare(_paths(paths), chosen, settings.compare, _context(settings))
 
 
 def compare_outputs(reference: PathLike, candidate: PathLike, *, config: ConfigSource = None,
@@ -124,8 +133,8 @@ def compare_outputs(reference: PathLike, candidate: PathLike, *, config: ConfigS
     from trtkit.stages.compare import compare_outputs as run_compare
 
     settings = load_config(config, overrides)
-    return run_compare(Path(reference), Path(candidate), settings.compare, _context(settings), shapes=_shapes(shapes),
-                       precision=precision)
+    return run_compare(_path(reference, "reference"), _path(candidate, "candidate"), settings.compare,
+                       _context(settings), shapes=_shapes(shapes), precision=precision)
 
 
 def compare_layers(reference: PathLike, candidate: PathLike, *, config: ConfigSource = None,
@@ -136,8 +145,8 @@ def compare_layers(reference: PathLike, candidate: PathLike, *, config: ConfigSo
     from trtkit.stages.layerwise import compare_layerwise
 
     settings = load_config(config, overrides)
-    return compare_layerwise(Path(reference), Path(candidate), settings.compare, _context(settings),
-                             shapes=_shapes(shapes), precision=precision)
+    return compare_layerwise(_path(reference, "reference"), _path(candidate, "candidate"), settings.compare,
+                             _context(settings), shapes=_shapes(shapes), precision=precision)
 
 
 def convert(model: PathLike | None = None, *, output: PathLike | None = None, config: ConfigSource = None,
@@ -148,10 +157,10 @@ def convert(model: PathLike | None = None, *, output: PathLike | None = None, co
     and `output` default to the config's; `precision` (fp32, fp16, bf16) and `quantize` (int8, fp8, int4) set
     convert.precision and convert.quantize.mode. An existing output that is not an ONNX model is replaced only
     with `force` (the command's `--force`); otherwise UsageError, and the file is left as it was."""
-    from trtkit.stages.convert import check_model_exists
+    from trtkit.stages.convert import check_model_exists, refuse_output_over_source
     from trtkit.stages.convert import convert as run_convert
 
-    flags = list(overrides)
+    flags = _strings(overrides, "overrides")
     if precision is not None:
         flags.append(f"convert.precision={precision}")
     if quantize is not None:
@@ -159,47 +168,48 @@ def convert(model: PathLike | None = None, *, output: PathLike | None = None, co
     settings = load_config(config, flags)
     source = _model(model, settings, "convert")
     check_model_exists(source)
-    target = Path(output) if output is not None else settings.converted_path(source)
-    if target.resolve() != source.resolve():  # the stage refuses the input as output in its own words
-        _check_overwrite(target, "onnx", force, "converted model")
+    target = _path(output, "output") if output is not None else settings.converted_path(source)
+    refuse_output_over_source(source, target)  # in its own words, before the overwrite rule would name force=True
+    _check_overwrite(target, "onnx", force, "converted model")
     return run_convert(source, target, settings.convert, _context(settings), profile_shapes=settings.first_opt_shapes())
 
 
 def build(model: PathLike | None = None, *, output: PathLike | None = None, config: ConfigSource = None,
-          backend: str | None = None, shapes: str | None = None, dry_run: bool = False, force: bool = False,
+          backend: str | None = None, shapes: Shapes = None, dry_run: bool = False, force: bool = False,
           overrides: Sequence[str] = ()) -> BuildResult:
     """Build an engine from an ONNX model and write it with its .graph.json, .build.metadata.json and .build.log
     (`trtkit build`). `backend`: auto, tensorrt or tensorrt-rtx; `shapes`: one optimization profile with
-    min=opt=max ("input:1x3x224x224"); `dry_run`: parse and validate only. An existing output that is not an
-    engine is replaced only with `force` (the command's `--force`); otherwise UsageError before anything is built."""
+    min=opt=max ("input:1x3x224x224" or {"input": (1, 3, 224, 224)}); `dry_run`: parse and validate only. An
+    existing output that is not an engine is replaced only with `force` (the command's `--force`); otherwise
+    UsageError before anything is built."""
     from trtkit.stages.build import build_engine
 
-    flags = list(overrides)
+    flags = _strings(overrides, "overrides")
     if backend is not None:
         flags.append(f"backend={backend}")
     if shapes is not None:
-        flags.extend(f"build.profiles.shapes.{key}={shapes}" for key in ("min", "opt", "max"))
+        flags.extend(f"build.profiles.shapes.{key}={_shape_text(shapes)}" for key in ("min", "opt", "max"))
     settings = load_config(config, flags)
     source = _model(model, settings, "build")
-    engine = Path(output) if output is not None else settings.engine_path(source)
+    engine = _path(output, "output") if output is not None else settings.engine_path(source)
     if not dry_run:
         _check_overwrite(engine, "engine", force, "engine output")
     return build_engine(source, engine, settings.build, _context(settings), dry_run=dry_run)
 
 
 def profile(engine: PathLike | None = None, *, config: ConfigSource = None, backend: str | None = None,
-            shapes: str | None = None, overrides: Sequence[str] = ()) -> ProfileResult:
+            shapes: Shapes = None, overrides: Sequence[str] = ()) -> ProfileResult:
     """Measure an engine on the GPU like trtexec and write its .timing.json, .profile.json and
     .profile.metadata.json (`trtkit profile`); raises BackendUnavailableError without a GPU and TensorRT."""
     from trtkit.stages.profile import profile_engine
 
-    flags = list(overrides)
+    flags = _strings(overrides, "overrides")
     if backend is not None:
         flags.append(f"backend={backend}")
     if shapes is not None:
-        flags.append(f"profile.shapes={shapes}")
+        flags.append(f"profile.shapes={_shape_text(shapes)}")
     settings = load_config(config, flags)
-    target = Path(engine) if engine is not None else settings.profiled_engine_path()
+    target = _path(engine, "engine") if engine is not None else settings.profiled_engine_path()
     return profile_engine(target, settings.profile, _context(settings))
 
 
@@ -213,12 +223,13 @@ def write_report(*paths: PathLike, output: PathLike = "report.html", top: int | 
     from trtkit.io.paths import refuse_output_over_input
     from trtkit.orchestration.report import ReportOptions, build_report
 
-    target = Path(output)
-    refuse_output_over_input(target, [Path(path) for path in paths], "report")
+    target = _path(output, "output")
+    inputs = _paths(paths)
+    refuse_output_over_input(target, inputs, "report")
     _check_overwrite(target, "html", force, "report")
     options = ReportOptions(**_given(top=top, lint=lint, graph=graph, query=query, beam=beam, color_by=color_by,
                                      max_graph_nodes=max_graph_nodes, profile=profile))
-    return build_report([Path(path) for path in paths], target, options)
+    return build_report(inputs, target, options)
 
 
 def run(config: PathLike, *, stages: Sequence[str] | None = None, start: str | None = None,
@@ -227,8 +238,9 @@ def run(config: PathLike, *, stages: Sequence[str] | None = None, start: str | N
     `result.exit_code` is the worst of the stages (lint and compare gates included)."""
     from trtkit.orchestration.run import RunOptions, run_pipeline
 
-    return run_pipeline(Path(config), RunOptions(None if stages is None else list(stages), start, until, force),
-                        list(overrides))
+    return run_pipeline(_path(config, "config", "a YAML file"),
+                        RunOptions(None if stages is None else _strings(stages, "stages"), start, until, force),
+                        _strings(overrides, "overrides"))
 
 
 def _check_overwrite(path: Path, kind: str, force: bool, what: str) -> None:
@@ -243,6 +255,37 @@ def _check_overwrite(path: Path, kind: str, force: bool, what: str) -> None:
         if "--force" not in (refused.hint or ""):  # not the overwrite refusal: a directory, a device...
             raise
         raise UsageError(refused.message, "choose another output or pass force=True to replace it") from None
+
+
+def _path(value: object, what: str, kind: str = "a str or pathlib.Path") -> Path:
+    """`value` as a Path; anything else (an int, None, a list of paths) is the caller's mistake, said in the API's
+    words rather than as pathlib's TypeError. An empty string would silently mean the current folder."""
+    import os
+
+    from trtkit.errors import UsageError
+
+    if isinstance(value, (str, os.PathLike)) and str(value):
+        return Path(value)
+    hint = (f"give the paths as separate arguments (*{what}s)" if isinstance(value, (list, tuple))
+            else f"give {kind}")
+    raise UsageError(f"{what} {value!r:.80} is not a path", hint)
+
+
+def _paths(values: Sequence[object]) -> list[Path]:
+    return [_path(value, "path") for value in values]
+
+
+def _strings(values: object, what: str) -> list[str]:
+    """A list of strings: one str is one item (not its characters), None is none."""
+    from trtkit.errors import UsageError
+
+    if values is None:
+        return []
+    if isinstance(values, str):
+        return [values]
+    if isinstance(values, (list, tuple)) and all(isinstance(item, str) for item in values):
+        return list(values)
+    raise UsageError(f"{what} {values!r:.80} is not a list of strings", f"give {what} as a list of str")
 
 
 def _given(**options: Any) -> dict[str, Any]:
@@ -261,10 +304,20 @@ def _model(model: PathLike | None, settings: PipelineConfig, command: str) -> Pa
     from trtkit.errors import UsageError
 
     if model is not None:
-        return Path(model)
+        return _path(model, "model")
     if settings.model is None:
         raise UsageError(f"{command} needs a model", "give a model path or a config with model:")
     return settings.resolve(settings.model)
+
+
+def _shape_text(shapes: Shapes) -> str:
+    """`shapes` as the command line writes them ("input:1x3x224x224"), for an override; a mapping was written as
+    its Python repr, which the config then refused as "expected a shape ..., got '(1'"."""
+    from trtkit.config.units import format_shape_spec
+
+    if isinstance(shapes, str):
+        return shapes
+    return format_shape_spec(_shapes(shapes) or {})
 
 
 def _shapes(shapes: Shapes) -> dict[str, tuple[int, ...]] | None:
@@ -273,6 +326,9 @@ def _shapes(shapes: Shapes) -> dict[str, tuple[int, ...]] | None:
 
     if shapes is None:
         return None
+    if not isinstance(shapes, (str, Mapping)):  # a bare list of dims does not say which input it is for
+        raise UsageError(f"shapes {shapes!r:.80} names no input",
+                         'give "input:1x3x224x224" or {"input": (1, 3, 224, 224)}')
     try:
         return parse_shape_spec(shapes if isinstance(shapes, str) else dict(shapes))
     except ValueError as error:
@@ -303,8 +359,11 @@ def to_document(result: object) -> dict[str, Any]:
     from trtkit.io.jsonout import dumps
 
     name = type(result).__name__
-    if name not in _DOCUMENTS:
-        raise TypeError(f"{name} is not a result of trtkit's API")
+    if name not in _DOCUMENTS:  # the API's errors are trtkit's, with an exit code, even for this one
+        from trtkit.errors import UsageError
+
+        raise UsageError(f"{name} is not a result of trtkit's API",
+                         "give what trtkit.inspect, lint, compare_engines, build... returned")
     module, function = _DOCUMENTS[name]
     document = getattr(importlib.import_module(module), function)(result)
     return dict(json.loads(dumps(document, indent=None)))

@@ -129,11 +129,12 @@ def test_bad_device_properties_are_exit_3(run_cli, tmp_path):
 
 
 def test_binary_bytes_in_a_json_file_are_exit_3(run_cli, fixtures_dir, tmp_path):
-    # a NUL byte sends the file to the ONNX reader, which reads *.json as ONNX's JSON form (found by the fuzz test)
+    # a NUL byte sent the file to the ONNX reader, which reads *.json as ONNX's JSON form (found by the fuzz test);
+    # a .json of binary data is now called what it is
     path = tmp_path / "resnet.onnx.engine.metadata.json"
     path.write_bytes((fixtures_dir / "trt8/resnet18-a100/fp16/resnet.onnx.engine.metadata.json").read_bytes()
                      .replace(b'"', b"\x00", 1))
-    _assert_bad_input([run_cli("inspect", path)], "is not a readable ONNX model")
+    _assert_bad_input([run_cli("inspect", path)], "holds binary data, not JSON")
 
 
 @pytest.mark.parametrize(("edit", "where"), [

@@ -9,14 +9,16 @@ from trtkit.errors import BackendUnavailableError, InputFileError
 
 
 def quiet_session_options() -> tuple[Any, Any]:
-    """onnxruntime (exit 4 when it is not installed), quieted, and session options that log errors only."""
+    """onnxruntime (exit 4 when it is not installed), quieted, and session options that log nothing but fatal
+    errors."""
     try:
         import onnxruntime
     except ImportError:
         raise BackendUnavailableError("onnxruntime is not installed", "pip install onnxruntime") from None
     quiet_onnxruntime()
     options = onnxruntime.SessionOptions()
-    options.log_severity_level = 3
+    # fatal only: an error is also raised, and trtkit says it in one line; logged, it reached stderr from the API
+    options.log_severity_level = 4
     return onnxruntime, options
 
 

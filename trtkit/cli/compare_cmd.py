@@ -157,6 +157,7 @@ def compare_outputs(
     from trtkit.errors import UsageError
     from trtkit.io.jsonout import emit_json
     from trtkit.report.compare import outputs_document, render_outputs
+    from trtkit.stages.compare import check_precision
     from trtkit.stages.compare import compare_outputs as run_compare_outputs
 
     if what != "outputs":
@@ -174,11 +175,7 @@ def compare_outputs(
     except ValueError as error:
         raise UsageError(f"--shapes: {error}") from None
     context = StageContext.for_config(settings)
-    from trtkit.analysis.accuracy import DEFAULT_TOLERANCES
-
-    if precision is not None and precision not in DEFAULT_TOLERANCES:  # a typo would judge at FP32's defaults
-        raise UsageError(f"--precision {precision!r} is not a precision",
-                         f"use one of: {', '.join(DEFAULT_TOLERANCES)}")
+    check_precision(precision)  # before --html's checks and the comparison's minutes
     if layerwise:
         from trtkit.io.overwrite import check_overwrite
         from trtkit.io.paths import refuse_output_over_input

@@ -49,17 +49,17 @@ def lint(
     json: JsonFlag = False,
 ) -> None:
     """Check engines, ONNX models and configs; exit 1 when a finding reaches --fail-on."""
-    from trtkit.analysis.lint import SEVERITY_RANK, all_rules
+    from trtkit.analysis.lint import all_rules
     from trtkit.errors import UsageError
     from trtkit.io.jsonout import emit_json, write_json
     from trtkit.report.lint import lint_document, render_lint, render_rules, rules_document, sarif_document
-    from trtkit.stages.lint import LintOptions, run_lint_paths
+    from trtkit.stages.lint import LintOptions, check_fail_on, run_lint_paths
 
     output_format = "json" if wants_json(json) else output_format
     if output_format not in ("table", "json", "sarif"):
         raise UsageError(f"--format {output_format!r} is not a format", "use table, json or sarif")
-    if fail_on is not None and fail_on not in SEVERITY_RANK:
-        raise UsageError(f"--fail-on {fail_on!r} is not a severity", f"use {spoken_list(FailOn)}")
+    if fail_on is not None:  # before --list-rules, which reads no files
+        check_fail_on(fail_on)
     rules = all_rules()
     if list_rules:
         emit_json(rules_document(rules)) if output_format == "json" else render_rules(rules)

@@ -37,6 +37,23 @@ def _file_path(value: Any) -> Any:
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True, validate_assignment=True)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """An assignment that does not validate (`config.compare.max_regression = "abc"` in a notebook) raises
+        trtkit's ConfigError, in the words loading the same value from YAML uses, not pydantic's ValidationError."""
+        from pydantic import ValidationError
+
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as error:
+            from trtkit.errors import ConfigError
+
+            problems = []
+            for item in error.errors(include_url=False):
+                message = item["msg"].removeprefix("Value error, ")  # the validators' own words say what they got
+                got = "" if item["type"] == "value_error" else f", got {value!r:.80}"
+                problems.append(f"assigning to {type(self).__name__}: {name}: {message}{got}")
+            raise ConfigError(problems) from None
+
 
 def _path_to_data_spec(value: Any) -> Any:
     # `data: calib.npz` is shorthand for `data: {path: calib.npz}`.

@@ -276,13 +276,22 @@ def staged_writes(marker: str | os.PathLike[str] | None = None) -> Iterator[Stag
 
 def _make_parents(target: Path) -> list[Path]:
     """Make the missing folders above `target`; returns those it made, outermost first."""
-    missing = [folder for folder in reversed(target.parents) if not folder.exists()]
+    # os.path.exists never raises: Path.exists raised OSError for a folder name too long (mkdir then says why)
+    missing = [folder for folder in reversed(target.parents) if not os.path.exists(folder)]
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise InputFileError(f"cannot write {target}: {error.strerror}",
-                             "check the folder exists and is writable") from error
+        raise _folder_error(target, error) from error
     return missing
+
+
+def _folder_error(target: Path, error: OSError) -> InputFileError:
+    """Why the folders above `target` cannot be made: mkdir's "File exists" means a file where a folder must be."""
+    if isinstance(error, FileExistsError):
+        blocking = next((folder for folder in reversed(target.parents) if folder.is_file()), target.parent)
+        return InputFileError(f"cannot write {target}: {blocking} is a file, not a folder",
+                              "choose an output path inside a folder")
+    return InputFileError(f"cannot write {target}: {error.strerror}", "check the folder exists and is writable")
 
 
 def _temp_beside(target: Path) -> tuple[int, Path]:
@@ -294,8 +303,9 @@ def _temp_beside(target: Path) -> tuple[int, Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
     except OSError as error:
-        raise InputFileError(f"cannot write {target}: {error.strerror}",
-                             "check the folder exists and is writable") from error
+        raise _folder_error(target, error) from error
+    except ValueError as error:  # a NUL byte in the path: no system call takes it
+        raise InputFileError(f"cannot write {str(target)!r}: {error}", "give a path without NUL bytes") from None
     return fd, Path(temp_name)
 
 

@@ -5,6 +5,7 @@ seed and value ranges per input."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -79,7 +80,7 @@ def load_feeds(path: Path) -> list[Feed]:
 
     import numpy as np
 
-    if not path.exists():
+    if not os.path.exists(path):  # never raises (Path.exists did for a name too long)
         raise InputFileError(f"data {path} does not exist", "check the path")
     try:
         if path.is_dir():
@@ -108,6 +109,11 @@ def load_feeds(path: Path) -> list[Feed]:
 def feeds_for(spec: DataSpec, inputs: list[TensorSpec], base: Path | None = None,
               shapes: dict[str, tuple[int, ...]] | None = None) -> tuple[list[Feed], str]:
     """Feeds for a model's inputs, and a one-line description of where they came from."""
+    input_names = [tensor.name for tensor in inputs]
+    unknown = [name for name in shapes or {} if name not in input_names]
+    if unknown:  # a misspelt input would silently keep its default shape
+        raise UsageError(f"the shapes name {', '.join(map(repr, unknown))}, not an input of the model",
+                         f"the inputs are {', '.join(input_names)}")
     if spec.path is None:
         return random_feeds(spec, inputs, shapes), f"random (seed {spec.seed}, {spec.batches} batch(es))"
     path = spec.path if spec.path.is_absolute() or base is None else base / spec.path

@@ -41,7 +41,8 @@ def load_onnx(path: str | Path, load_weights: bool = False) -> onnx.ModelProto:
             what = "an empty file" if path.stat().st_size == 0 else "no graph in it"
             raise InputFileError(f"{path} is not an ONNX model ({what})", "re-export it or check the file is complete")
         refuse_escaping_external_data(model, path)  # before any weight is read, by onnx or by the caller
-        if load_weights:
+        if load_weights:  # onnx's own refusal of a missing file is a checker ValidationError, no ValueError
+            refuse_missing_external_data(model, path)
             onnx.load_external_data_for_model(model, str(path.parent))
         return model
     except (DecodeError, JsonFormatError, ValueError, RuntimeError) as error:  # onnx reads *.json as JSON

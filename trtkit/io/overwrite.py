@@ -13,6 +13,7 @@ config of a quantization search follows the `migrate` rule.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -57,7 +58,9 @@ def check_overwrite(path: str | Path | None, kind: str, force: bool, what: str =
         return
     path = Path(path)
     refuse_non_regular_output(path, what)
-    if force or not path.exists() or holds_own_output(path, kind):
+    # os.path.exists, not Path.exists: a name the file system cannot look up (too long) is no file to keep, and
+    # the writer then says why it cannot write it; Path.exists raised OSError
+    if force or not os.path.exists(path) or holds_own_output(path, kind):
         return
     description = _OWN_KINDS[kind][0]
     if kind == "config":

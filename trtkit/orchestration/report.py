@@ -58,8 +58,17 @@ def build_report(paths: list[Path], output: Path, options: ReportOptions) -> Rep
     from trtkit.report import graph as graphs
     from trtkit.report import html
     from trtkit.report.svg import category_colors
+    from trtkit.stages.option_checks import require_count, require_profile, require_switch, require_text
 
     started = time.perf_counter()
+    # the command's flags are typed by its parser; the API's arguments are checked here, before anything is read
+    require_count(options.top, "--top", 1)
+    require_count(options.max_graph_nodes, "--max-graph-nodes", 1)
+    for flag, text in (("--query", options.query), ("--beam", options.beam), ("--color-by", options.color_by)):
+        require_text(text, flag)
+    for flag, switch in (("lint", options.lint), ("graph", options.graph)):
+        require_switch(switch, flag)
+    require_profile(options.profile)
     beam = None
     if options.beam is not None:
         try:
@@ -85,6 +94,12 @@ def build_report(paths: list[Path], output: Path, options: ReportOptions) -> Rep
     settings = resolve_settings(all_rules())
     engines: list[EngineReport] = []
     for slot, plan in enumerate(loaded.plans):
+        if options.profile is not None and options.profile not in plan.optimization_profiles:
+            # else the page would say the engine has "no layer information", as if its artifacts lacked it
+            from trtkit.stages.inspect import profile_names
+
+            raise UsageError(f"--profile {options.profile} is out of range: {plan.name} has {profile_names(plan)}",
+                             "choose one of them (default: the first)")
         summary = summarize(plan, options.profile)
         engine = EngineReport(slot, plan, summary, plan.layers_of_profile(summary.profile))
         if options.lint:

@@ -7,6 +7,7 @@ not and what to do (exit 3).
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,9 @@ class Artifact:
 def read_artifact(path: str | Path) -> Artifact:
     """Read and classify one file; raises InputFileError (exit 3) when it is none of the known kinds."""
     path = Path(path)
-    if not path.is_file():
-        raise InputFileError(f"{path} does not exist" if not path.exists() else f"{path} is not a file",
+    # os.path's checks never raise; Path.is_file raised OSError for a name too long to look up
+    if not os.path.isfile(path):
+        raise InputFileError(f"{path} does not exist" if not os.path.exists(path) else f"{path} is not a file",
                              "check the path")
     try:
         data = path.read_bytes()
@@ -71,6 +73,9 @@ def _classified(path: Path, data: bytes) -> Artifact:
 def _binary(path: Path) -> Artifact:
     if path.suffix.lower() in (".engine", ".plan", ".trt"):
         return Artifact(path, "engine", None)
+    if path.suffix.lower() == ".json":  # else read as an ONNX model, and refused as one ("not a readable ONNX model")
+        raise InputFileError(f"{path} holds binary data, not JSON; the file is corrupt",
+                             "re-export it from TensorRT")
     from trtkit.io.onnx_model import load_onnx
 
     return Artifact(path, "onnx", load_onnx(path))

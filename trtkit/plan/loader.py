@@ -45,7 +45,11 @@ NOT_ARTIFACT_SUFFIXES = {".yaml", ".yml", ".html", ".png", ".svg", ".dot", ".md"
 def _expand(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
-        if path.is_dir():
+        try:
+            is_folder = path.is_dir()
+        except OSError as error:  # a name too long for the file system, a path through a file...
+            raise InputFileError(f"cannot read {path}: {error.strerror or error}", "check the path") from None
+        if is_folder:
             found = sorted(child for child in path.iterdir() if child.is_file() and not child.name.startswith(".")
                            and child.suffix.lower() not in NOT_ARTIFACT_SUFFIXES)
             if not found:

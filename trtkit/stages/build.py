@@ -276,6 +276,7 @@ def build_engine(model: Path, engine: Path, build: BuildConfig, context: StageCo
     require_onnx_model(model, "build")
     require_utf8_path(model, "ONNX model")
     for role, path in _output_roles(engine).items():  # before minutes of building, not after
+        require_utf8_path(path, role)  # the build metadata names it: UTF-8 JSON cannot hold an undecodable name
         refuse_non_regular_output(path, role)
         # `-o model.onnx` would put the engine over the model; a previous build's companions are replaced
         refuse_output_over_input(path, [model], role, artifacts_read=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,7 +78,7 @@ def source_kind(path: Path) -> str:
     """What an output source is: onnx, engine, saved (.npz or a folder of .npy) or polygraphy-results."""
     from trtkit.plan.artifacts import read_artifact
 
-    if path.suffix == ".npz" or path.is_dir():
+    if path.suffix == ".npz" or os.path.isdir(path):  # never raises (Path.is_dir did for a name too long)
         return "saved"
     artifact = read_artifact(path)
     if artifact.kind in ("onnx", "engine"):
@@ -139,6 +140,15 @@ def detect_precision(model) -> str:
     return "fp32"
 
 
+def check_precision(precision: str | None) -> None:
+    """Refuse a precision with no default tolerances: a typo would silently judge at FP32's."""
+    from trtkit.analysis.accuracy import DEFAULT_TOLERANCES
+
+    if precision is not None and precision not in DEFAULT_TOLERANCES:
+        raise UsageError(f"--precision {precision!r} is not a precision",
+                         f"use one of: {', '.join(DEFAULT_TOLERANCES)}")
+
+
 def compare_outputs(reference: Path, candidate: Path, compare_config: CompareConfig,
                     context: StageContext = DEFAULT_CONTEXT, *, shapes: dict[str, tuple[int, ...]] | None = None,
                     precision: str | None = None) -> OutputComparison:
@@ -149,6 +159,7 @@ def compare_outputs(reference: Path, candidate: Path, compare_config: CompareCon
     from trtkit.io.data import feeds_for
     from trtkit.io.onnx_model import graph_inputs, load_onnx
 
+    check_precision(precision)
     kinds = {path: source_kind(path) for path in (reference, candidate)}
     models = {path: load_onnx(path) for path, kind in kinds.items() if kind == "onnx"}
     feeds: list[Feed]

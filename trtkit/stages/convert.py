@@ -125,8 +125,7 @@ def convert(source: Path, output: Path, config: ConvertConfig, context: StageCon
     from trtkit.io.onnx_model import graph_inputs, load_onnx, refuse_cycles, refuse_missing_external_data
     from trtkit.io.paths import refuse_non_regular_output, require_utf8_path
 
-    if output.resolve() == source.resolve():
-        raise UsageError(f"the output {output} is the input model", "choose another output path (-o)")
+    refuse_output_over_source(source, output)
     refuse_non_regular_output(output, "converted model")  # before minutes of work, not after
     if _verify(config, verify):  # onnxruntime runs both models
         require_utf8_path(source, "ONNX model")
@@ -336,6 +335,17 @@ def _figures(comparison) -> dict | None:
 
     max_abs, min_cosine = worst_figures(comparison.outputs)  # None: unknown (NaN or Inf on one side)
     return {"passed": comparison.passed, "max_abs": max_abs, "min_cosine": min_cosine, "runner": comparison.runner}
+
+
+def refuse_output_over_source(source: Path, output: Path) -> None:
+    """Exit 2 when `output` is the model being converted; exit 3 when it cannot be resolved at all (a NUL byte
+    made Path.resolve raise ValueError)."""
+    try:
+        same = output.resolve() == source.resolve()
+    except (OSError, ValueError, RuntimeError) as error:  # RuntimeError: a symbolic link loop, on Python 3.11
+        raise InputFileError(f"cannot write {str(output)!r}: {error}", "give another output path (-o)") from None
+    if same:
+        raise UsageError(f"the output {output} is the input model", "choose another output path (-o)")
 
 
 def check_model_exists(path: Path) -> None:

@@ -25,6 +25,8 @@ def require_onnx_model(path: Path, command: str) -> None:
 def require_engine(path: Path, command: str) -> None:
     """Refuse (exit 3) a file that is plainly not a serialized engine, saying what it is and what was likely
     meant; an engine of an unknown format (None) goes on to TensorRT, which knows better."""
+    if path.stat().st_size == 0:  # without this, "needs TensorRT and a GPU" here, "cannot deserialize" on a GPU
+        raise InputFileError(f"{path} is empty, not a TensorRT engine", "build it again: trtkit build")
     kind = sniff_kind(path)
     if kind in (None, "engine"):
         return

@@ -12,6 +12,7 @@ from trtkit.errors import UsageError
 from trtkit.plan.loader import load
 from trtkit.plan.model import EnginePlan
 from trtkit.results.inspect import InspectResult, PlanView
+from trtkit.stages.option_checks import require_count, require_profile, require_text
 
 GROUPINGS = ("type", "precision", "onnx-node")
 
@@ -53,6 +54,10 @@ def run_inspect(paths: Sequence[str | Path], options: InspectOptions,
                 context: StageContext = DEFAULT_CONTEXT) -> InspectResult:
     """What is inside `paths` (artifacts, logs, ONNX models), per engine, as `options` say. The context is not
     used: the files are read where they are given."""
+    require_count(options.top, "--top")  # a negative --top silently showed no layer
+    for flag, text in (("--filter", options.filter), ("--precision", options.precision)):
+        require_text(text, flag)
+    require_profile(options.profile)
     key_of = _grouping(options.by)
     if options.filter:
         import re

@@ -13,7 +13,7 @@ from trtkit.config.context import DEFAULT_CONTEXT
 from trtkit.errors import InputFileError, UsageError
 from trtkit.results.compare import OutputComparison
 from trtkit.results.layerwise import LayerwiseComparison
-from trtkit.stages.compare import detect_precision, source_kind
+from trtkit.stages.compare import check_precision, detect_precision, source_kind
 
 if TYPE_CHECKING:
     from trtkit.config.context import StageContext
@@ -57,6 +57,7 @@ def compare_layerwise(reference: Path, candidate: Path, compare_config: CompareC
     from trtkit.io.data import feeds_for
     from trtkit.io.onnx_model import graph_inputs, load_onnx
 
+    check_precision(precision)
     kinds = [path_kind(path) for path in (reference, candidate)]
     if kinds[0] != "onnx" or kinds[1] not in ("onnx", "engine"):
         wrong = reference if kinds[0] != "onnx" else candidate

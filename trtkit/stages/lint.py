@@ -24,6 +24,15 @@ class LintOptions:
     overrides: list[str] = field(default_factory=list)
 
 
+def check_fail_on(fail_on: str) -> None:
+    """Refuse a --fail-on that is not a severity: the gate would have nothing to compare findings with."""
+    from trtkit.analysis.lint import SEVERITY_RANK
+    from trtkit.config.choices import FailOn, spoken_list
+
+    if fail_on not in SEVERITY_RANK:
+        raise UsageError(f"--fail-on {fail_on!r} is not a severity", f"use {spoken_list(FailOn)}")
+
+
 def default_target(config=None) -> str:
     """The TensorRT the checks assume: the config's backend when it names one, else what is installed."""
     from trtkit.backends.tensorrt import probe
@@ -54,10 +63,9 @@ def run_lint_paths(inputs: Sequence[str | Path], options: LintOptions,
     config = sources = None
     problems: list[str] = []
     if configs:
-        if not configs[0].is_file():
-            from trtkit.errors import InputFileError
+        from trtkit.io.paths import require_regular_file
 
-            raise InputFileError(f"config file {configs[0]} does not exist", "check the path")
+        require_regular_file(configs[0], "config file")  # a folder named x.yaml exists: say what it is
         config, sources, problems = load_config_for_lint(configs[0], options.overrides)
     elif options.overrides:  # --set without a config file applies to the defaults (it was silently ignored)
         from trtkit.config.loader import load_config
@@ -68,6 +76,7 @@ def run_lint_paths(inputs: Sequence[str | Path], options: LintOptions,
         raise UsageError(f"--tensorrt {target!r} is not a lint target", f"use one of: {', '.join(TARGETS)}")
     lint_section = config.lint if config is not None else None
     fail_on = options.fail_on or (lint_section.fail_on if lint_section else "error")
+    check_fail_on(fail_on)
     settings = resolve_settings(all_rules(), [*(lint_section.enable if lint_section else []), *options.enable],
                                 [*(lint_section.disable if lint_section else []), *options.disable],
                                 lint_section.rules if lint_section else None)
@@ -112,6 +121,8 @@ def run_lint_paths(inputs: Sequence[str | Path], options: LintOptions,
         found, rules_run = run_lint(lint_context, settings)
         findings.extend(found)
         ran.update(rules_run)
+    if not ran:  # a pass with nothing checked is no pass: say so
+        notes.append("no rule ran: every rule that applies to these inputs is disabled")
     from trtkit.analysis.lint import SEVERITY_RANK
 
     findings.sort(key=lambda finding: (-SEVERITY_RANK[finding.severity], finding.rule))

@@ -5,6 +5,7 @@ warnings) runs with any executor; `profile_engine` adds TensorRT (engine, contex
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,10 +85,13 @@ def profile_engine(engine: Path, config: ProfileConfig, context: StageContext = 
     from trtkit.io.atomic import check_set_complete
     from trtkit.io.data import feeds_for
 
-    if not engine.is_file():
+    if not os.path.exists(engine):  # never raises: a name too long to look up does not exist either
         from trtkit.errors import InputFileError
 
         raise InputFileError(f"engine {engine} does not exist", "build it first: trtkit build")
+    from trtkit.io.paths import require_regular_file
+
+    require_regular_file(engine, "engine")  # a folder or a FIFO is not "missing": say what it is
     require_engine(engine, "profile")
     check_set_complete(engine, "build")
     trt, loaded = load_engine(engine, context.backend, "profiling the engine",

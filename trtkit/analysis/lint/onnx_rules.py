@@ -57,6 +57,22 @@ def unsupported_op(context: LintContext):
                {"op_type": op_type, "count": len(indices)})
 
 
+@rule("onnx-broken-graph", "onnx", "error", "The main graph is not a runnable model: a node reads a tensor nothing "
+      "produces, or the graph has no outputs", "re-export the model; check the exporter's warnings")
+def broken_graph(context: LintContext):
+    # without this rule lint passed models that no parser or runtime can load (every other rule found nothing)
+    graph = context.model.graph
+    if not graph.output:
+        yield "the graph has no outputs", Location("file", "graph.output", context.model_path), {}
+    known = {value.name for value in graph.input} | {init.name for init in graph.initializer}
+    known |= {output for node in graph.node for output in node.output}
+    for index, node in enumerate(graph.node):
+        missing = [name for name in node.input if name and name not in known]  # "" is an omitted optional input
+        if missing:
+            yield (f"node {node.name or node.op_type} reads {', '.join(missing)}, which no node, input or initializer "
+                   "produces", _node_location(context, node, index), {"tensors": missing})
+
+
 @rule("onnx-opset-range", "onnx", "error", "The model's opset is outside what the target TensorRT parser supports",
       "convert the model to a supported opset (`trtkit convert` with convert.opset)")
 def opset_range(context: LintContext):
