@@ -345,6 +345,9 @@ TOO_LONG = {
     "profile": lambda folder, model: trtkit.profile(folder / f"{LONG_NAME}.engine"),
     "convert output": lambda folder, model: trtkit.convert(model, output=folder / f"{LONG_NAME}.onnx"),
     "convert output folder": lambda folder, model: trtkit.convert(model, output=folder / LONG_NAME / "cnn.onnx"),
+    "report output": lambda folder, model: trtkit.write_report(QAT, output=folder / f"{LONG_NAME}.html"),
+    "build output": lambda folder, model: trtkit.build(model, output=folder / f"{LONG_NAME}.engine",
+                                                       backend="tensorrt-rtx", shapes="input:1x3x64x64"),
 }
 
 

@@ -128,7 +128,7 @@ def refuse_output_over_input(output: str | os.PathLike[str], inputs: list[Path],
     from trtkit.io.artifacts import ENGINE_SUFFIX, EngineArtifacts
 
     output = Path(output)
-    if not output.is_file():
+    if not os.path.isfile(output):  # os.path's check never raises (Path.is_file does on a name too long)
         return
     engine_artifact = artifacts_read and (output.name.endswith(ENGINE_SUFFIX)
                                           or EngineArtifacts.from_any(output).engine != output)
