@@ -7,7 +7,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
-from trtkit.analysis.accuracy import Tolerance, compare_arrays
+from trtkit.analysis.accuracy import Tolerance, compare_arrays, worst_figures
 from trtkit.report.notebook import outputs_html
 from trtkit.results.compare import OutputComparison
 
@@ -67,6 +67,18 @@ def test_nan_in_both_at_the_same_places_passes_on_the_finite_rest(run_cli, tmp_p
     row = _row(result.stdout)
     assert row[2] == "0" and row[-2] == "2 / 2"  # the two finite elements agree exactly
     assert "figures over the elements finite in both; 2 NaN/Inf element(s) agree" in result.stdout
+
+
+def test_outputs_with_no_element_finite_in_both_have_no_known_figure():
+    """All NaN in both agrees element for element (the verdict passes), but nothing was measured: the figures are
+    unknown, not max abs 0 and cosine 1 (nor are an empty output's)."""
+    for reference, candidate in ((np.full(4, np.nan, np.float32), np.full(4, np.nan, np.float32)),
+                                 (np.array([np.inf, np.nan], np.float32), np.array([np.inf, np.nan], np.float32)),
+                                 (np.zeros(0, np.float32), np.zeros(0, np.float32))):
+        metrics = compare_arrays("y", reference, candidate, FP32)
+        assert metrics.passed and metrics.unknown_errors == 0
+        assert all(math.isnan(getattr(metrics, name)) for name in ("max_abs", "p99_abs", "cosine", "snr_db"))
+        assert worst_figures([metrics]) == (None, None)
 
 
 def test_infinities_make_the_figures_unknown():
