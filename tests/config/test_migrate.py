@@ -202,3 +202,24 @@ def test_migrate_writes_the_models_workdir_and_backend_defaults():
         PipelineConfig.model_rebuild(force=True)
     assert (migrated.data["workdir"], migrated.data["backend"]) == ("artifacts", "tensorrt-rtx")
     assert PipelineConfig().workdir == Path("trtkit-out")
+
+
+@pytest.mark.parametrize("option, reason", [
+    ("--duration=-1", "run until stopped"),
+    ("--duration=nan", "not a valid profile.duration"),
+    ("--duration=inf", "not a valid profile.duration"),
+    ("--warmUp=-3", "not a valid profile.warmup"),
+    ("--iterations=-5", "not a valid profile.iterations"),
+    ("--percentile=150", "not a valid profile.percentiles"),
+])
+def test_a_value_trtkit_cannot_take_is_listed_not_written(run_cli, tmp_path, option, reason):
+    """trtexec values with no trtkit equivalent (its -1 duration runs until stopped) were written into a config
+    that does not validate, printed with exit 0; now the option is listed as not migrated, with why, and the rest
+    migrates to a config that validates."""
+    migration = migrate(f"trtexec --onnx=model.onnx --fp16 {option}")
+    assert [item for item in migration.unknown if item.startswith(option)] and reason in " ".join(migration.unknown)
+    config = _validates(migration)
+    assert config["convert"]["precision"] == "fp16"
+    printed = run_cli("migrate", f"trtexec --onnx=model.onnx --fp16 {option}")
+    assert printed.exit_code == 0 and f"not migrated: {option}" in printed.stderr
+    validate_config(*parse_yaml(printed.stdout, "printed.yaml"))

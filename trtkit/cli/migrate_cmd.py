@@ -62,11 +62,13 @@ def migrate(
                              "export the model to ONNX and migrate `trtexec --onnx=model.onnx ...`")
         raise UsageError("the command line names no model (--onnx) and no engine (--loadEngine)",
                          "give a trtexec command line that builds or runs something")
+    from trtkit.config.loader import parse_yaml, validate_config
+
+    # a config trtkit cannot read is never written, nor printed
+    validate_config(*parse_yaml(text, str(output) if output is not None else "the migrated config"))
     if output is not None:
-        from trtkit.config.loader import parse_yaml, validate_config
         from trtkit.io.atomic import write_text_atomic
 
-        validate_config(*parse_yaml(text, str(output)))  # a config trtkit cannot read is never written
         write_text_atomic(output, text)
     if wants_json(json):
         from trtkit.io.jsonout import document, emit_json

@@ -56,6 +56,8 @@ class Migration:
     data: dict[str, Any] = field(default_factory=dict)
     comments: dict[str, list[str]] = field(default_factory=dict)  # dotted key -> comments
     unknown: list[str] = field(default_factory=list)  # options with no place in trtkit
+    origins: dict[str, str] = field(default_factory=dict)  # dotted key -> the option (as written) that set it
+    option: str | None = None  # the option being migrated: what `set` records as a key's origin
     removed: list[str] = field(default_factory=list)  # options TensorRT 11 removed, with their replacement
     legacy_input: list[str] = field(default_factory=list)  # Caffe, UFF and implicit-batch options
 
@@ -65,8 +67,20 @@ class Migration:
         for part in parts[:-1]:
             target = target.setdefault(part, {})
         target[parts[-1]] = value
+        if self.option is not None:
+            self.origins[key] = self.option
         if comment:
             self.comments.setdefault(key, []).append(comment)
+
+    def drop(self, key: str) -> None:
+        """Remove `key` (and its comments) from the config."""
+        target: Any = self.data
+        parts = key.split(".")
+        for part in parts[:-1]:
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        if isinstance(target, dict):
+            target.pop(parts[-1], None)
+        self.comments.pop(key, None)
 
     def note(self, key: str, comment: str) -> None:
         self.comments.setdefault(key, []).append(comment)
@@ -160,8 +174,11 @@ def migrate(command: str, trtexec_version: str | None = None, base: str | None =
             shapes[name].append(_shape_spec(value or ""))
         elif name in _PRECISION_FLAGS:
             precisions.append(name)
-        elif not _migrate_option(migration, name, value, written, base, target, names):
-            migration.unknown.append(written)
+        else:
+            migration.option = written
+            if not _migrate_option(migration, name, value, written, base, target, names):
+                migration.unknown.append(written)
+            migration.option = None
     _profiles(migration, shapes)
     _precision(migration, precisions, names, target, base, dict((n, v) for n, v, _ in options if v is not None))
     _stages(migration, names)
@@ -175,7 +192,63 @@ def migrate(command: str, trtexec_version: str | None = None, base: str | None =
 
     for key, default in PipelineConfig().model_dump(mode="json", include={"workdir", "backend"}).items():
         migration.data.setdefault(key, default)
+    _drop_invalid_values(migration)
     return migration
+
+
+def _drop_invalid_values(migration: Migration) -> None:
+    """An option whose value trtkit cannot take (`--duration=-1`, trtexec's "run until stopped"; `--iterations=-5`;
+    `--duration=nan`) is listed as not migrated, with the reason, instead of being written as a config that does
+    not validate."""
+    from pydantic import ValidationError
+
+    from trtkit.config.models import PipelineConfig
+
+    for _ in range(len(migration.origins) + 1):  # each pass drops at least one key, or ends
+        try:
+            PipelineConfig.model_validate(migration.data)
+        except ValidationError as error:
+            dropped = False
+            for problem in error.errors(include_url=False):
+                location = [str(part) for part in problem["loc"]]
+                key = next((".".join(location[:end]) for end in range(len(location), 0, -1)
+                            if ".".join(location[:end]) in migration.origins), None)
+                if key is None or migration.get(key) is None:
+                    continue
+                message = problem["msg"].removeprefix("Value error, ")
+                migration.unknown.append(f"{migration.origins.pop(key)} (not a valid {key}: {message})")
+                migration.drop(key)
+                dropped = True
+            messages = [problem["msg"].removeprefix("Value error, ") for problem in error.errors(include_url=False)]
+            if not dropped and not _drop_by_trial(migration, messages):
+                return  # what remains is not one option's value: the caller's validation reports it
+        else:
+            return
+
+
+def _drop_by_trial(migration: Migration, problems: list[str]) -> bool:
+    """A problem a section's validator reports for the section as a whole (percentiles out of range): the option
+    whose key, left out, leaves fewer problems is dropped. True when one was."""
+    import copy
+
+    from pydantic import ValidationError
+
+    from trtkit.config.models import PipelineConfig
+
+    for key in reversed(list(migration.origins)):
+        trial = copy.deepcopy(migration)
+        trial.drop(key)
+        try:
+            PipelineConfig.model_validate(trial.data)
+            left: list[str] = []
+        except ValidationError as error:
+            left = [problem["msg"].removeprefix("Value error, ") for problem in error.errors(include_url=False)]
+        if len(left) < len(problems):
+            gone = "; ".join(message for message in problems if message not in left)
+            migration.unknown.append(f"{migration.origins.pop(key)} (not a valid {key}: {gone})")
+            migration.drop(key)
+            return True
+    return False
 
 
 def _migrate_option(m: Migration, name: str, value: str | None, written: str, base: str | None, target: str,
@@ -233,6 +306,8 @@ def _migrate_option(m: Migration, name: str, value: str | None, written: str, ba
             if not value:
                 return False
             m.data.setdefault("build", {}).setdefault("plugins", []).append(_path(value, base))
+        elif name == "duration" and value and float(value) < 0:
+            m.unknown.append(f"{written} (trtexec's run until stopped; trtkit measures for profile.duration)")
         elif name == "duration" and value:
             m.set("profile.duration", format_duration(float(value)))  # trtexec: seconds
         elif name == "warmUp" and value:
