@@ -325,7 +325,9 @@ def test_writing_is_the_last_phase_and_the_caller_prepares_while_tensorrt_builds
                  StageContext.for_config(settings, events))
     assert len(phases) > 1 and phases[-1] == WRITING_PHASE and steps[-1] == WRITING_PHASE
     [(thread, phases_then)] = prepared
-    assert thread != "MainThread" and phases_then and WRITING_PHASE not in phases_then  # beside the build
+    # in a helper thread, before the writing: beside the build (whether TensorRT had announced its first phase by
+    # then is the scheduler's choice, so not asserted)
+    assert thread != "MainThread" and WRITING_PHASE not in phases_then
     host = json.loads((tmp_path / "w.engine.build.metadata.json").read_text())["host"]
     assert host == {"platform": platform.platform(), "machine": platform.machine(), "node": platform.node()}
 
