@@ -104,7 +104,7 @@ def build_report(paths: list[Path], output: Path, options: ReportOptions) -> Rep
         engine = EngineReport(slot, plan, summary, plan.layers_of_profile(summary.profile))
         if options.lint:
             engine.lint_target = _lint_target(plan)
-            engine.findings, _ = run_lint(LintContext(engine.lint_target, plan=plan, summary=summary,
+            engine.findings, _, _ = run_lint(LintContext(engine.lint_target, plan=plan, summary=summary,
                                                       only={"engine"}), settings)
         engines.append(engine)
     data = ReportData(engines, top=options.top, graphs=options.graph,
