@@ -52,7 +52,7 @@ def compare_engines(paths: list[Path], baseline: Path | None, compare_config: Co
         for view, alignment in zip(views[1:], alignments, strict=True):
             verdict = gate(first.plan, view.plan, list(compare_config.metrics), compare_config.max_regression,
                            compare_config.confidence, compare_config.allow_missing_data)
-            if compare_config.per_layer:
+            if compare_config.per_layer and not verdict.not_comparable:  # layer times of other workloads
                 verdict.layers = layer_regressions(alignment, compare_config.max_regression)
                 verdict.layers_without_data = not any(pair.first.timing and pair.second.timing
                                                       for pair in alignment.pairs)
