@@ -55,3 +55,19 @@ def test_the_same_shapes_under_other_input_names_still_compare(run_cli, fixtures
                      logs / "trt10.14.1_mnist_loadengine_cudagraph_verbose.trtexec.log", "--json")
     [gate] = result.json()["gates"]
     assert gate["not_comparable"] == [] and gate["verdict"] in ("no regression", "regression")
+
+
+def test_the_per_layer_gate_says_which_timed_layers_it_could_not_judge(run_cli, fixtures_dir):
+    # the QAT engine has 14 timed layers (MaxPool_12 among them) no layer of the fully quantized baseline aligns
+    # with: the per-layer gate said nothing of them
+    base, current = fixtures_dir / "trt8/resnet18-a100/qat-residual-qgap", fixtures_dir / "trt8/resnet18-a100/qat"
+    result = run_cli("compare", "--baseline", base, current, "--per-layer", "--json")
+    [gate] = result.json()["gates"]
+    assert "MaxPool_12" in gate["layers_not_gated"] and len(gate["layers_not_gated"]) == 14
+    assert 0.3 < gate["layers_not_gated_ms"] < 0.4
+    table = run_cli("--no-color", "compare", "--baseline", base, current, "--per-layer")
+    assert "14 timed layer(s) of this engine" in " ".join(table.stderr.split())
+    markdown = run_cli("compare", "--baseline", base, current, "--per-layer", "--format", "markdown").stdout
+    assert "Per-layer gate: 14 timed layer(s)" in markdown
+    same = run_cli("compare", "--baseline", current, current, "--per-layer", "--json").json()["gates"][0]
+    assert same["layers_not_gated"] == [] and same["layers_not_gated_ms"] is None

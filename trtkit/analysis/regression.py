@@ -37,6 +37,10 @@ class GateResult:
     layers: list[dict] = field(default_factory=list)  # per-layer regressions when asked for
     allow_missing_data: bool = False  # a gated metric without figures passes instead of failing
     layers_without_data: bool = False  # the per-layer gate was asked for and no aligned layer has times on both sides
+    # the per-layer gate judges aligned layers only: the current engine's timed layers it could not judge (no
+    # baseline layer aligned with them, or no time on the aligned one), and their summed latency
+    layers_not_gated: list[str] = field(default_factory=list)
+    layers_not_gated_ms: float | None = None
     # why the two measurements' figures do not compare ("measured on different workloads: batch 32 (baseline), 1
     # (current)"): the gate fails, whatever the figures say
     not_comparable: list[str] = field(default_factory=list)

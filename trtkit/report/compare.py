@@ -178,6 +178,8 @@ def render_gate(name: str, baseline: str, result) -> None:
                             f"{layer['current_ms']:.4f} ms ({layer['change_percent']:+.1f}%)"))
     if result.layers_without_data:
         console.warn("per-layer gate: no aligned layer has a time in both engines (not profiled)")
+    if result.layers_not_gated and not result.layers_without_data:
+        console.warn(escape(f"per-layer gate: {_not_gated(result)}"))
     verdict = result.verdict
     if verdict == "not comparable":
         out.print(f"[red]not comparable[/red]: {escape('; '.join(result.not_comparable))} (profile both engines, "
@@ -189,6 +191,13 @@ def render_gate(name: str, baseline: str, result) -> None:
         out.print(f"[green]no regression[/green] (no data on {', '.join(result.missing_data)}: allowed)")
     else:
         out.print("[red]regression[/red]" if verdict == "regression" else "[green]no regression[/green]")
+
+
+def _not_gated(result) -> str:
+    """The current engine's timed layers the per-layer gate could not judge (no aligned baseline time)."""
+    return (f"{len(result.layers_not_gated)} timed layer(s) of this engine ({result.layers_not_gated_ms:.4f} ms) have "
+            "no aligned baseline layer with a time and were not gated (first: "
+            f"{result.layers_not_gated[0]}); the end-to-end metrics include them")
 
 
 def _fmt(value: float | None, metric: str = "") -> str:
@@ -221,6 +230,8 @@ def gate_markdown(comparison: EngineComparison) -> str:
         lines += ["", "Evidence: " + "; ".join(evidence) + "."]
         if result.not_comparable:
             lines += ["", f"Not comparable: {'; '.join(result.not_comparable)}."]
+        if result.layers_not_gated and not result.layers_without_data:
+            lines += ["", f"Per-layer gate: {_not_gated(result)}."]
         if result.missing_data:
             allowed = " (allowed by --allow-missing-data)" if result.allow_missing_data else ""
             lines += ["", f"No data on: {', '.join(result.missing_data)}{allowed}."]
