@@ -42,3 +42,14 @@ def test_run_with_verification_off_says_not_verified(run_cli, example_models, tm
     assert shown.exit_code == 0, shown.stderr
     verdict = [line for line in shown.stdout.splitlines() if "verdict" in line]
     assert verdict and "—" in verdict[0] and "passed" not in verdict[0]  # was "verdict: passed"
+
+
+def test_the_verification_names_the_shapes_it_drew_for_dynamic_inputs(run_cli, example_models, tmp_path):
+    model = example_models["transformer_encoder"]
+    document = run_cli("convert", model, "-o", tmp_path / "t.onnx", "--json").json()
+    # was "random (seed 0, 1 batch(es))": a pass on sequences of length 1 read as a pass on the model
+    assert document["verified"] and document["data"] == ("random (seed 0, 1 batch(es); dynamic dimensions set to 1: "
+                                                         "input_ids 1x1, attention_mask 1x1)")
+    fixed = run_cli("convert", model, "-o", tmp_path / "t2.onnx", "--shapes", "input_ids:2x16,attention_mask:2x16",
+                    "--json").json()
+    assert fixed["data"] == "random (seed 0, 1 batch(es))"
