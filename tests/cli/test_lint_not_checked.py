@@ -3,6 +3,7 @@ JSON, SARIF), never counted as run and clean, and a lint in which no rule could 
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import onnx
@@ -92,3 +93,15 @@ def test_a_target_without_its_own_operator_table_says_which_table_stood_in(run_c
             any("onnx-tensorrt 10.1-GA" in note for note in notes)
     for target in ("8", "10"):
         assert run_cli("lint", model, "--json", "--tensorrt", target).json()["notes"] == []
+
+
+def test_a_profile_that_only_partly_joins_the_plan_is_said(run_cli, fixtures_dir, tmp_path):
+    # a stale profile beside a rebuilt engine: the QAT engine's graph with the QAT-residual engine's profile; 2 of
+    # its 37 layers get a time, and the latency rules judged those 2 without a word
+    a100 = fixtures_dir / "trt8/resnet18-a100"
+    shutil.copy(a100 / "qat/resnet-qat.onnx.engine.graph.json", tmp_path)
+    shutil.copy(a100 / "qat-residual/resnet-qat-residual.onnx.engine.profile.json",
+                tmp_path / "resnet-qat.onnx.engine.profile.json")
+    notes = run_cli("lint", tmp_path, "--json", "--tensorrt", "8").json()["notes"]
+    assert any(note.startswith("resnet-qat.onnx.engine: 35 of 37 layers have no time") for note in notes)
+    assert run_cli("lint", a100 / "qat", "--json", "--tensorrt", "8").json()["notes"] == []

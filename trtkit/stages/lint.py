@@ -112,6 +112,8 @@ def run_lint_paths(inputs: Sequence[str | Path], options: LintOptions,
         if not plan.layers:  # nothing the engine rules could check: no "passed" on an empty engine
             notes.append(f"{plan.name}: no layers among its artifacts; the engine rules were not run")
             continue
+        # what did not join (profile records of no layer, layers without a time): the latency rules read the rest
+        notes.extend(f"{plan.name}: {note}" for note in plan.notes)
         contexts.append(LintContext(target, plan=plan, summary=summarize(plan), only={"engine"}))
     if not contexts:
         raise UsageError("nothing to lint" + (f" ({notes[0]})" if notes else ""),
