@@ -140,13 +140,16 @@ def _summary_value(plan: EnginePlan, metric: str) -> float | None:
     return statistic.percentiles.get(float(metric[1:]))
 
 
+# "data transfers" is what the latency holds: host-to-device and back copies, or the GPU's compute alone
 _WORKLOAD_KEYS = {"batch": "batch", "input inference shape": "input shapes", "input inference shapes": "input shapes",
-                  "optimization profile index": "optimization profile", "optimization profile": "optimization profile"}
+                  "optimization profile index": "optimization profile", "optimization profile": "optimization profile",
+                  "data transfers": "data transfers"}
 
 
 def measured_workload(plan: EnginePlan) -> dict[str, str]:
     """What the engine's latency was measured on, as its profile records it (trtexec's or trtkit's inference
-    options): batch (implicit-batch engines), input shapes, optimization profile; only what is recorded."""
+    options): batch (implicit-batch engines), input shapes, optimization profile, whether the latency includes
+    data transfers; only what is recorded."""
     workload: dict[str, str] = {}
     for key, value in plan.inference_options.items():
         name = _WORKLOAD_KEYS.get(" ".join(key.lower().split()))
