@@ -105,3 +105,15 @@ def test_a_profile_that_only_partly_joins_the_plan_is_said(run_cli, fixtures_dir
     notes = run_cli("lint", tmp_path, "--json", "--tensorrt", "8").json()["notes"]
     assert any(note.startswith("resnet-qat.onnx.engine: 35 of 37 layers have no time") for note in notes)
     assert run_cli("lint", a100 / "qat", "--json", "--tensorrt", "8").json()["notes"] == []
+
+
+def test_the_html_report_of_an_unprofiled_engine_says_which_lint_rules_did_not_run(run_cli, example_models, tmp_path):
+    engine = tmp_path / "resnet.engine"
+    assert run_cli("build", example_models["resnet18"], "--shapes", "input:1x3x64x64", "-o", engine).exit_code == 0
+    output = tmp_path / "report.html"
+    result = run_cli("report", engine.parent / "resnet.engine.graph.json", "-o", output, "--no-graph")
+    assert result.exit_code == 0, result.stderr
+    page = output.read_text()
+    # was "No findings" alone, as if the latency rules had found nothing
+    assert "Not checked, no per-layer profile (.profile.json): engine-reformat-share, engine-myelin-share, " \
+           "engine-dominant-layer, engine-profiler-overhead" in page
