@@ -390,4 +390,5 @@ def test_lint_with_every_rule_disabled_says_nothing_was_checked() -> None:
     result = trtkit.lint(QAT, disable=list(all_rules()))
     assert result.findings == [] and result.rules_run == []
     assert result.notes == ["no rule ran: every rule that applies to these inputs is disabled"]
+    assert result.failed  # nothing checked is no pass
     assert trtkit.lint(QAT).notes == []

@@ -23,7 +23,7 @@ A100 = "trt8/resnet18-a100"
 def _rules_fired(context, **params):
     settings = resolve_settings(all_rules(), overrides={rule: RuleSettings(params=values)
                                                         for rule, values in params.items()})
-    findings, _ = run_lint(context, settings)
+    findings, _, _ = run_lint(context, settings)
     return findings
 
 
@@ -179,6 +179,17 @@ def test_dynamic_without_profile(example_models, tmp_path, run_cli):
     run_cli("config", "init", example_models["resnet18"], "-o", config_file)
     config, _, _ = load_config_for_lint(config_file)
     assert not onnx_findings(model, "onnx-dynamic-without-profile", config=config)
+
+
+def test_input_without_shape(example_models):
+    for name in ("resnet18", "transformer_encoder"):
+        assert not onnx_findings(onnx.load(str(example_models[name])), "onnx-input-without-shape")
+    model = onnx.load(str(example_models["transformer_encoder"]))
+    model.graph.input[1].type.tensor_type.ClearField("shape")  # attention_mask: rank unknown
+    [finding] = onnx_findings(model, "onnx-input-without-shape")
+    assert finding.severity == "error" and finding.location.name == "attention_mask"
+    # the dynamic-input rule still checks the input whose shape is known
+    assert [f.location.name for f in onnx_findings(model, "onnx-dynamic-without-profile")] == ["input_ids"]
 
 
 @pytest.mark.parametrize("rule, variant", [("onnx-qdq-residual-add", {"quantize_residual": False}),

@@ -65,3 +65,17 @@ def parser_support(target: str) -> ParserSupport:
 
     version = TensorRTVersion.parse(target)
     return TENSORRT_8 if version is not None and not version.rtx and 7 <= version.major <= 9 else TENSORRT_10
+
+
+def table_stand_in(target: str) -> str | None:
+    """For a target without its own operator table, a note saying which table stood in (None when it has one):
+    a clean operator check against another version's table is not a check of this version's parser."""
+    from trtkit.backends.version import TensorRTVersion
+
+    version = TensorRTVersion.parse(target)
+    if version is not None and not version.rtx and version.major in (8, 10):
+        return None
+    support = parser_support(target)
+    name = "TensorRT-RTX" if target == "rtx" else f"TensorRT {target}"
+    return (f"no ONNX operator table for {name}: operators and opsets were checked against "
+            f"{support.source} (opsets {support.min_opset}-{support.max_opset})")

@@ -14,6 +14,7 @@ from trtkit.analysis.summary import engine_throughput_qps
 from trtkit.plan.model import EnginePlan
 
 NO_DATA = "no data"
+NOT_COMPARABLE = "not comparable"  # the engines were measured on different workloads (batch, shapes, profile)
 BOOTSTRAP_SAMPLES = 1000
 
 
@@ -36,6 +37,13 @@ class GateResult:
     layers: list[dict] = field(default_factory=list)  # per-layer regressions when asked for
     allow_missing_data: bool = False  # a gated metric without figures passes instead of failing
     layers_without_data: bool = False  # the per-layer gate was asked for and no aligned layer has times on both sides
+    # the per-layer gate judges aligned layers only: the current engine's timed layers it could not judge (no
+    # baseline layer aligned with them, or no time on the aligned one), and their summed latency
+    layers_not_gated: list[str] = field(default_factory=list)
+    layers_not_gated_ms: float | None = None
+    # why the two measurements' figures do not compare ("measured on different workloads: batch 32 (baseline), 1
+    # (current)"): the gate fails, whatever the figures say
+    not_comparable: list[str] = field(default_factory=list)
 
     @property
     def regressed(self) -> bool:
@@ -49,7 +57,10 @@ class GateResult:
 
     @property
     def verdict(self) -> str:
-        """regression, no data (a gate with nothing to compare fails unless allowed), or no regression."""
+        """not comparable (measured on different workloads), regression, no data (a gate with nothing to compare
+        fails unless allowed), or no regression."""
+        if self.not_comparable:
+            return NOT_COMPARABLE
         if self.regressed:
             return "regression"
         if self.missing_data and not self.allow_missing_data:
@@ -129,10 +140,67 @@ def _summary_value(plan: EnginePlan, metric: str) -> float | None:
     return statistic.percentiles.get(float(metric[1:]))
 
 
+# "data transfers" is what the latency holds: host-to-device and back copies, or the GPU's compute alone
+_WORKLOAD_KEYS = {"batch": "batch", "input inference shape": "input shapes", "input inference shapes": "input shapes",
+                  "optimization profile index": "optimization profile", "optimization profile": "optimization profile",
+                  "data transfers": "data transfers"}
+
+
+def measured_workload(plan: EnginePlan) -> dict[str, str]:
+    """What the engine's latency was measured on, as its profile records it (trtexec's or trtkit's inference
+    options): batch (implicit-batch engines), input shapes, optimization profile, whether the latency includes
+    data transfers; only what is recorded."""
+    workload: dict[str, str] = {}
+    for key, value in plan.inference_options.items():
+        name = _WORKLOAD_KEYS.get(" ".join(key.lower().split()))
+        text = " ".join(str(value).split())
+        # "Explicit" batch and the model's own shapes say nothing about the figure measured
+        if name is not None and text and text.lower() not in ("explicit", "model"):
+            workload[name] = text
+    return workload
+
+
+def _shape_dims(text: str) -> list[str]:
+    """The dims of an "input=1x3x224x224, mask=1x128" list, in order: two exports of one model name inputs
+    differently (tensor-0, x) and still measure the same shapes."""
+    return [part.split("=", 1)[-1].strip() for part in text.split(",") if part.strip()]
+
+
+def workload_mismatch(baseline: EnginePlan, current: EnginePlan) -> list[str]:
+    """How the two measurements' workloads differ, where both record it: a batch of 32 against a batch of 1 is
+    no regression and no improvement."""
+    base, cur = measured_workload(baseline), measured_workload(current)
+    differences = []
+    for name in sorted(base.keys() & cur.keys()):
+        same = _shape_dims(base[name]) == _shape_dims(cur[name]) if name == "input shapes" else base[name] == cur[name]
+        if not same:
+            differences.append(f"{name} {base[name]} (baseline), {cur[name]} (current)")
+    return differences
+
+
+def not_comparable(baseline: EnginePlan, current: EnginePlan) -> list[str]:
+    """Why the gate cannot judge `current` against `baseline`: the two were measured on different workloads."""
+    mismatch = workload_mismatch(baseline, current)
+    return ["measured on different workloads: " + "; ".join(mismatch)] if mismatch else []
+
+
 def gate(baseline: EnginePlan, current: EnginePlan, metrics: list[str], max_regression: float,
          confidence: float = 0.95, allow_missing_data: bool = False) -> GateResult:
     """A verdict per metric; `max_regression` in percent. A metric with no figure on either side is "no data",
-    which fails the gate unless `allow_missing_data`."""
+    which fails the gate unless `allow_missing_data`; engines measured on different workloads (batch, input
+    shapes, optimization profile) are "not comparable", which fails it."""
+    result = _gate(baseline, current, metrics, max_regression, confidence, allow_missing_data)
+    result.not_comparable = not_comparable(baseline, current)
+    if result.not_comparable:
+        evidence = "; ".join(result.not_comparable)
+        for metric in result.metrics:
+            if metric.verdict != NO_DATA:
+                metric.verdict, metric.evidence = NOT_COMPARABLE, evidence
+    return result
+
+
+def _gate(baseline: EnginePlan, current: EnginePlan, metrics: list[str], max_regression: float,
+          confidence: float, allow_missing_data: bool) -> GateResult:
     result = GateResult(max_regression, confidence, allow_missing_data=allow_missing_data)
     base_value: float | None  # always known from per-iteration times; maybe missing from a performance summary
     cur_value: float | None

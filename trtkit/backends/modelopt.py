@@ -14,13 +14,21 @@ from trtkit.errors import BackendUnavailableError
 INSTALL = "pip install torch==2.13.0 'trtkit[modelopt]'  (CPU PyTorch first; see the README)"
 
 
+def modelopt_missing() -> str | None:
+    """Why convert cannot use Model Optimizer here (it, or the PyTorch it needs, is not installed), or None."""
+    for module, name in (("modelopt", "NVIDIA Model Optimizer"), ("torch", "PyTorch, which Model Optimizer needs,")):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):  # ValueError: a module set to None in sys.modules
+            found = False
+        if not found:
+            return f"{name} is not installed"
+    return None
+
+
 def require_modelopt(what: str) -> None:
     """Exit 4 with the install command when Model Optimizer is missing."""
-    try:
-        found = importlib.util.find_spec("modelopt") is not None and importlib.util.find_spec("torch") is not None
-    except (ImportError, ValueError):
-        found = False
-    if not found:
+    if modelopt_missing() is not None:
         raise BackendUnavailableError(f"{what} needs NVIDIA Model Optimizer, which is not installed", INSTALL)
 
 

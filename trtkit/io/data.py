@@ -115,7 +115,13 @@ def feeds_for(spec: DataSpec, inputs: list[TensorSpec], base: Path | None = None
         raise UsageError(f"the shapes name {', '.join(map(repr, unknown))}, not an input of the model",
                          f"the inputs are {', '.join(input_names)}")
     if spec.path is None:
-        return random_feeds(spec, inputs, shapes), f"random (seed {spec.seed}, {spec.batches} batch(es))"
+        feeds = random_feeds(spec, inputs, shapes)
+        # a verdict on a sequence of length 1 says nothing of attention over 512: name what was drawn
+        filled = [tensor.name for tensor in inputs if not (shapes and tensor.name in shapes) and tensor.dims
+                  and any(not isinstance(dim, int) for dim in tensor.dims)]
+        drawn = "; dynamic dimensions set to 1: " + ", ".join(
+            f"{name} {'x'.join(map(str, feeds[0][name].shape))}" for name in filled) if filled and feeds else ""
+        return feeds, f"random (seed {spec.seed}, {spec.batches} batch(es){drawn})"
     path = spec.path if spec.path.is_absolute() or base is None else base / spec.path
     feeds = load_feeds(path)
     names = {tensor.name for tensor in inputs}

@@ -74,16 +74,20 @@ class Manifest:
             return str(path)
 
     def file_hash(self, path: Path) -> str:
-        """The SHA-256 of a file, read again only when its size or modification time changed."""
+        """The SHA-256 of a file, read again only when its size, modification time or status-change time changed.
+        The last is what a copy that keeps the modification time (cp -p, rsync -t, tar, os.utime) cannot keep: a
+        same-size model swapped in that way was taken for the one hashed before, and its stages reported unchanged."""
         from trtkit.io.artifacts import sha256_file
 
         stat = path.stat()
         key = self.name(path)
         entry = self.files.get(key)
-        if entry and entry.get("size") == stat.st_size and entry.get("mtime_ns") == stat.st_mtime_ns:
+        if entry and entry.get("size") == stat.st_size and entry.get("mtime_ns") == stat.st_mtime_ns and \
+                entry.get("ctime_ns") == stat.st_ctime_ns:
             return entry["sha256"]
         digest = sha256_file(path)
-        self.files[key] = {**(entry or {}), "sha256": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+        self.files[key] = {**(entry or {}), "sha256": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+                           "ctime_ns": stat.st_ctime_ns}
         return digest
 
     def up_to_date(self, stage: str, key: str) -> StageRecord | None:

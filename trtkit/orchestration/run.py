@@ -166,7 +166,8 @@ class Pipeline:
             return EXIT_OK, [*(Path(path) for path in result.written), report], summary
 
         return Work([self.engine, *self.data_files(section.data)],
-                    {"backend": self.settings.backend, "profile": section.model_dump(mode="json")},
+                    {"backend": self.settings.backend, "profile": section.model_dump(mode="json"),
+                     "device": _measuring_device(section.device)},
                     _backend_versions(self.settings.backend), execute)
 
     def _engine_artifacts(self) -> list[Path]:
@@ -385,6 +386,17 @@ def _backend_versions(requested: str) -> dict[str, str | None]:
     if versions[distribution] is None and distribution == "tensorrt":
         versions.update(_versions("tensorrt-cu12", "tensorrt-cu13"))
     return versions
+
+
+def _measuring_device(index: int) -> dict[str, str | None]:
+    """The GPU a profile measures on, and its driver: a latency measured on another GPU (a work directory from
+    another machine, a CI cache) is not this machine's, and was reported "unchanged"."""
+    from trtkit.backends.cuda import probe_cuda
+
+    cuda = probe_cuda()
+    gpu = next((gpu for gpu in cuda.gpus if gpu.index == index), None)
+    return {"gpu": gpu.name if gpu else None, "compute_capability": gpu.compute_capability if gpu else None,
+            "driver": cuda.driver_version}
 
 
 def _precision_of(section) -> str:

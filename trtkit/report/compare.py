@@ -163,7 +163,8 @@ def render_gate(name: str, baseline: str, result) -> None:
     for metric in result.metrics:
         interval = (f"[{metric.interval_percent[0]:+.2f}%, {metric.interval_percent[1]:+.2f}%]"
                     if metric.interval_percent else "")
-        color = {"regression": "red", "improvement": "green", "no data": "yellow"}.get(metric.verdict, "")
+        color = {"regression": "red", "improvement": "green", "no data": "yellow",
+                 "not comparable": "red"}.get(metric.verdict, "")
         verdict = f"[{color}]{metric.verdict}[/{color}]" if color else metric.verdict
         rows.append((metric.metric, _fmt(metric.baseline, metric.metric), _fmt(metric.current, metric.metric),
                      "" if metric.change_percent is None else f"{metric.change_percent:+.2f}%", interval, verdict,
@@ -177,14 +178,26 @@ def render_gate(name: str, baseline: str, result) -> None:
                             f"{layer['current_ms']:.4f} ms ({layer['change_percent']:+.1f}%)"))
     if result.layers_without_data:
         console.warn("per-layer gate: no aligned layer has a time in both engines (not profiled)")
+    if result.layers_not_gated and not result.layers_without_data:
+        console.warn(escape(f"per-layer gate: {_not_gated(result)}"))
     verdict = result.verdict
-    if verdict == "no data":
+    if verdict == "not comparable":
+        out.print(f"[red]not comparable[/red]: {escape('; '.join(result.not_comparable))} (profile both engines, "
+                  "on the same shapes and optimization profile)")
+    elif verdict == "no data":
         out.print(f"[red]no data[/red]: nothing to compare on {', '.join(result.missing_data)} (profile both engines, "
                   "or pass --allow-missing-data)")
     elif verdict == "no regression" and result.missing_data:
         out.print(f"[green]no regression[/green] (no data on {', '.join(result.missing_data)}: allowed)")
     else:
         out.print("[red]regression[/red]" if verdict == "regression" else "[green]no regression[/green]")
+
+
+def _not_gated(result) -> str:
+    """The current engine's timed layers the per-layer gate could not judge (no aligned baseline time)."""
+    return (f"{len(result.layers_not_gated)} timed layer(s) of this engine ({result.layers_not_gated_ms:.4f} ms) have "
+            "no aligned baseline layer with a time and were not gated (first: "
+            f"{result.layers_not_gated[0]}); the end-to-end metrics include them")
 
 
 def _fmt(value: float | None, metric: str = "") -> str:
@@ -199,7 +212,8 @@ def gate_markdown(comparison: EngineComparison) -> str:
     base = comparison.engines[0].plan.name
     lines = []
     for view, result in zip(comparison.engines[1:], comparison.gates, strict=False):
-        verdict = {"regression": "❌ regression", "no data": "❌ no data"}.get(result.verdict, "✅ no regression")
+        verdict = {"regression": "❌ regression", "no data": "❌ no data",
+                   "not comparable": "❌ not comparable"}.get(result.verdict, "✅ no regression")
         lines += [f"### trtkit compare: `{view.plan.name}` against `{base}` — {verdict}", "",
                   f"Limit {result.max_regression_percent:g}% in the worse direction (latency up, throughput down).",
                   "",
@@ -214,6 +228,10 @@ def gate_markdown(comparison: EngineComparison) -> str:
                          f"{interval} | {metric.verdict} |")
         evidence = sorted({metric.evidence for metric in result.metrics})
         lines += ["", "Evidence: " + "; ".join(evidence) + "."]
+        if result.not_comparable:
+            lines += ["", f"Not comparable: {'; '.join(result.not_comparable)}."]
+        if result.layers_not_gated and not result.layers_without_data:
+            lines += ["", f"Per-layer gate: {_not_gated(result)}."]
         if result.missing_data:
             allowed = " (allowed by --allow-missing-data)" if result.allow_missing_data else ""
             lines += ["", f"No data on: {', '.join(result.missing_data)}{allowed}."]

@@ -27,7 +27,9 @@ def _found(version: str | None) -> str:
 def render_doctor(report: DoctorReport) -> None:
     out = console.out()
     rows = [("Python", f"{report.python} ({report.platform})"), ("trtkit", report.trtkit)]
-    rows += [(name, _found(version)) for name, version in report.packages.items()]
+    rows += [(name, _found(version) + (f" [red](cannot be used: {escape(report.unusable[name])})[/red]"
+                                       if name in report.unusable else ""))
+             for name, version in report.packages.items()]
     for probe in (report.tensorrt, report.tensorrt_rtx):
         if probe.available:
             state = escape(probe.version or "unknown version")

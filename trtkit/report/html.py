@@ -290,6 +290,11 @@ def _lint(engine: EngineReport) -> str:
     head = f"<h3>{escape(engine.plan.name)}</h3>"
     if engine.findings is None:
         return head + '<p class="note">Lint was not run (--no-lint).</p>'
+    reasons: dict[str, list[str]] = {}
+    for rule_id, reason in engine.lint_not_checked.items():
+        reasons.setdefault(reason, []).append(rule_id)
+    head += "".join(f'<p class="note">Not checked, {escape(reason)}: {escape(", ".join(rules))}</p>'
+                    for reason, rules in reasons.items())
     if not engine.findings:
         return head + f'<p>No findings (checked for {escape(engine.lint_target)}).</p>'
     rows = [[(f'<span class="sev-{finding.severity}">{finding.severity}</span>',

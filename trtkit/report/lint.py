@@ -25,8 +25,24 @@ def lint_document(result: LintResult) -> dict[str, Any]:
     return document("lint", {
         "target": result.target, "fail_on": result.fail_on, "failed": result.failed, "inputs": result.inputs,
         "counts": _counts(result), "rules_run": result.rules_run, "notes": result.notes,
+        "not_checked": [asdict(entry) for entry in result.not_checked],
         "findings": [asdict(finding) for finding in result.findings],
     })
+
+
+def not_checked_lines(result: LintResult) -> list[str]:
+    """One line per input and reason: the rules that apply to it but could not run."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for entry in result.not_checked:
+        grouped.setdefault((entry.input, entry.reason), []).append(entry.rule)
+    return [f"{name}: not checked, {reason}: {', '.join(rules)}" for (name, reason), rules in grouped.items()]
+
+
+def verdict_text(result: LintResult) -> str:
+    """'passed', 'failed', or 'nothing checked' when no rule ran (that fails unless --fail-on never)."""
+    if result.checked_nothing:
+        return "nothing checked"
+    return "failed" if result.failed else "passed"
 
 
 def _uri(path: str) -> str:
@@ -66,6 +82,12 @@ def sarif_document(result: LintResult, rules: dict[str, Rule]) -> dict[str, Any]
                            "properties": {"scope": rule.scope, "parameters": rule.params}} for rule in ordered],
             }},
             "results": results,
+            # rules that could not run for want of data: a clean result list alone would read as checked
+            "invocations": [{
+                "executionSuccessful": not result.checked_nothing,
+                "toolExecutionNotifications": [{"level": "warning", "message": {"text": line}}
+                                               for line in [*not_checked_lines(result), *result.notes]],
+            }],
         }],
     }
 
@@ -91,12 +113,15 @@ def render_lint(result: LintResult) -> None:
             lines.append(f"      [dim]{escape(finding.hint)}[/dim]")
     if lines:
         out.print("\n".join(lines), soft_wrap=True)
-    for note in result.notes:
+    for note in [*not_checked_lines(result), *result.notes]:
         console.warn(escape(note))
     counts = _counts(result)
-    verdict = "[red]failed[/red]" if result.failed else "[green]passed[/green]"
+    word = verdict_text(result)
+    verdict = f"[red]{word}[/red]" if result.failed else f"[green]{word}[/green]"
+    skipped = len({entry.rule for entry in result.not_checked})
     out.print(f"{verdict}: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} infos "
-              f"(--fail-on {result.fail_on}; checked for TensorRT {result.target}; {len(result.rules_run)} rules ran)")
+              f"(--fail-on {result.fail_on}; checked for TensorRT {result.target}; {len(result.rules_run)} rules ran"
+              + (f", {skipped} could not run" if skipped else "") + ")")
 
 
 def render_rules(rules: dict[str, Rule]) -> None:

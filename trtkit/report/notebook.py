@@ -73,10 +73,15 @@ def lint_html(result: LintResult) -> str:
     counts = Counter(finding.severity for finding in result.findings)
     tally = ", ".join(f"{counts[severity]} {severity}" for severity in ("error", "warning", "info")
                       if counts[severity])
+    from trtkit.report.lint import not_checked_lines
+
     verdict = "fails" if result.failed else "passes"
+    if result.checked_nothing:
+        verdict = "nothing checked; " + verdict
     head = (f"<h3>{len(result.findings)} findings" + (f" ({tally})" if tally else "") + "</h3>"
             f'<p class="note">{escape(", ".join(result.inputs))}: checked for TensorRT {escape(result.target)}, '
             f"{len(result.rules_run)} rules; {verdict} at --fail-on {escape(result.fail_on)}</p>")
+    head += "".join(f'<p class="note">{escape(line)}</p>' for line in [*not_checked_lines(result), *result.notes])
     if not result.findings:
         return _scoped("lint", head)
     rows = [[(f'<span class="sev-{finding.severity}">{finding.severity}</span>',

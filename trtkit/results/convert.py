@@ -34,5 +34,11 @@ class ConvertResult:
     precision_search: dict | None = None  # what convert.precision_search found, when it ran
 
     @property
+    def verified(self) -> bool:
+        """The outputs were compared with the original's (verification_note says why not, when they were not)."""
+        return self.verification is not None
+
+    @property
     def passed(self) -> bool:
+        """No check failed: True for a conversion that was not verified too; `verified` tells the two apart."""
         return self.verification is None or self.verification.passed

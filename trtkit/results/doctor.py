@@ -27,3 +27,9 @@ class DoctorReport:
     tensorrt_rtx: TensorRTProbe
     cuda: CudaProbe
     stages: list[StageCapability] = field(default_factory=list)
+    # packages whose metadata says installed but that trtkit cannot use (no import, a dependency missing): why
+    unusable: dict[str, str] = field(default_factory=dict)
+
+    def usable(self, package: str) -> bool:
+        """Installed, and usable the way the stages use it."""
+        return bool(self.packages.get(package)) and package not in self.unusable

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from trtkit.analysis.lint import Finding, fails
+from trtkit.analysis.lint import Finding, NotChecked, fails
 from trtkit.io.display import HtmlDisplay
 
 
@@ -16,7 +16,14 @@ class LintResult(HtmlDisplay):
     findings: list[Finding]
     rules_run: list[str]
     notes: list[str] = field(default_factory=list)
+    not_checked: list[NotChecked] = field(default_factory=list)  # rules that apply but lacked the data they read
+
+    @property
+    def checked_nothing(self) -> bool:
+        """No rule ran on any input: a clean result would claim checks that never happened."""
+        return not self.rules_run
 
     @property
     def failed(self) -> bool:
-        return fails(self.findings, self.fail_on)
+        """A finding at or above --fail-on, or nothing checked at all (unless --fail-on never)."""
+        return fails(self.findings, self.fail_on) or (self.checked_nothing and self.fail_on != "never")

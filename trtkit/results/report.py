@@ -20,6 +20,8 @@ class EngineReport:
     layers: list[Layer]  # the layers of the summarized optimization profile, in execution order
     findings: list[Finding] | None = None
     lint_target: str = ""
+    # the lint rules that could not run on this engine, and why (rule id -> reason): "no findings" is not theirs
+    lint_not_checked: dict[str, str] = field(default_factory=dict)
     graph_svg: str | None = None
     graph_note: str | None = None
 

@@ -52,10 +52,15 @@ def compare_engines(paths: list[Path], baseline: Path | None, compare_config: Co
         for view, alignment in zip(views[1:], alignments, strict=True):
             verdict = gate(first.plan, view.plan, list(compare_config.metrics), compare_config.max_regression,
                            compare_config.confidence, compare_config.allow_missing_data)
-            if compare_config.per_layer:
+            if compare_config.per_layer and not verdict.not_comparable:  # layer times of other workloads
                 verdict.layers = layer_regressions(alignment, compare_config.max_regression)
                 verdict.layers_without_data = not any(pair.first.timing and pair.second.timing
                                                       for pair in alignment.pairs)
+                unjudged = [*alignment.only_second, *(pair.second for pair in alignment.pairs
+                                                      if pair.first.timing is None)]
+                unjudged = [layer for layer in unjudged if layer.timing is not None]
+                verdict.layers_not_gated = [layer.name for layer in unjudged]
+                verdict.layers_not_gated_ms = sum(layer.latency_ms for layer in unjudged) if unjudged else None
             result.gates.append(verdict)
     return result
 

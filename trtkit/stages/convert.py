@@ -198,6 +198,8 @@ def convert(source: Path, output: Path, config: ConvertConfig, context: StageCon
         result.external_data_bytes = sum(file.stat().st_size for file in external_data_files(staged))
         if _verify(config, verify):
             _verification(result, source, staged, config, feeds, output)
+    if not _verify(config, verify):
+        result.verification_note = VERIFICATION_OFF
     if _verify(config, verify) and not result.passed and config.precision_search:
         if shapes:
             config = config.model_copy(update={"input_shapes": {**(config.input_shapes or {}), **shapes}})
@@ -234,6 +236,9 @@ def _searched(source: Path, output: Path, config, failed: ConvertResult, context
     result = convert(source, output, fixed, context, profile_shapes=profile_shapes)
     result.precision_search = summary
     return result
+
+
+VERIFICATION_OFF = "not verified: verification is off (--no-verify, or convert.verify.enabled: false)"
 
 
 def _verify(config, verify: bool | None) -> bool:

@@ -45,8 +45,31 @@ def run_doctor() -> DoctorReport:
         tensorrt_rtx=trt_backend.probe("tensorrt-rtx"),
         cuda=probe_cuda(),
     )
+    report.unusable = unusable_packages(report.packages)
     report.stages = stage_capabilities(report)
     return report
+
+
+def unusable_packages(packages: dict[str, str | None]) -> dict[str, str]:
+    """Installed packages (by their metadata) that the stages cannot use, and why: the stage lines said what a
+    package's metadata promised, not what an import would find (a broken onnxruntime, Model Optimizer without the
+    PyTorch convert needs)."""
+    import importlib
+
+    from trtkit.backends.modelopt import modelopt_missing
+
+    unusable: dict[str, str] = {}
+    for name in ("onnx", "onnxruntime"):  # light imports (well under a second); convert and lint need them
+        if packages.get(name):
+            try:
+                importlib.import_module(PACKAGES[name][1])
+            except Exception as error:  # an import can fail in any way (a missing library, an ABI mismatch)
+                unusable[name] = f"does not import ({' '.join(str(error).split())[:160] or type(error).__name__})"
+    if packages.get("nvidia-modelopt"):
+        missing = modelopt_missing()  # the check convert makes; importing its ONNX tools takes seconds
+        if missing:
+            unusable["nvidia-modelopt"] = missing
+    return unusable
 
 
 def _gpu_text(cuda: CudaProbe) -> str:
@@ -60,17 +83,21 @@ def stage_capabilities(report: DoctorReport) -> list[StageCapability]:
     runtime = engine_runtime(report)
     stages: list[StageCapability] = []
 
-    if packages["onnx"]:
+    if report.usable("onnx"):
         detail = f"onnx {packages['onnx']}"
-        if packages["onnxruntime"]:
+        if report.usable("onnxruntime"):
             detail += f", verification with onnxruntime {packages['onnxruntime']}"
-        if packages["nvidia-modelopt"]:
+        else:
+            detail += f", no verification (onnxruntime {_why_not(report, 'onnxruntime')})"
+        if report.usable("nvidia-modelopt"):
             detail += f"; precision and quantization with Model Optimizer {packages['nvidia-modelopt']}"
+        elif "nvidia-modelopt" in report.unusable:
+            detail += f"; FP16/BF16 and quantization unavailable: {report.unusable['nvidia-modelopt']}"
         else:
             detail += "; FP16/BF16 and quantization need NVIDIA Model Optimizer (nvidia-modelopt)"
         stages.append(StageCapability("convert", True, detail))
     else:
-        stages.append(StageCapability("convert", False, "unavailable — onnx is not installed"))
+        stages.append(StageCapability("convert", False, f"unavailable — onnx {_why_not(report, 'onnx')}"))
 
     if trt.available and cuda.has_gpu:
         stages.append(StageCapability("build", True, f"TensorRT {trt.version} for {_gpu_text(cuda)}"))
@@ -95,13 +122,17 @@ def stage_capabilities(report: DoctorReport) -> list[StageCapability]:
         engine_files = f"engine files unavailable ({runtime_missing(report)})"
     stages.append(StageCapability("inspect", True, f"artifacts and ONNX models on the CPU; {engine_files}"))
     stages.append(StageCapability("lint", True, "engine artifacts, ONNX models and configs on the CPU"))
-    if packages["onnxruntime"]:
+    if report.usable("onnxruntime"):
         outputs = f"ONNX outputs with onnxruntime {packages['onnxruntime']}"
     else:
-        outputs = "ONNX outputs need onnxruntime"
+        outputs = f"ONNX outputs need onnxruntime ({_why_not(report, 'onnxruntime')})"
     outputs += f"; engine outputs with {runtime}" if runtime else "; engine outputs need a GPU and TensorRT"
     stages.append(StageCapability("compare", True, f"plans and profiles on the CPU; {outputs}"))
     return stages
+
+
+def _why_not(report: DoctorReport, package: str) -> str:
+    return report.unusable.get(package, "is not installed")
 
 
 def engine_runtime(report: DoctorReport) -> str | None:

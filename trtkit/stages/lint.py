@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trtkit.analysis.lint import Finding, LintContext, all_rules, resolve_settings, run_lint
+from trtkit.analysis.lint import Finding, LintContext, NotChecked, all_rules, resolve_settings, run_lint
 from trtkit.config.context import DEFAULT_CONTEXT, StageContext
 from trtkit.errors import UsageError
 from trtkit.results.lint import LintResult
 
 TARGETS = ("8", "10", "11", "rtx")
 CONFIG_SUFFIXES = (".yaml", ".yml")
+TABLE_RULES = {"onnx-unsupported-op", "onnx-opset-range"}  # the rules that read the parser's operator table
 
 
 @dataclass
@@ -111,22 +112,34 @@ def run_lint_paths(inputs: Sequence[str | Path], options: LintOptions,
         if not plan.layers:  # nothing the engine rules could check: no "passed" on an empty engine
             notes.append(f"{plan.name}: no layers among its artifacts; the engine rules were not run")
             continue
+        # what did not join (profile records of no layer, layers without a time): the latency rules read the rest
+        notes.extend(f"{plan.name}: {note}" for note in plan.notes)
         contexts.append(LintContext(target, plan=plan, summary=summarize(plan), only={"engine"}))
     if not contexts:
         raise UsageError("nothing to lint" + (f" ({notes[0]})" if notes else ""),
                          "give engine artifacts with layers, ONNX models or a config file")
     findings: list[Finding] = []
     ran: set[str] = set()
+    not_checked: list[NotChecked] = []
     for lint_context in contexts:
-        found, rules_run = run_lint(lint_context, settings)
+        found, rules_run, skipped = run_lint(lint_context, settings)
         findings.extend(found)
         ran.update(rules_run)
-    if not ran:  # a pass with nothing checked is no pass: say so
+        not_checked.extend(skipped)
+    if ran & TABLE_RULES:
+        from trtkit.analysis.onnx_operators import table_stand_in
+
+        stand_in = table_stand_in(target)
+        if stand_in:
+            notes.append(stand_in)
+    if not ran and not_checked:  # a pass with nothing checked is no pass: say so
+        notes.append("no rule could run: the inputs lack the data every enabled rule reads")
+    elif not ran:
         notes.append("no rule ran: every rule that applies to these inputs is disabled")
     from trtkit.analysis.lint import SEVERITY_RANK
 
     findings.sort(key=lambda finding: (-SEVERITY_RANK[finding.severity], finding.rule))
-    return LintResult(target, fail_on, [str(path) for path in paths], findings, sorted(ran), notes)
+    return LintResult(target, fail_on, [str(path) for path in paths], findings, sorted(ran), notes, not_checked)
 
 
 def _built_profiles(plans: list) -> dict[Path, dict[str, set[str]]]:

@@ -46,18 +46,33 @@ class Rule:
     params: dict[str, Any]
     check: Callable[..., Iterable[tuple[str, Location, dict[str, Any]]]]
     enabled: bool = True
+    needs: tuple[str, ...] = ()  # what the input must carry for the rule to check anything (keys of NEEDS)
+
+
+@dataclass
+class NotChecked:
+    """A rule that applies to an input but could not run on it: the data it reads is missing."""
+
+    rule: str
+    input: str
+    reason: str
 
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(id: str, scope: str, severity: str, title: str, hint: str, enabled: bool = True, **params: Any):
-    """Register a rule; the function yields (message, location, figures) for each problem it finds."""
+def rule(id: str, scope: str, severity: str, title: str, hint: str, enabled: bool = True,
+         needs: tuple[str, ...] = (), **params: Any):
+    """Register a rule; the function yields (message, location, figures) for each problem it finds. `needs` names
+    the data it reads (keys of NEEDS): without it the rule is reported as not checked, not as run and clean."""
     if severity not in SEVERITIES:
         raise ValueError(f"rule {id}: unknown severity {severity}")
+    unknown = [need for need in needs if need not in NEEDS]
+    if unknown:
+        raise ValueError(f"rule {id}: unknown needs {unknown}")
 
     def register(function):
-        RULES[id] = Rule(id, scope, severity, title, hint, dict(params), function, enabled)
+        RULES[id] = Rule(id, scope, severity, title, hint, dict(params), function, enabled, tuple(needs))
         return function
 
     return register
@@ -105,6 +120,46 @@ class LintContext:
         return scopes if self.only is None else scopes & self.only
 
 
+    @property
+    def input_name(self) -> str:
+        """The input a scope's rules read, as the user named it: the engine, the model or the config."""
+        if "engine" in self.scopes():
+            return str(self.plan.name)
+        if "onnx" in self.scopes():
+            return self.model_path or "model"
+        return self.config_path or "config"
+
+
+def _missing_layer_details(context: LintContext) -> str | None:
+    return None if context.plan.detailed else "its layers are listed by name only (no layer details)"
+
+
+def _missing_layer_times(context: LintContext) -> str | None:
+    return None if context.summary.total_layer_latency_ms is not None else "no per-layer profile (.profile.json)"
+
+
+def _missing_end_to_end(context: LintContext) -> str | None:
+    return None if context.summary.end_to_end is not None else \
+        "no end-to-end latency (iteration times or a performance summary)"
+
+
+# what a rule may need, and how to tell the context lacks it (the reason shown to the user, or None)
+NEEDS: dict[str, Callable[[LintContext], str | None]] = {
+    "layer details": _missing_layer_details,
+    "per-layer times": _missing_layer_times,
+    "end-to-end latency": _missing_end_to_end,
+}
+
+
+def missing_data(rule_: Rule, context: LintContext) -> str | None:
+    """Why `rule_` cannot check `context` (the first of its needs the context lacks), or None when it can."""
+    for need in rule_.needs:
+        reason = NEEDS[need](context)
+        if reason is not None:
+            return reason
+    return None
+
+
 @dataclass
 class RuleSettings:
     enabled: bool
@@ -148,21 +203,28 @@ def resolve_settings(rules: dict[str, Rule], enable: Iterable[str] = (), disable
     return settings
 
 
-def run_lint(context: LintContext, settings: dict[str, RuleSettings]) -> tuple[list[Finding], list[str]]:
-    """Findings of every enabled rule whose scope the context has; also the ids of the rules that ran."""
+def run_lint(context: LintContext, settings: dict[str, RuleSettings]) \
+        -> tuple[list[Finding], list[str], list[NotChecked]]:
+    """Findings of every enabled rule whose scope the context has; also the ids of the rules that ran, and the
+    rules that could not run for want of the data they read (a clean result from them would be a false pass)."""
     rules = all_rules()
     scopes = context.scopes()
     findings: list[Finding] = []
     ran: list[str] = []
+    not_checked: list[NotChecked] = []
     for rule_id, rule_ in rules.items():
         setting = settings[rule_id]
         if not setting.enabled or rule_.scope not in scopes:
+            continue
+        reason = missing_data(rule_, context)
+        if reason is not None:
+            not_checked.append(NotChecked(rule_id, context.input_name, reason))
             continue
         ran.append(rule_id)
         for message, location, figures in rule_.check(context, **setting.params) or ():
             findings.append(Finding(rule_id, setting.severity, message, rule_.hint, location, figures))
     findings.sort(key=lambda finding: (-SEVERITY_RANK[finding.severity], finding.rule))
-    return findings, ran
+    return findings, ran, not_checked
 
 
 def fails(findings: list[Finding], fail_on: str) -> bool:

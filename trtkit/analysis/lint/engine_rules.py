@@ -82,7 +82,7 @@ def names_only(context: LintContext):
 @rule("engine-conv-not-tensor-core", "engine", "warning",
       "A reduced-precision convolution runs a kernel that does not use tensor cores",
       "check the channel counts are aligned (multiples of 8 for FP16, 16 for INT8) and that the layer's "
-      "precision and format allow a tensor-core tactic")
+      "precision and format allow a tensor-core tactic", needs=("layer details",))
 def conv_not_tensor_core(context: LintContext):
     for layer in context.plan.layers:
         if _is_convolution(layer) and layer.compute_precision in REDUCED_PRECISIONS and layer.tactic_name and \
@@ -94,7 +94,7 @@ def conv_not_tensor_core(context: LintContext):
 @rule("engine-qconv-float-output", "engine", "warning",
       "A quantized convolution writes a floating-point output that does not go to an engine output",
       "quantize the output (a Q/DQ pair after the layer, or on the consumer's inputs) so the next layer reads "
-      "quantized data")
+      "quantized data", needs=("layer details",))
 def quantized_conv_float_output(context: LintContext):
     _, consumers, io_names = _graph(context.plan)
     for layer in context.plan.layers:
@@ -109,7 +109,7 @@ def quantized_conv_float_output(context: LintContext):
 @rule("engine-channels-not-aligned", "engine", "info",
       "A reduced-precision convolution's channel counts are not multiples of 8 (FP16/BF16) or 16 (INT8/FP8)",
       "pad the channels to the multiple (TensorRT pads internally, at a cost), or accept it for a first layer "
-      "with 3 image channels")
+      "with 3 image channels", needs=("layer details",))
 def channels_not_aligned(context: LintContext):
     for layer in context.plan.layers:
         precision = layer.compute_precision
@@ -129,7 +129,7 @@ def channels_not_aligned(context: LintContext):
 @rule("engine-reformat-converts-type", "engine", "info",
       "A reformat layer converts the data type (not a Q/DQ): precisions meet at a layer boundary",
       "make neighbouring layers agree on a precision (convert the model's precision consistently, or keep the "
-      "boundary where it costs least)")
+      "boundary where it costs least)", needs=("layer details",))
 def reformat_converts_type(context: LintContext):
     for layer in context.plan.layers:
         if layer.is_reformat and layer.origin != "QDQ":
@@ -140,7 +140,8 @@ def reformat_converts_type(context: LintContext):
 
 
 @rule("engine-slice-converts-type", "engine", "warning",
-      "A slice layer converts the data type", "move the type conversion out of the slice, or slice in one precision")
+      "A slice layer converts the data type", "move the type conversion out of the slice, or slice in one precision",
+      needs=("layer details",))
 def slice_converts_type(context: LintContext):
     for layer in context.plan.layers:
         if layer.kind == "Slice" and layer.input_precision and layer.output_precision and \
@@ -152,7 +153,7 @@ def slice_converts_type(context: LintContext):
 @rule("engine-unfused-qdq", "engine", "warning",
       "A quantize or dequantize runs as its own layer instead of being fused into its neighbours",
       "quantize every input of the consumer (for example both sides of a residual Add) so TensorRT can fuse "
-      "the Q/DQ into the producing and consuming layers")
+      "the Q/DQ into the producing and consuming layers", needs=("layer details",))
 def unfused_qdq(context: LintContext):
     producers, _, _ = _graph(context.plan)
     for layer in context.plan.layers:
@@ -167,7 +168,7 @@ def unfused_qdq(context: LintContext):
 @rule("engine-residual-add-unquantized", "engine", "warning",
       "A quantized layer adds a floating-point input (an unquantized residual connection)",
       "add a Q/DQ pair on the residual branch of the Add, as the TREx ResNet QAT walk-through does, so the Add "
-      "fuses into the convolution in INT8")
+      "fuses into the convolution in INT8", needs=("layer details",))
 def residual_add_unquantized(context: LintContext):
     for layer in context.plan.layers:
         if len(layer.inputs) < 2 or layer.compute_precision not in QUANTIZED_TYPES:
@@ -181,7 +182,7 @@ def residual_add_unquantized(context: LintContext):
 @rule("engine-pooling-unquantized", "engine", "warning",
       "A pooling layer runs in floating point inside a quantized network",
       "quantize the pooling's input (a Q/DQ pair before MaxPool/AveragePool/GlobalAveragePool) so it runs in INT8 "
-      "and no quantize/reformat surrounds it")
+      "and no quantize/reformat surrounds it", needs=("layer details",))
 def pooling_unquantized(context: LintContext):
     if not _has_quantized_layers(context.plan):
         return
@@ -194,7 +195,7 @@ def pooling_unquantized(context: LintContext):
 
 @rule("engine-reformat-share", "engine", "warning",
       "Reformat layers take more than a threshold share of the latency", "see the listed origins: make the "
-      "neighbouring layers agree on formats and precisions", max_percent=10.0)
+      "neighbouring layers agree on formats and precisions", max_percent=10.0, needs=("per-layer times",))
 def reformat_share(context: LintContext, max_percent: float):
     summary = context.summary
     if not summary.has_profile or not summary.total_layer_latency_ms:
@@ -212,7 +213,8 @@ def reformat_share(context: LintContext, max_percent: float):
 
 @rule("engine-precision-island", "engine", "warning",
       "An FP32 layer sits inside a reduced-precision engine", "allow the layer a reduced precision (convert "
-      "the model with it included), or accept its latency cost where accuracy needs FP32")
+      "the model with it included), or accept its latency cost where accuracy needs FP32",
+      needs=("layer details",))
 def precision_island(context: LintContext):
     layers = context.plan.layers
     reduced = [layer for layer in layers if layer.compute_precision in REDUCED_PRECISIONS]
@@ -227,7 +229,7 @@ def precision_island(context: LintContext):
 
 @rule("engine-gemm-alignment", "engine", "info",
       "A reduced-precision GEMM/MatMul/fully-connected layer has dimensions that are not multiples of 8 (FP16/BF16) "
-      "or 16 (INT8/FP8)", "pad the hidden sizes (K and N) to the multiple")
+      "or 16 (INT8/FP8)", "pad the hidden sizes (K and N) to the multiple", needs=("layer details",))
 def gemm_alignment(context: LintContext):
     for layer in context.plan.layers:
         precision = layer.compute_precision
@@ -253,7 +255,8 @@ def gemm_alignment(context: LintContext):
 @rule("engine-myelin-share", "engine", "info",
       "Opaque Myelin (ForeignNode) layers take more than a threshold share of the latency",
       "their inside is not in the layer profile: profile with TensorRT 10+ detailed verbosity to see their "
-      "sub-layers, or check the fused ONNX nodes in their metadata", max_percent=50.0)
+      "sub-layers, or check the fused ONNX nodes in their metadata", max_percent=50.0,
+      needs=("per-layer times",))
 def myelin_share(context: LintContext, max_percent: float):
     summary = context.summary
     if not summary.has_profile or not summary.total_layer_latency_ms:
@@ -267,7 +270,7 @@ def myelin_share(context: LintContext, max_percent: float):
 
 @rule("engine-dominant-layer", "engine", "info",
       "One layer takes more than a threshold share of the latency", "look at this layer first: its tactic, "
-      "precision and shapes", max_percent=25.0)
+      "precision and shapes", max_percent=25.0, needs=("per-layer times",))
 def dominant_layer(context: LintContext, max_percent: float):
     total = context.summary.total_layer_latency_ms
     if not total:
@@ -281,7 +284,8 @@ def dominant_layer(context: LintContext, max_percent: float):
 
 @rule("engine-profiler-overhead", "engine", "info",
       "Per-layer latencies add up to far more than the end-to-end latency: per-layer profiling overhead",
-      "do not trust the times of small layers; compare engines on end-to-end latency", max_ratio=1.25)
+      "do not trust the times of small layers; compare engines on end-to-end latency", max_ratio=1.25,
+      needs=("per-layer times", "end-to-end latency"))
 def profiler_overhead(context: LintContext, max_ratio: float):
     summary = context.summary
     end_to_end = summary.end_to_end.median if summary.end_to_end else None

@@ -123,6 +123,22 @@ def dynamic_without_profile(context: LintContext):
                    Location("onnx-tensor", spec.name, context.model_path), {"input": spec.name})
 
 
+@rule("onnx-input-without-shape", "onnx", "error",
+      "A graph input has no shape (unknown rank): the TensorRT ONNX parser takes it as a scalar",
+      "export the model with the input's shape, naming its dynamic axes (torch.onnx.export dynamic_axes), or set "
+      "it with onnx.tools.update_model_dims")
+def input_without_shape(context: LintContext):
+    # the dynamic-input rule cannot check such an input either, so lint passed models whose build then failed
+    # (TensorRT-RTX 1.7 parses the input as rank 0 and refuses the first Conv)
+    from trtkit.io.onnx_model import graph_inputs
+
+    for spec in graph_inputs(context.model):
+        if spec.dims is None and spec.dtype != "non-tensor":
+            yield (f"input {spec.name} has no shape: TensorRT parses it as a scalar, and whether it needs an "
+                   "optimization profile cannot be checked", Location("onnx-tensor", spec.name, context.model_path),
+                   {"input": spec.name})
+
+
 @rule("onnx-qdq-unpaired", "onnx", "warning",
       "A QuantizeLinear without a DequantizeLinear after it, or a DequantizeLinear with no QuantizeLinear (or "
       "quantized weights) before it", "place Q/DQ in pairs (TensorRT needs explicit QuantizeLinear -> "
