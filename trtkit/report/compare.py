@@ -182,8 +182,8 @@ def render_gate(name: str, baseline: str, result) -> None:
         console.warn(escape(f"per-layer gate: {_not_gated(result)}"))
     verdict = result.verdict
     if verdict == "not comparable":
-        out.print(f"[red]not comparable[/red]: {escape('; '.join(result.not_comparable))} (profile both engines, "
-                  "on the same shapes and optimization profile)")
+        out.print(f"[red]not comparable[/red]: {escape('; '.join(result.not_comparable))} (profile both engines "
+                  "on the same batch, shapes, optimization profile and data-transfer setting)")
     elif verdict == "no data":
         out.print(f"[red]no data[/red]: nothing to compare on {', '.join(result.missing_data)} (profile both engines, "
                   "or pass --allow-missing-data)")
