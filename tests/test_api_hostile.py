@@ -392,3 +392,18 @@ def test_lint_with_every_rule_disabled_says_nothing_was_checked() -> None:
     assert result.notes == ["no rule ran: every rule that applies to these inputs is disabled"]
     assert result.failed  # nothing checked is no pass
     assert trtkit.lint(QAT).notes == []
+
+
+@pytest.mark.parametrize("spelling", ["out/", "out/.", ".."])
+def test_an_output_spelled_as_a_folder_is_refused_as_the_commands_do(spelling: str, example_models: dict[str, Path],
+                                                                     tmp_path: Path, monkeypatch) -> None:
+    """`output="out/"` was written as a file named out (pathlib drops the slash); `-o out/` is exit 2."""
+    monkeypatch.chdir(tmp_path)
+    model = example_models["resnet18"]
+    for call in (lambda: trtkit.write_report(QAT, output=spelling, graph=False),
+                 lambda: trtkit.convert(model, output=spelling),
+                 lambda: trtkit.build(model, output=spelling, backend="tensorrt-rtx", shapes="input:1x3x64x64")):
+        with pytest.raises(trtkit.UsageError, match="names a directory") as refused:
+            call()
+        assert refused.value.exit_code == 2
+    assert list(tmp_path.iterdir()) == []

@@ -168,7 +168,7 @@ def convert(model: PathLike | None = None, *, output: PathLike | None = None, co
     settings = load_config(config, flags)
     source = _model(model, settings, "convert")
     check_model_exists(source)
-    target = _path(output, "output") if output is not None else settings.converted_path(source)
+    target = _output(output, "converted model") if output is not None else settings.converted_path(source)
     refuse_output_over_source(source, target)  # in its own words, before the overwrite rule would name force=True
     _check_overwrite(target, "onnx", force, "converted model")
     return run_convert(source, target, settings.convert, _context(settings), profile_shapes=settings.first_opt_shapes())
@@ -191,7 +191,7 @@ def build(model: PathLike | None = None, *, output: PathLike | None = None, conf
         flags.extend(f"build.profiles.shapes.{key}={_shape_text(shapes)}" for key in ("min", "opt", "max"))
     settings = load_config(config, flags)
     source = _model(model, settings, "build")
-    engine = _path(output, "output") if output is not None else settings.engine_path(source)
+    engine = _output(output, "engine output") if output is not None else settings.engine_path(source)
     if not dry_run:
         _check_overwrite(engine, "engine", force, "engine output")
     return build_engine(source, engine, settings.build, _context(settings), dry_run=dry_run)
@@ -223,7 +223,7 @@ def write_report(*paths: PathLike, output: PathLike = "report.html", top: int | 
     from trtkit.io.paths import refuse_output_over_input
     from trtkit.orchestration.report import ReportOptions, build_report
 
-    target = _path(output, "output")
+    target = _output(output, "report", "report.html")
     inputs = _paths(paths)
     refuse_output_over_input(target, inputs, "report")
     _check_overwrite(target, "html", force, "report")
@@ -269,6 +269,15 @@ def _path(value: object, what: str, kind: str = "a str or pathlib.Path") -> Path
     hint = (f"give the paths as separate arguments (*{what}s)" if isinstance(value, (list, tuple))
             else f"give {kind}")
     raise UsageError(f"{what} {value!r:.80} is not a path", hint)
+
+
+def _output(value: object, what: str, example: str | None = None) -> Path:
+    """An output path as the commands take `-o`: a spelling that names a directory (`out/`, `out/.`) is refused,
+    not turned by pathlib into a file named like the folder."""
+    from trtkit.io.paths import refuse_directory_name
+
+    path = _path(value, "output")
+    return refuse_directory_name(value if isinstance(value, str) else path, what, example)
 
 
 def _paths(values: Sequence[object]) -> list[Path]:
