@@ -160,12 +160,7 @@ def convert(model: PathLike | None = None, *, output: PathLike | None = None, co
     from trtkit.stages.convert import check_model_exists, refuse_output_over_source
     from trtkit.stages.convert import convert as run_convert
 
-    flags = _strings(overrides, "overrides")
-    if precision is not None:
-        flags.append(f"convert.precision={precision}")
-    if quantize is not None:
-        flags.append(f"convert.quantize.mode={quantize}")
-    settings = load_config(config, flags)
+    settings = _settings(config, overrides, {"convert.precision": precision, "convert.quantize.mode": quantize})
     source = _model(model, settings, "convert")
     check_model_exists(source)
     target = _output(output, "converted model") if output is not None else settings.converted_path(source)
@@ -184,12 +179,9 @@ def build(model: PathLike | None = None, *, output: PathLike | None = None, conf
     UsageError before anything is built."""
     from trtkit.stages.build import build_engine
 
-    flags = _strings(overrides, "overrides")
-    if backend is not None:
-        flags.append(f"backend={backend}")
-    if shapes is not None:
-        flags.extend(f"build.profiles.shapes.{key}={_shape_text(shapes)}" for key in ("min", "opt", "max"))
-    settings = load_config(config, flags)
+    profile_shapes = None if shapes is None else _shape_text(shapes)
+    settings = _settings(config, overrides, {"backend": backend, **{f"build.profiles.shapes.{key}": profile_shapes
+                                                                    for key in ("min", "opt", "max")}})
     source = _model(model, settings, "build")
     engine = _output(output, "engine output") if output is not None else settings.engine_path(source)
     if not dry_run:
@@ -203,12 +195,8 @@ def profile(engine: PathLike | None = None, *, config: ConfigSource = None, back
     .profile.metadata.json (`trtkit profile`); raises BackendUnavailableError without a GPU and TensorRT."""
     from trtkit.stages.profile import profile_engine
 
-    flags = _strings(overrides, "overrides")
-    if backend is not None:
-        flags.append(f"backend={backend}")
-    if shapes is not None:
-        flags.append(f"profile.shapes={_shape_text(shapes)}")
-    settings = load_config(config, flags)
+    settings = _settings(config, overrides, {"backend": backend,
+                                             "profile.shapes": None if shapes is None else _shape_text(shapes)})
     target = _path(engine, "engine") if engine is not None else settings.profiled_engine_path()
     return profile_engine(target, settings.profile, _context(settings))
 
@@ -269,6 +257,14 @@ def _path(value: object, what: str, kind: str = "a str or pathlib.Path") -> Path
     hint = (f"give the paths as separate arguments (*{what}s)" if isinstance(value, (list, tuple))
             else f"give {kind}")
     raise UsageError(f"{what} {value!r:.80} is not a path", hint)
+
+
+def _settings(config: ConfigSource, overrides: Sequence[str], given: Mapping[str, object | None]) -> PipelineConfig:
+    """The config with `overrides`, then the function's own arguments that were given (`{"backend": backend}`), as
+    the command applies its flags over `--set`."""
+    flags = _strings(overrides, "overrides")
+    flags += [f"{key}={value}" for key, value in given.items() if value is not None]
+    return load_config(config, flags)
 
 
 def _output(value: object, what: str, example: str | None = None) -> Path:
