@@ -47,6 +47,10 @@ def test_second_run_does_no_work_and_a_build_option_reruns_from_build(run_cli, e
         assert (out / name).is_file(), name
     outcomes = {stage["stage"]: stage for stage in first.json()["outcomes"]}
     assert "needs a GPU and TensorRT" in outcomes["profile"]["summary"]
+    # no profile here: lint's latency rules did not look, and its clean count must not read as if they had
+    lint = json.loads((out / "cnn.lint.json").read_text())
+    unchecked = sorted({item["rule"] for item in lint["not_checked"]})
+    assert unchecked and outcomes["lint"]["summary"].endswith(f"not checked for want of data: {', '.join(unchecked)}")
     assert "fp16" in outcomes["compare"]["summary"] and "within tolerance" in outcomes["compare"]["summary"]
     compare = json.loads((out / "cnn.compare.json").read_text())
     assert compare["outputs"]["precision"] == "fp16" and compare["outputs"]["passed"] is True

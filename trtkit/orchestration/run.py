@@ -211,6 +211,11 @@ class Pipeline:
                       for severity in ("error", "warning", "info")}
             summary = ", ".join(f"{count} {severity}{'s' if count != 1 else ''}" for severity, count in
                                 counts.items()) + f" (fails on {result.fail_on})"
+            if result.checked_nothing:
+                summary = f"nothing checked: no rule had the data it reads; {summary}"
+            elif result.not_checked:  # a clean count must not read as every rule having looked
+                rules = sorted({item.rule for item in result.not_checked})
+                summary += f"; not checked for want of data: {', '.join(rules)}"
             return EXIT_CHECK_FAILED if result.failed else EXIT_OK, outputs, summary
 
         # the config itself is linted: all of it, overrides included, is this stage's config
