@@ -354,9 +354,9 @@ def _engine_table(engines: list[EngineReport]) -> str:
         latency = engine.summary.end_to_end
         summary_rows.append([(escape(engine.plan.name), None), (str(engine.summary.layer_count),
                                                                 engine.summary.layer_count),
-                             (format_ms(latency.median) if latency else "", latency.median if latency else None),
-                             (f"{engine.summary.throughput_qps:,.1f}" if engine.summary.throughput_qps else "",
-                              engine.summary.throughput_qps),
+                             (format_ms(latency.median) if latency else UNKNOWN, latency.median if latency else None),
+                             (UNKNOWN if engine.summary.throughput_qps is None
+                              else f"{engine.summary.throughput_qps:,.1f}", engine.summary.throughput_qps),
                              (format_ms(engine.summary.total_layer_latency_ms),
                               engine.summary.total_layer_latency_ms)])
     return "<h3>Engines</h3>" + _table(["engine", "layers", "median ms", "qps", "sum of layers ms"], summary_rows,
