@@ -54,3 +54,12 @@ def test_an_output_that_changed_kind_fails(run_cli, tmp_path):
     text = " ".join(result.stdout.split())
     assert "dtype float32 differs from the reference's int64 (float against integer)" in text and "failed" in text
 
+
+def test_an_output_only_in_the_candidate_is_named_not_dropped(run_cli, tmp_path):
+    reference, candidate = _model(tmp_path / "ref.onnx"), _model(tmp_path / "extra.onnx", extra=True)
+    result = run_cli("--no-color", "compare", "outputs", reference, candidate)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "debug: only in the candidate, not compared" in " ".join(result.stdout.split())
+    document = run_cli("compare", "outputs", reference, candidate, "--json").json()
+    assert document["extra"] == ["debug"] and [output["name"] for output in document["outputs"]] == [
+        "ids", "mask", "features"]
