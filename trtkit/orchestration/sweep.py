@@ -194,6 +194,7 @@ def run_sweep(config: Path, overrides: list[str] | None = None, executor_name: s
     if not executor.gpus and "profile" in base.run.stages:
         result.notes.append("no GPU: the profile stage was skipped; the Pareto front trades engine size against "
                             "accuracy loss instead of latency")
+    result.notes += unranked_notes(points, result.pareto_axis)
     from trtkit.io.jsonout import write_json
     from trtkit.report.sweep import sweep_document
 
@@ -362,6 +363,18 @@ def collect_figures(point: Point, name: str) -> dict[str, Any]:
         figures["lint_errors"] = lint.get("counts", {}).get("error", 0)
         figures["lint_warnings"] = lint.get("counts", {}).get("warning", 0)
     return figures
+
+
+def unranked_notes(points: list[Point], axis: str) -> list[str]:
+    """Say which finished points the Pareto front could not rank (a figure it trades is unknown): off the front
+    for want of data, not because another point beats them."""
+    cost = "latency" if axis == "latency_ms" else "engine size"
+    unranked = [point.name for point in points if point.status == "done"
+                and (point.figures.get(axis) is None or point.figures.get("accuracy_max_abs") is None)]
+    if not unranked:
+        return []
+    return [f"not ranked on the Pareto front, their {cost} or accuracy loss is unknown (accuracy needs the compare "
+            f"stage in run.stages): {', '.join(unranked)}"]
 
 
 def mark_pareto(points: list[Point]) -> str:
