@@ -36,3 +36,17 @@ def test_points_without_accuracy_are_named_unranked_and_no_front_is_promised(run
     document = run_cli("--json", "sweep", config).json()  # resumed: nothing re-run, the same verdicts
     assert not any(point["pareto"] for point in document["points"])
     assert any(note.startswith("not ranked on the Pareto front") for note in document["notes"])
+
+
+@pytest.mark.parametrize("key, value", [("run.stages", "[convert, build, lint]"), ("name", "other"),
+                                        ("build.output", "elsewhere.engine")])
+def test_an_axis_on_a_key_the_sweep_sets_is_refused(run_cli, example_models, tmp_path, key, value):
+    # the sweep overrode these for every point without a word: the point's listed values were not what ran
+    config = tmp_path / "sweep.yaml"
+    config.write_text("name: cnn\n" + SMALL_CNN_PIPELINE.format(model=example_models["resnet18"])
+                      + f"sweep:\n  axes:\n    convert.precision: [fp32, fp16]\n  include:\n"
+                        f"    - {{convert.precision: fp32, {key}: {value}}}\n")
+    result = run_cli("sweep", config, "--dry-run")
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert result.stderr.startswith(f"error: sweep axis {key}: the sweep sets it for every point")
+    assert len(result.stderr.strip().splitlines()) == 1

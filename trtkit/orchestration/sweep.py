@@ -59,6 +59,19 @@ def expand_key(key: str, data: dict[str, Any]) -> list[str]:
     return keys
 
 
+# keys every point gets from the sweep, whatever an axis says: an axis on them was silently overridden (a point listed
+# with run.stages [convert, build, lint] ran the base config's stages and showed their figures)
+SET_BY_THE_SWEEP = ("run", "sweep", "workdir", "name", "build.output", "profile.engine", "convert.output")
+
+
+def _refuse_keys_the_sweep_sets(values: dict[str, Any]) -> None:
+    for key in values:
+        if any(key == fixed or key.startswith(f"{fixed}.") for fixed in SET_BY_THE_SWEEP):
+            raise UsageError(f"sweep axis {key}: the sweep sets it for every point (the base config's run.stages, "
+                             "each point's own work directory and artifact names)",
+                             "set it in the base config, or sweep another key")
+
+
 def point_values(sweep) -> list[dict[str, Any]]:
     """The axis values of every point: the combinations of `axes` not excluded, then `include`."""
     keys = list(sweep.axes)
@@ -86,6 +99,7 @@ def plan_points(config: Path, overrides: list[str]) -> tuple[Any, list[Point], P
     points: list[Point] = []
     seen: dict[str, int] = {}
     for values in values_list:
+        _refuse_keys_the_sweep_sets(values)
         point_name = _point_name(values)
         seen[point_name] = seen.get(point_name, 0) + 1
         if seen[point_name] > 1:
