@@ -63,3 +63,11 @@ def test_an_output_only_in_the_candidate_is_named_not_dropped(run_cli, tmp_path)
     document = run_cli("compare", "outputs", reference, candidate, "--json").json()
     assert document["extra"] == ["debug"] and [output["name"] for output in document["outputs"]] == [
         "ids", "mask", "features"]
+
+
+def test_the_notebook_view_names_the_outputs_it_did_not_compare(tmp_path):
+    import trtkit
+
+    comparison = trtkit.compare_outputs(_model(tmp_path / "ref.onnx"), _model(tmp_path / "extra.onnx", extra=True))
+    assert comparison.passed and comparison.extra == ["debug"]
+    assert "only in the candidate, not compared: debug" in comparison._repr_html_()
