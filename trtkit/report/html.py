@@ -378,6 +378,14 @@ def _deltas(first: EngineReport, second: EngineReport, alignment, top: int) -> s
                f"{escape(first.plan.name)}, {len(alignment.only_second)} only in {escape(second.plan.name)}.</p>")
     if not (first.summary.has_profile and second.summary.has_profile):
         return head + summary + '<p class="note">Latency deltas need per-layer profiles of both engines.</p>'
+    from trtkit.analysis.regression import not_comparable
+
+    # as compare's gate: layers timed at batch 1 against batch 32 are no "slower" or "faster" (green on a workload)
+    reasons = not_comparable(first.plan, second.plan)
+    if reasons:
+        return head + summary + (f'<p class="note">Latency deltas not comparable: {escape("; ".join(reasons))}. '
+                                 "Profile both engines on the same batch, shapes, optimization profile and "
+                                 "data-transfer setting.</p>")
     timed_pairs = [pair for pair in pairs if pair.first.timing and pair.second.timing]
     deltas = sorted(timed_pairs, key=lambda pair: -abs(pair.second.latency_ms - pair.first.latency_ms))[:top]
     if not deltas:
