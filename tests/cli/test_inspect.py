@@ -82,3 +82,14 @@ def test_subprocess_json_stdout_only(fixtures_dir):
     document = json.loads(result.stdout)
     assert document["plans"][0]["profile_iterations"] == 21248
     assert "no performance summary" in " ".join(document["plans"][0]["notes"])
+
+
+def test_unprofiled_reformats_are_not_called_slowest(run_cli, fixtures_dir, tmp_path):
+    # No profile: nothing measured the reformats, so the table must not claim to show "the slowest".
+    graph = tmp_path / "mobilenet.qat.onnx.engine.graph.json"  # alone, away from its profile
+    graph.write_bytes((fixtures_dir / "trt8/mobilenet-qat" / graph.name).read_bytes())
+    result = run_cli("--no-color", "inspect", graph, "--top", "3")
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    heading = text.split("Reformat layers (18)")[1].split("┃")[0]
+    assert "slowest" not in heading and "the 3 first (execution order; no profile to rank them) shown" in heading

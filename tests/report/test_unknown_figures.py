@@ -88,6 +88,18 @@ def test_html_report_says_not_profiled(run_cli, unprofiled, tmp_path):
     assert "reformat layers, not profiled." in html and "not profiled" in html
 
 
+def test_html_comparison_shows_unknown_median_and_qps_of_an_unmeasured_engine(run_cli, fixtures_dir, unprofiled,
+                                                                              tmp_path):
+    # The engines table left the median and qps cells blank: unknown must read "—" there as in every other view.
+    output = tmp_path / "report.html"
+    result = run_cli("report", unprofiled, fixtures_dir / FP16, "--no-graph", "-o", output)
+    assert result.exit_code == 0, result.stderr
+    table = output.read_text().split('data-table="compare-engines"')[1].split("</table>")[0]
+    unmeasured, measured = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in table.split("<tr>")[2:]]
+    assert unmeasured[0] == "unprofiled/resnet.onnx.engine" and unmeasured[2:] == ["—", "—", "—"], unmeasured
+    assert measured[2:] == ["0.8622", "1,155.4", "1.0168"], measured
+
+
 def test_profiled_figures_are_unchanged(run_cli, fixtures_dir):
     summary = run_cli("inspect", fixtures_dir / FP16, "--json").json()["plans"][0]["summary"]
     assert summary["total_layer_latency_ms"] == pytest.approx(1.0168, abs=1e-4)

@@ -532,3 +532,15 @@ def test_the_stage_hands_the_builder_log_to_its_caller_and_prints_none(example_m
                for severity, message in heard)
     assert {severity for severity, _ in heard} >= {"INFO", "VERBOSE"}
     assert "Detected 1 inputs" not in capfd.readouterr().err
+
+
+def test_small_memory_figures_are_not_shown_as_zero(run_cli, example_models, tmp_path):
+    # TensorRT-RTX logs 80 bytes of host persistent memory for this engine: "0.00 MiB" read as none at all.
+    engine = tmp_path / "cnn.engine"
+    result = run_cli("--no-color", "build", example_models["resnet18"], "--backend", "tensorrt-rtx",
+                     "--shapes", "input:1x3x64x64", "-o", engine)
+    assert result.exit_code == 0, result.stderr
+    memory = json.loads((tmp_path / "cnn.engine.build.metadata.json").read_text())["memory"]
+    assert 0 < memory["host_persistent_bytes"] < 1024
+    row = next(line for line in result.stdout.splitlines() if "host persistent bytes" in line)
+    assert f"{memory['host_persistent_bytes']} B" in row and "0.00 MiB" not in result.stdout

@@ -25,6 +25,8 @@ def validate(
     json: JsonFlag = False,
 ) -> None:
     """Check config files; every problem is one line with its key path and line. Exit 2 if any is invalid."""
+    from rich.markup import escape
+
     from trtkit.config.loader import load_config
     from trtkit.errors import EXIT_BAD_INPUT, EXIT_USAGE, ConfigError, TrtkitError
     from trtkit.io.jsonout import document, emit_json
@@ -34,8 +36,12 @@ def validate(
     worst = 0
     for file in files:
         try:
-            load_config(file, overrides or [])
-            results.append({"file": str(file), "valid": True, "problems": []})
+            config = load_config(file, overrides or [])
+            # "valid" covers keys and values only: whether the model exists and the profiles name its inputs is
+            # lint's check (it reads the model); say so, and never call a config whose model is missing plainly valid
+            model = None if config.model is None else config.resolve(config.model)
+            results.append({"file": str(file), "valid": True, "problems": [], "model_checked": False,
+                            "model_missing": None if model is None else str(model) if not model.is_file() else None})
         except ConfigError as error:
             results.append({"file": str(file), "valid": False, "problems": error.lines()})
             worst = max(worst, EXIT_USAGE)
@@ -47,7 +53,11 @@ def validate(
     else:
         for result in results:
             if result["valid"]:
-                console.out().print(f"[green]valid[/green] {result['file']}")
+                console.out().print(f"[green]valid[/green] {escape(result['file'])} (keys and values; the model "
+                                    f"and its profiles are checked by `trtkit lint {escape(result['file'])}`)")
+                if result["model_missing"]:
+                    console.warn(f"{escape(result['file'])}: its model {escape(result['model_missing'])} does not "
+                                 "exist; fix model: (paths are relative to the config file)")
             for problem in result["problems"]:
                 console.error_line(problem)
     if worst:

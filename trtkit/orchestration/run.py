@@ -349,7 +349,9 @@ def _run_stage(stage: str, pipeline: Pipeline, manifest: Manifest, force: bool) 
         manifest.stages[stage] = StageRecord("failed", exit_code=error.exit_code, summary=error.one_line())
         return StageOutcome(stage, "failed", error.exit_code, summary=error.one_line())
     inputs = {manifest.name(path): manifest.file_hash(path) for path in work.inputs}
-    key = stage_key(stage, inputs, work.config, work.versions)
+    # the artifact name is in the key: renamed (name:), a stage's record points at the old name's files, and
+    # "unchanged" would leave the new name's report unwritten (compare's inputs do not carry the name)
+    key = stage_key(stage, inputs, {**work.config, "artifact_name": pipeline.name}, work.versions)
     previous = None if force else manifest.up_to_date(stage, key)
     if previous is not None:
         previous.status = "unchanged"

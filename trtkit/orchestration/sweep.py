@@ -59,6 +59,19 @@ def expand_key(key: str, data: dict[str, Any]) -> list[str]:
     return keys
 
 
+# keys every point gets from the sweep, whatever an axis says: an axis on them was silently overridden (a point listed
+# with run.stages [convert, build, lint] ran the base config's stages and showed their figures)
+SET_BY_THE_SWEEP = ("run", "sweep", "workdir", "name", "build.output", "profile.engine", "convert.output")
+
+
+def _refuse_keys_the_sweep_sets(values: dict[str, Any]) -> None:
+    for key in values:
+        if any(key == fixed or key.startswith(f"{fixed}.") for fixed in SET_BY_THE_SWEEP):
+            raise UsageError(f"sweep axis {key}: the sweep sets it for every point (the base config's run.stages, "
+                             "each point's own work directory and artifact names)",
+                             "set it in the base config, or sweep another key")
+
+
 def point_values(sweep) -> list[dict[str, Any]]:
     """The axis values of every point: the combinations of `axes` not excluded, then `include`."""
     keys = list(sweep.axes)
@@ -86,6 +99,7 @@ def plan_points(config: Path, overrides: list[str]) -> tuple[Any, list[Point], P
     points: list[Point] = []
     seen: dict[str, int] = {}
     for values in values_list:
+        _refuse_keys_the_sweep_sets(values)
         point_name = _point_name(values)
         seen[point_name] = seen.get(point_name, 0) + 1
         if seen[point_name] > 1:
@@ -194,6 +208,7 @@ def run_sweep(config: Path, overrides: list[str] | None = None, executor_name: s
     if not executor.gpus and "profile" in base.run.stages:
         result.notes.append("no GPU: the profile stage was skipped; the Pareto front trades engine size against "
                             "accuracy loss instead of latency")
+    result.notes += unranked_notes(points, result.pareto_axis)
     from trtkit.io.jsonout import write_json
     from trtkit.report.sweep import sweep_document
 
@@ -362,6 +377,18 @@ def collect_figures(point: Point, name: str) -> dict[str, Any]:
         figures["lint_errors"] = lint.get("counts", {}).get("error", 0)
         figures["lint_warnings"] = lint.get("counts", {}).get("warning", 0)
     return figures
+
+
+def unranked_notes(points: list[Point], axis: str) -> list[str]:
+    """Say which finished points the Pareto front could not rank (a figure it trades is unknown): off the front
+    for want of data, not because another point beats them."""
+    cost = "latency" if axis == "latency_ms" else "engine size"
+    unranked = [point.name for point in points if point.status == "done"
+                and (point.figures.get(axis) is None or point.figures.get("accuracy_max_abs") is None)]
+    if not unranked:
+        return []
+    return [f"not ranked on the Pareto front, their {cost} or accuracy loss is unknown (accuracy needs the compare "
+            f"stage in run.stages): {', '.join(unranked)}"]
 
 
 def mark_pareto(points: list[Point]) -> str:

@@ -94,14 +94,15 @@ def render_build(result: BuildResult) -> None:
         rows.append(("dry run", "parsed and validated; nothing built (the engine would be "
                                 f"{result.effective_config['build']['output']})"))
     else:
-        rows += [("engine", f"{result.engine} ({(result.engine_bytes or 0) / 2**20:.2f} MiB)"),
+        rows += [("engine", f"{result.engine} ({console.format_bytes(result.engine_bytes)})"),
                  ("build time", f"{result.build_seconds:.2f} s"),
                  ("layer information", result.graph_source or "")]
         if result.calibration is not None:
             rows.append(("INT8 calibration", result.calibration))
         if result.timing_cache is not None:
             rows.append(("timing cache", timing_cache_text(result.timing_cache)))
-        rows += [(key.replace("_", " "), f"{value / 2**20:.2f} MiB") for key, value in result.memory.items()]
+        # format_bytes, not MiB with two decimals: 80 bytes of host persistent memory read "0.00 MiB", a zero
+        rows += [(key.replace("_", " "), console.format_bytes(value)) for key, value in result.memory.items()]
     out.print(console.table("Build", ["", ""], [(key, escape(str(value))) for key, value in rows]))
     if result.dry_run:
         out.print(console.table("Effective build options (the build: section, defaults filled in)",

@@ -290,4 +290,7 @@ def render_outputs(comparison: OutputComparison) -> None:
             out.print(f"    [red]{escape(reason)}[/red]")
     for name in comparison.missing:
         out.print(f"  [red]{escape(name)}: missing from the candidate[/red]")
+    for name in comparison.extra:
+        out.print(f"  [yellow]{escape(name)}: only in the candidate, not compared (the reference has no such "
+                  "output)[/yellow]")
     out.print("[green]passed[/green]" if comparison.passed else "[red]failed[/red]")

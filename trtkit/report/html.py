@@ -354,9 +354,9 @@ def _engine_table(engines: list[EngineReport]) -> str:
         latency = engine.summary.end_to_end
         summary_rows.append([(escape(engine.plan.name), None), (str(engine.summary.layer_count),
                                                                 engine.summary.layer_count),
-                             (format_ms(latency.median) if latency else "", latency.median if latency else None),
-                             (f"{engine.summary.throughput_qps:,.1f}" if engine.summary.throughput_qps else "",
-                              engine.summary.throughput_qps),
+                             (format_ms(latency.median) if latency else UNKNOWN, latency.median if latency else None),
+                             (UNKNOWN if engine.summary.throughput_qps is None
+                              else f"{engine.summary.throughput_qps:,.1f}", engine.summary.throughput_qps),
                              (format_ms(engine.summary.total_layer_latency_ms),
                               engine.summary.total_layer_latency_ms)])
     return "<h3>Engines</h3>" + _table(["engine", "layers", "median ms", "qps", "sum of layers ms"], summary_rows,
@@ -378,6 +378,14 @@ def _deltas(first: EngineReport, second: EngineReport, alignment, top: int) -> s
                f"{escape(first.plan.name)}, {len(alignment.only_second)} only in {escape(second.plan.name)}.</p>")
     if not (first.summary.has_profile and second.summary.has_profile):
         return head + summary + '<p class="note">Latency deltas need per-layer profiles of both engines.</p>'
+    from trtkit.analysis.regression import not_comparable
+
+    # as compare's gate: layers timed at batch 1 against batch 32 are no "slower" or "faster" (green on a workload)
+    reasons = not_comparable(first.plan, second.plan)
+    if reasons:
+        return head + summary + (f'<p class="note">Latency deltas not comparable: {escape("; ".join(reasons))}. '
+                                 "Profile both engines on the same batch, shapes, optimization profile and "
+                                 "data-transfer setting.</p>")
     timed_pairs = [pair for pair in pairs if pair.first.timing and pair.second.timing]
     deltas = sorted(timed_pairs, key=lambda pair: -abs(pair.second.latency_ms - pair.first.latency_ms))[:top]
     if not deltas:

@@ -123,7 +123,9 @@ def _render_plan(view: PlanView, by: str, top: int, all_layers: bool) -> None:
                  if timed and summary.total_layer_latency_ms and reformat_ms is not None else "")
         shown = sorted(summary.reformats, key=lambda info: -(info.latency_ms or 0.0))[:top] if timed \
             else summary.reformats[:top]
-        more = f"; the {len(shown)} slowest shown" if len(shown) < len(summary.reformats) else ""
+        # Without a profile nothing ranks them: "slowest" would claim a measurement that was not made.
+        order = "slowest" if timed else "first (execution order; no profile to rank them)"
+        more = f"; the {len(shown)} {order} shown" if len(shown) < len(summary.reformats) else ""
         out.print(console.table(f"Reformat layers ({len(summary.reformats)}){share}{more}",
                                 ["layer", "origin", "from", "to", "ms"],
                                 [(escape(info.name), info.origin or "", info.source, info.target,

@@ -125,7 +125,9 @@ def outputs_html(comparison: OutputComparison) -> str:
     head = (f"<h3>{escape(comparison.candidate)} against {escape(comparison.reference)}: "
             f"{'passed' if comparison.passed else 'failed'}</h3><p class=\"note\">inputs: {escape(comparison.data)}"
             f"; precision {escape(comparison.precision)}"
-            + (f"; missing outputs: {escape(', '.join(comparison.missing))}" if comparison.missing else "") + "</p>")
+            + (f"; missing outputs: {escape(', '.join(comparison.missing))}" if comparison.missing else "")
+            + (f"; only in the candidate, not compared: {escape(', '.join(comparison.extra))}" if comparison.extra
+               else "") + "</p>")
     return _scoped("outputs", head + html._table(
         ["output", "shape", "max abs", "p99 abs", "cosine", "outside tolerance", "NaN/Inf ref / cand", "verdict"], rows,
         {"max abs", "p99 abs", "cosine", "outside tolerance"}, name="outputs"))

@@ -100,9 +100,12 @@ def render_sweep(result: SweepResult) -> None:
     keep = [index for index, column in enumerate(columns)
             if index < 3 or any(row[index] not in ("", console.UNKNOWN) for row in rows)]
     cost = "latency" if result.pareto_axis == "latency_ms" else "engine size"
+    # no point ranked (no accuracy figures): promising a front that has no member reads as "every point is beaten"
+    front = (f"* Pareto front of {cost} against accuracy loss" if any(point.pareto for point in result.points)
+             else "no Pareto front: see the notes below")
     console.out().print(console.table(
-        f"Sweep of {escape(result.config)} ({len(result.points)} points, {result.executor} executor; * Pareto front "
-        f"of {cost} against accuracy loss)", [columns[index] for index in keep],
+        f"Sweep of {escape(result.config)} ({len(result.points)} points, {result.executor} executor; {front})",
+        [columns[index] for index in keep],
         [[row[index] for index in keep] for row in rows],
         right_align=("median ms", "qps", "engine", "build s", "lint errors"),
         optional=("build s", "lint errors", "engine", "qps"), prose=("reason", "max abs error vs FP32")))

@@ -50,6 +50,8 @@ class OutputComparison(HtmlDisplay):
     precision: str
     outputs: list = field(default_factory=list)  # analysis.accuracy.OutputMetrics
     missing: list[str] = field(default_factory=list)
+    # outputs only the candidate has: nothing to compare them with, so not compared (said, not silently dropped)
+    extra: list[str] = field(default_factory=list)
     # what produced each side's outputs: onnxruntime-cpu, trtkit-reference-fp16/bf16, tensorrt, saved outputs
     reference_runner: str | None = None
     runner: str | None = None
@@ -85,6 +87,7 @@ class OutputComparison(HtmlDisplay):
                                      np.concatenate([cand.ravel() for cand in cands]), tolerance)
             metrics.shape = tuple(refs[0].shape)
             self.outputs.append(metrics)
+        self.extra = [name for name in candidate_runs[0] if name not in reference_runs[0]]
         compared = [name for name in reference_runs[0] if name not in self.missing]
         if compared and not any(np.asarray(run[name]).size for run in reference_runs for name in compared):
             # inputs with a dimension of 0 give outputs of no values: every metric would pass on nothing
