@@ -34,6 +34,9 @@ def _file_path(value: Any) -> Any:
     return value
 
 
+OutputFile = Annotated[Path | None, BeforeValidator(_file_path)]  # an output path that must name a file
+
+
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True, validate_assignment=True)
 
@@ -122,12 +125,7 @@ class QuantizeConfig(StrictModel):
 class ConvertConfig(StrictModel):
     """Prepare the ONNX model: the only place precision is chosen for strongly typed builds."""
 
-    output: Path | None = Field(None, description="converted model; default <workdir>/<name>.<precision>.onnx")
-
-    @field_validator("output", mode="before")
-    @classmethod
-    def _output_is_a_file(cls, value: Any) -> Any:
-        return _file_path(value)
+    output: OutputFile = Field(None, description="converted model; default <workdir>/<name>.<precision>.onnx")
     input_shapes: ShapeSpec | None = Field(None, description="fix input shapes before shape inference")
     fold_constants: bool = True
     simplify: bool = True
@@ -224,12 +222,7 @@ LayerType = Literal["fp32", "fp16", "bf16", "int8", "int32", "int64", "uint8", "
 class BuildConfig(StrictModel):
     """Build an engine with the TensorRT builder API; trtexec's build options, one field each."""
 
-    output: Path | None = Field(None, description="engine path; default <workdir>/<name>.engine")
-
-    @field_validator("output", mode="before")
-    @classmethod
-    def _output_is_a_file(cls, value: Any) -> Any:
-        return _file_path(value)
+    output: OutputFile = Field(None, description="engine path; default <workdir>/<name>.engine")
     profiles: dict[str, OptimizationProfile] = Field(
         default_factory=dict, description="named optimization profiles, in order")
     workspace: Size | None = Field(None, description="workspace memory pool limit")
