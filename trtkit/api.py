@@ -234,15 +234,9 @@ def run(config: PathLike, *, stages: Sequence[str] | None = None, start: str | N
 def _check_overwrite(path: Path, kind: str, force: bool, what: str) -> None:
     """The command line's overwrite policy (`trtkit.io.overwrite`): a file the user had is not replaced by
     another kind of output unless `force`; the hint names the function's arguments, not the command's flags."""
-    from trtkit.errors import UsageError
     from trtkit.io.overwrite import check_overwrite
 
-    try:
-        check_overwrite(path, kind, force, what)
-    except UsageError as refused:
-        if "--force" not in (refused.hint or ""):  # not the overwrite refusal: a directory, a device...
-            raise
-        raise UsageError(refused.message, "choose another output or pass force=True to replace it") from None
+    check_overwrite(path, kind, force, what, hint="choose another output or pass force=True to replace it")
 
 
 def _path(value: object, what: str, kind: str = "a str or pathlib.Path") -> Path:

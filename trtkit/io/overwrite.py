@@ -52,8 +52,13 @@ def holds_own_output(path: Path, kind: str) -> bool:
     return pattern is not None and pattern.search(head) is not None
 
 
-def check_overwrite(path: str | Path | None, kind: str, force: bool, what: str = "output") -> None:
-    """Exit 2 when `path` exists and is not `kind`'s own output (or is not a regular file) unless `force`."""
+COMMAND_HINT = "choose another -o path or pass --force to replace it"
+
+
+def check_overwrite(path: str | Path | None, kind: str, force: bool, what: str = "output",
+                    hint: str = COMMAND_HINT) -> None:
+    """Exit 2 when `path` exists and is not `kind`'s own output (or is not a regular file) unless `force`.
+    `hint`: what to do, in the caller's words (the command's `-o`/`--force`, the Python API's arguments)."""
     if path is None:
         return
     path = Path(path)
@@ -64,6 +69,5 @@ def check_overwrite(path: str | Path | None, kind: str, force: bool, what: str =
         return
     description = _OWN_KINDS[kind][0]
     if kind == "config":
-        raise UsageError(f"{what} {path} already exists", "choose another -o path or pass --force to replace it")
-    raise UsageError(f"{what} {path} already exists and is not {description}, which this command replaces",
-                     "choose another -o path or pass --force to replace it")
+        raise UsageError(f"{what} {path} already exists", hint)
+    raise UsageError(f"{what} {path} already exists and is not {description}, which this command replaces", hint)
