@@ -196,34 +196,39 @@ def migrate(command: str, trtexec_version: str | None = None, base: str | None =
     return migration
 
 
-def _drop_invalid_values(migration: Migration) -> None:
-    """An option whose value trtkit cannot take (`--duration=-1`, trtexec's "run until stopped"; `--iterations=-5`;
-    `--duration=nan`) is listed as not migrated, with the reason, instead of being written as a config that does
-    not validate."""
+def _problems(data: dict[str, Any]) -> list[tuple[list[str], str]]:
+    """The validation problems of config data as (location, message); none when it validates."""
     from pydantic import ValidationError
 
     from trtkit.config.models import PipelineConfig
 
+    try:
+        PipelineConfig.model_validate(data)
+    except ValidationError as error:
+        return [([str(part) for part in problem["loc"]], problem["msg"].removeprefix("Value error, "))
+                for problem in error.errors(include_url=False)]
+    return []
+
+
+def _drop_invalid_values(migration: Migration) -> None:
+    """An option whose value trtkit cannot take (`--duration=-1`, trtexec's "run until stopped"; `--iterations=-5`;
+    `--duration=nan`) is listed as not migrated, with the reason, instead of being written as a config that does
+    not validate."""
     for _ in range(len(migration.origins) + 1):  # each pass drops at least one key, or ends
-        try:
-            PipelineConfig.model_validate(migration.data)
-        except ValidationError as error:
-            dropped = False
-            for problem in error.errors(include_url=False):
-                location = [str(part) for part in problem["loc"]]
-                key = next((".".join(location[:end]) for end in range(len(location), 0, -1)
-                            if ".".join(location[:end]) in migration.origins), None)
-                if key is None or migration.get(key) is None:
-                    continue
-                message = problem["msg"].removeprefix("Value error, ")
-                migration.unknown.append(f"{migration.origins.pop(key)} (not a valid {key}: {message})")
-                migration.drop(key)
-                dropped = True
-            messages = [problem["msg"].removeprefix("Value error, ") for problem in error.errors(include_url=False)]
-            if not dropped and not _drop_by_trial(migration, messages):
-                return  # what remains is not one option's value: the caller's validation reports it
-        else:
+        problems = _problems(migration.data)
+        if not problems:
             return
+        dropped = False
+        for location, message in problems:
+            key = next((".".join(location[:end]) for end in range(len(location), 0, -1)
+                        if ".".join(location[:end]) in migration.origins), None)
+            if key is None or migration.get(key) is None:
+                continue
+            migration.unknown.append(f"{migration.origins.pop(key)} (not a valid {key}: {message})")
+            migration.drop(key)
+            dropped = True
+        if not dropped and not _drop_by_trial(migration, [message for _, message in problems]):
+            return  # what remains is not one option's value: the caller's validation reports it
 
 
 def _drop_by_trial(migration: Migration, problems: list[str]) -> bool:
@@ -231,18 +236,10 @@ def _drop_by_trial(migration: Migration, problems: list[str]) -> bool:
     whose key, left out, leaves fewer problems is dropped. True when one was."""
     import copy
 
-    from pydantic import ValidationError
-
-    from trtkit.config.models import PipelineConfig
-
     for key in reversed(list(migration.origins)):
-        trial = copy.deepcopy(migration)
+        trial = Migration(migration.command, None, copy.deepcopy(migration.data))
         trial.drop(key)
-        try:
-            PipelineConfig.model_validate(trial.data)
-            left: list[str] = []
-        except ValidationError as error:
-            left = [problem["msg"].removeprefix("Value error, ") for problem in error.errors(include_url=False)]
+        left = [message for _, message in _problems(trial.data)]
         if len(left) < len(problems):
             gone = "; ".join(message for message in problems if message not in left)
             migration.unknown.append(f"{migration.origins.pop(key)} (not a valid {key}: {gone})")
