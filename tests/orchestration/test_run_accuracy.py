@@ -13,12 +13,19 @@ needs_modelopt = pytest.mark.skipif(importlib.util.find_spec("modelopt") is None
                                     reason="NVIDIA Model Optimizer is not installed (make install)")
 
 
+def _mlp_pipeline(folder, convert=""):
+    """The cancellation MLP in `folder` and a pipeline converting it to FP16 then comparing (`convert`: more keys of
+    the convert section, indented)."""
+    onnx.save(cancellation(), str(folder / "mlp.onnx"))
+    config = folder / "pipeline.yaml"
+    config.write_text(f"model: mlp.onnx\nname: mlp\nworkdir: out\nconvert:\n  precision: fp16\n{convert}"
+                      "run:\n  stages: [convert, compare]\n")
+    return config
+
+
 @needs_modelopt
 def test_run_fails_an_fp16_conversion_that_fp16_arithmetic_breaks(run_cli, tmp_path):
-    onnx.save(cancellation(), str(tmp_path / "mlp.onnx"))
-    config = tmp_path / "pipeline.yaml"
-    config.write_text("model: mlp.onnx\nname: mlp\nworkdir: out\nconvert:\n  precision: fp16\n"
-                      "run:\n  stages: [convert, compare]\n")
+    config = _mlp_pipeline(tmp_path)
     result = run_cli("--json", "run", config)
     assert result.exit_code == 1
     outcomes = {outcome["stage"]: outcome for outcome in result.json()["outcomes"]}
@@ -49,10 +56,7 @@ def test_sweep_figures_name_the_runner_of_the_accuracy_verdict(run_cli, tmp_path
 
 @needs_modelopt
 def test_precision_search_in_run_fixes_the_conversion(run_cli, tmp_path):
-    onnx.save(cancellation(), str(tmp_path / "mlp.onnx"))
-    config = tmp_path / "pipeline.yaml"
-    config.write_text("model: mlp.onnx\nname: mlp\nworkdir: out\nconvert:\n  precision: fp16\n"
-                      "  precision_search: true\nrun:\n  stages: [convert, compare]\n")
+    config = _mlp_pipeline(tmp_path, "  precision_search: true\n")
     result = run_cli("--json", "run", config)
     assert result.exit_code == 0, result.stderr[-2000:]
     outcomes = {outcome["stage"]: outcome for outcome in result.json()["outcomes"]}
